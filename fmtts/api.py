@@ -1,0 +1,281 @@
+"""Python API: ``TTS.load(...)`` then ``tts.synthesize(text)``.
+
+from fmtts import TTS
+tts = TTS.load()                        # the embedded default voice, universal HiFi-GAN
+out = tts.synthesize("Hello there.", steps=10)
+out.save("hello.wav")                   # out.audio (float32), out.sample_rate, out.mel, out.durations
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fmtts.audio import MelConfig, save_audio
+from fmtts.checkpoint import CheckpointError, load_checkpoint
+from fmtts.config import Config, ConfigError
+from fmtts.errors import SynthesisError
+from fmtts.models.tts import FlowTTS
+from fmtts.text import TextProcessor, split_sentences
+
+VOICES_DIR = Path(__file__).resolve().parent / "voices"
+DEFAULT_VOICE = "joe"
+
+
+@dataclass
+class SynthesisResult:
+    audio: np.ndarray  # float32 in [-1, 1]
+    sample_rate: int
+    mel: np.ndarray  # (n_mels, frames) log-mel
+    durations: list[tuple[str, int]]  # (symbol, frames) for every input symbol, in order
+    text: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> Path:
+        save_audio(path, self.audio, self.sample_rate)
+        return Path(path)
+
+    def save_mel(self, path: str | Path) -> Path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, self.mel)
+        return Path(path)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+def resolve_voice(name_or_path: str | Path | None) -> Path:
+    """None → the embedded default voice; a bare name → ``fmtts/voices/<name>.pt``; else a file path."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_VOICE
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    embedded = VOICES_DIR / f"{name_or_path}.pt"
+    if embedded.is_file():
+        return embedded
+    if p.suffix or "/" in str(name_or_path):
+        raise CheckpointError(f"checkpoint not found: {p}")
+    known = sorted(x.stem for x in VOICES_DIR.glob("*.pt"))
+    raise CheckpointError(f"no voice named {name_or_path!r}; embedded voices: {known or 'none'}")
+
+
+def _device(device: str | torch.device) -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    d = torch.device(device)
+    if d.type == "cuda" and not torch.cuda.is_available():
+        raise SynthesisError("device cuda requested but CUDA is not available")
+    return d
+
+
+class TTS:
+    """A loaded voice (acoustic model + text frontend) paired with a vocoder."""
+
+    def __init__(
+        self,
+        model: FlowTTS,
+        text: TextProcessor,
+        mel_config: MelConfig,
+        config: Config,
+        device: torch.device,
+        vocoder: str = "universal",
+        denoise: float = 0.0,
+        source: str = "",
+    ):
+        self.model = model.eval()
+        self.text = text
+        self.mel_config = mel_config
+        self.config = config
+        self.device = device
+        self.vocoder_name = vocoder
+        self.denoise = denoise
+        self.source = source
+        self._vocoder = None
+
+    @classmethod
+    def load(
+        cls,
+        path_or_name: str | Path | None = None,
+        device: str | torch.device = "auto",
+        vocoder: str = "universal",
+        denoise: float = 0.0,
+    ) -> TTS:
+        path = resolve_voice(path_or_name)
+        dev = _device(device)
+        ckpt = load_checkpoint(path, map_location="cpu")
+        try:
+            config = Config.from_dict(ckpt["config"])
+        except ConfigError as exc:
+            raise CheckpointError(f"{path}: stored config does not fit this fmtts version: {exc}") from exc
+        text = TextProcessor.from_dict(ckpt["text"])
+        n_vocab = len(ckpt["text"]["symbols"]["symbols"])
+        stats = ckpt["mel_stats"]
+        model = FlowTTS(config.model, n_vocab, stats["mean"], stats["std"])
+        state = ckpt.get("ema") or ckpt["model"]
+        state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise CheckpointError(
+                f"{path}: weights do not match the stored config: {str(exc)[:300]}"
+            ) from exc
+        where = "embedded default voice" if path.parent == VOICES_DIR else "checkpoint"
+        source = f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')})"
+        return cls(
+            model.to(dev),
+            text,
+            MelConfig.from_dict(ckpt["mel_config"]),
+            config,
+            dev,
+            vocoder,
+            denoise,
+            source,
+        )
+
+    @property
+    def vocoder(self):
+        if self._vocoder is None:
+            from fmtts.vocoder import load_vocoder
+
+            self._vocoder = load_vocoder(self.vocoder_name, device=str(self.device), denoise=self.denoise)
+            if self._vocoder.sample_rate != self.mel_config.sample_rate:
+                raise SynthesisError(
+                    f"vocoder runs at {self._vocoder.sample_rate} Hz but the voice at "
+                    f"{self.mel_config.sample_rate} Hz"
+                )
+        return self._vocoder
+
+    @property
+    def sample_rate(self) -> int:
+        return self.mel_config.sample_rate
+
+    def synthesize(
+        self,
+        text: str,
+        *,
+        steps: int = 10,
+        solver: str = "euler",
+        schedule: str = "uniform",
+        temperature: float = 0.667,
+        length_scale: float = 1.0,
+        cfg_scale: float = 0.0,
+        seed: int | None = None,
+        max_chars: int = 300,
+        pause: float = 0.15,
+    ) -> SynthesisResult:
+        """Speak ``text``. Long text is split at sentence boundaries, synthesised as a batch, and joined
+        with ``pause`` seconds of silence."""
+        if not isinstance(text, str) or not text.strip():
+            from fmtts.text import TextError
+
+            raise TextError(f"empty text: {text!r}")
+        chunks = split_sentences(text, max_chars=max_chars)
+        parts = self.synthesize_batch(
+            chunks,
+            steps=steps,
+            solver=solver,
+            schedule=schedule,
+            temperature=temperature,
+            length_scale=length_scale,
+            cfg_scale=cfg_scale,
+            seed=seed,
+            batch_size=8,
+        )
+        if len(parts) == 1:
+            parts[0].text = text
+            return parts[0]
+        gap = np.zeros(int(pause * self.sample_rate), dtype=np.float32)
+        audio = np.concatenate([x for p in parts for x in (p.audio, gap)][:-1])
+        gap_frames = int(round(pause * self.sample_rate / self.mel_config.hop_length))
+        floor = np.full((self.mel_config.n_mels, gap_frames), np.log(self.mel_config.log_clamp), np.float32)
+        mel = np.concatenate([x for p in parts for x in (p.mel, floor)][:-1], axis=1)
+        timings = {k: sum(p.timings[k] for p in parts) for k in parts[0].timings}
+        timings["audio_seconds"] = len(audio) / self.sample_rate
+        durs = [d for p in parts for d in p.durations]
+        return SynthesisResult(audio, self.sample_rate, mel, durs, text, timings)
+
+    @torch.inference_mode()
+    def synthesize_batch(
+        self,
+        texts: list[str],
+        *,
+        steps: int = 10,
+        solver: str = "euler",
+        schedule: str = "uniform",
+        temperature: float = 0.667,
+        length_scale: float = 1.0,
+        cfg_scale: float = 0.0,
+        seed: int | None = None,
+        batch_size: int = 8,
+    ) -> list[SynthesisResult]:
+        """One result per text (no sentence splitting), computed ``batch_size`` at a time."""
+        if steps < 1:
+            raise SynthesisError(f"steps must be ≥ 1, got {steps}")
+        if length_scale <= 0:
+            raise SynthesisError(f"length_scale must be > 0, got {length_scale}")
+        ids = self.text.batch_text_to_ids(texts)
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
+        results: list[SynthesisResult] = []
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # similar lengths share a batch
+        by_index: dict[int, SynthesisResult] = {}
+        hop = self.mel_config.hop_length
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            lens = torch.tensor([len(ids[i]) for i in idx])
+            tokens = torch.zeros(len(idx), int(lens.max()), dtype=torch.long)
+            for row, i in enumerate(idx):
+                tokens[row, : len(ids[i])] = torch.tensor(ids[i])
+            self._sync()
+            t0 = time.perf_counter()
+            out = self.model.synthesize(
+                tokens.to(self.device),
+                lens.to(self.device),
+                n_steps=steps,
+                temperature=temperature,
+                length_scale=length_scale,
+                solver=solver,
+                schedule=schedule,
+                cfg_scale=cfg_scale,
+                generator=gen,
+            )
+            self._sync()
+            t1 = time.perf_counter()
+            wav = self.vocoder(out.mel).reshape(len(idx), -1)
+            self._sync()
+            t2 = time.perf_counter()
+            wav = wav.float().cpu().numpy()
+            total_frames = float(out.mel_lengths.sum())
+            for row, i in enumerate(idx):
+                n = int(out.mel_lengths[row])
+                audio = np.ascontiguousarray(wav[row, : n * hop], dtype=np.float32)
+                share = n / total_frames
+                symbols = [self.text.symbols.symbols[j] for j in ids[i]]
+                durs = [
+                    (s, int(d))
+                    for s, d in zip(symbols, out.durations[row, : len(ids[i])].tolist(), strict=True)
+                ]
+                by_index[i] = SynthesisResult(
+                    audio=audio,
+                    sample_rate=self.sample_rate,
+                    mel=out.mel[row, :, :n].float().cpu().numpy(),
+                    durations=durs,
+                    text=texts[i],
+                    timings={
+                        "acoustic_seconds": (t1 - t0) * share,
+                        "vocoder_seconds": (t2 - t1) * share,
+                        "audio_seconds": len(audio) / self.sample_rate,
+                    },
+                )
+        results = [by_index[i] for i in range(len(texts))]
+        return results
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)

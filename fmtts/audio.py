@@ -1,0 +1,224 @@
+"""Audio frontend: loading, resampling and the HiFi-GAN V1 log-mel spectrogram.
+
+The mel definition matches the reference HiFi-GAN (jik876) ``mel_spectrogram`` exactly, because the
+pretrained vocoders were trained on it: reflect padding of (n_fft - hop) / 2 on both sides,
+``center=False``, a periodic Hann window, magnitude ``sqrt(re^2 + im^2 + 1e-9)``, a Slaney-normalised
+mel basis and ``log(clamp(x, 1e-5))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+class AudioError(ValueError):
+    """An audio file could not be read or is unusable."""
+
+
+@dataclass(frozen=True)
+class MelConfig:
+    """Everything that defines the mel features a model was trained on (stored in checkpoints)."""
+
+    sample_rate: int = 22050
+    n_fft: int = 1024
+    hop_length: int = 256
+    win_length: int = 1024
+    n_mels: int = 80
+    f_min: float = 0.0
+    f_max: float | None = 8000.0
+    center: bool = False
+    log_clamp: float = 1e-5
+    magnitude_eps: float = 1e-9
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MelConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    def frames_for(self, n_samples: int) -> int:
+        """Number of mel frames produced for ``n_samples`` of audio."""
+        if self.center:
+            return n_samples // self.hop_length + 1
+        pad = (self.n_fft - self.hop_length) // 2
+        return (n_samples + 2 * pad - self.n_fft) // self.hop_length + 1
+
+
+def load_audio(path: str | Path, sample_rate: int, *, peak: float = 0.999) -> np.ndarray:
+    """Read any file soundfile understands, mix to mono, resample to ``sample_rate``.
+
+    Returns float32 samples in [-peak, peak]: a clip whose peak exceeds 1 is scaled down rather than
+    clipped, so no information is lost.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"audio file not found: {path}")
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises its own LibsndfileError / RuntimeError types
+        raise AudioError(f"cannot read audio file {path}: {exc}") from exc
+    if data.size == 0:
+        raise AudioError(f"audio file is empty: {path}")
+    wav = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+    if sr != sample_rate:
+        wav = resample(wav, sr, sample_rate)
+    wav = np.ascontiguousarray(wav, dtype=np.float32)
+    if not np.isfinite(wav).all():
+        raise AudioError(f"audio file contains NaN/inf samples: {path}")
+    top = float(np.abs(wav).max())
+    if top > peak:
+        wav *= peak / top
+    return wav
+
+
+def resample(wav: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
+    """High-quality resampling through soxr (what librosa uses by default)."""
+    if orig_sr == target_sr:
+        return wav
+    import soxr
+
+    return soxr.resample(wav, orig_sr, target_sr, quality="HQ").astype(np.float32)
+
+
+def save_audio(path: str | Path, wav: np.ndarray, sample_rate: int) -> None:
+    """Write 16-bit PCM WAV, creating parent folders."""
+    import soundfile as sf
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wav = np.clip(np.asarray(wav, dtype=np.float32), -1.0, 1.0)
+    sf.write(str(path), wav, sample_rate, subtype="PCM_16")
+
+
+def mel_basis_numpy(cfg: MelConfig) -> np.ndarray:
+    import librosa
+
+    return librosa.filters.mel(
+        sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.f_min, fmax=cfg.f_max
+    ).astype(np.float32)
+
+
+class MelSpectrogram(torch.nn.Module):
+    """Batched log-mel on any device; the mel basis and window are buffers, so ``.to(device)``
+    moves them once and every later call reuses them."""
+
+    def __init__(self, cfg: MelConfig | None = None, mel_basis: torch.Tensor | None = None):
+        super().__init__()
+        self.cfg = cfg or MelConfig()
+        basis = mel_basis if mel_basis is not None else torch.from_numpy(mel_basis_numpy(self.cfg))
+        self.register_buffer("mel_basis", basis.float(), persistent=False)
+        self.register_buffer("window", torch.hann_window(self.cfg.win_length), persistent=False)
+
+    @torch.no_grad()
+    def forward(self, wav: torch.Tensor) -> torch.Tensor:
+        """(T,) or (B, T) float audio → (n_mels, frames) or (B, n_mels, frames) log-mel."""
+        cfg = self.cfg
+        squeeze = wav.dim() == 1
+        if squeeze:
+            wav = wav.unsqueeze(0)
+        wav = wav.to(self.window.device, torch.float32)
+        if not cfg.center:
+            pad = (cfg.n_fft - cfg.hop_length) // 2
+            wav = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
+        spec = torch.stft(
+            wav,
+            cfg.n_fft,
+            hop_length=cfg.hop_length,
+            win_length=cfg.win_length,
+            window=self.window,
+            center=cfg.center,
+            pad_mode="reflect",
+            normalized=False,
+            onesided=True,
+            return_complex=True,
+        )
+        mag = torch.sqrt(spec.real.pow(2) + spec.imag.pow(2) + cfg.magnitude_eps)
+        mel = torch.matmul(self.mel_basis, mag)
+        mel = torch.log(torch.clamp(mel, min=cfg.log_clamp))
+        return mel.squeeze(0) if squeeze else mel
+
+
+_MEL_CACHE: dict[tuple[MelConfig, str], MelSpectrogram] = {}
+
+
+def mel_spectrogram(
+    wav: np.ndarray | torch.Tensor, cfg: MelConfig | None = None, device: str | torch.device = "cpu"
+) -> torch.Tensor:
+    """Functional form of :class:`MelSpectrogram`, with the module cached per (config, device)."""
+    cfg = cfg or MelConfig()
+    key = (cfg, str(torch.device(device)))
+    module = _MEL_CACHE.get(key)
+    if module is None:
+        module = MelSpectrogram(cfg).to(device)
+        _MEL_CACHE[key] = module
+    if isinstance(wav, np.ndarray):
+        wav = torch.from_numpy(np.ascontiguousarray(wav, dtype=np.float32))
+    return module(wav)
+
+
+@dataclass
+class MelStats:
+    """Global mean and standard deviation of log-mel values over a dataset."""
+
+    mean: float
+    std: float
+
+    def to_dict(self) -> dict:
+        return {"mean": float(self.mean), "std": float(self.std)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MelStats:
+        return cls(mean=float(d["mean"]), std=float(d["std"]))
+
+
+class RunningMelStats:
+    """Streaming mean/std (Chan's parallel update in float64), so any dataset size fits in memory."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+
+    def update(self, mel: torch.Tensor | np.ndarray) -> None:
+        x = np.asarray(mel, dtype=np.float64).ravel()
+        if x.size == 0:
+            return
+        n_b = x.size
+        mean_b = float(x.mean())
+        m2_b = float(((x - mean_b) ** 2).sum())
+        n = self.count + n_b
+        delta = mean_b - self.mean
+        self.mean += delta * n_b / n
+        self.m2 += m2_b + delta * delta * self.count * n_b / n
+        self.count = n
+
+    def result(self) -> MelStats:
+        if self.count < 2:
+            raise ValueError("need at least two mel values to compute statistics")
+        return MelStats(mean=self.mean, std=math.sqrt(self.m2 / (self.count - 1)))
+
+
+def compute_mel_stats(
+    wav_paths: Iterable[str | Path], cfg: MelConfig | None = None, *, progress: bool = True
+) -> MelStats:
+    """Mean/std of log-mels over audio files, streaming (one file in memory at a time)."""
+    from tqdm import tqdm
+
+    cfg = cfg or MelConfig()
+    stats = RunningMelStats()
+    paths = list(wav_paths)
+    for p in tqdm(paths, desc="mel statistics", disable=not progress, unit="file"):
+        stats.update(mel_spectrogram(load_audio(p, cfg.sample_rate), cfg).numpy())
+    return stats.result()

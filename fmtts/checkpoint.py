@@ -1,0 +1,93 @@
+"""Checkpoint files: atomic writes, safe loading, and clear errors for wrong or damaged files.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so it loads with
+``torch.load(weights_only=True)``: no pickled classes, no code execution. It describes itself: the
+config dataclasses (as dicts), the symbol table, the mel config and statistics, and the fmtts version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = "fmtts-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, damaged, or not an fmtts checkpoint."""
+
+
+def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
+    """Write ``payload`` to ``path`` atomically: a crash mid-write never leaves a half file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    payload = dict(payload, format=FORMAT, format_version=FORMAT_VERSION)
+    try:
+        torch.save(payload, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint is empty: {path}")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except (zipfile.BadZipFile, EOFError, RuntimeError, ValueError, OSError) as exc:
+        raise CheckpointError(
+            f"{path} is not a readable torch checkpoint (truncated or corrupt?): {_first_line(exc)}"
+        ) from exc
+    except Exception as exc:  # pickle.UnpicklingError for non-torch files or unsafe content
+        if not zipfile.is_zipfile(path):  # torch has written zip archives since 1.6: some other file
+            raise CheckpointError(
+                f"{path} is not a torch checkpoint (wrong kind of file, or damaged): {_first_line(exc)}"
+            ) from exc
+        raise CheckpointError(f"{path} cannot be loaded safely: {_first_line(exc)}") from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is a torch file but not an fmtts checkpoint (no '{FORMAT}' marker)")
+    if int(ckpt.get("format_version", 0)) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} was written by a newer fmtts (format {ckpt['format_version']}); upgrade fmtts to load it"
+        )
+    for key in ("config", "model", "text", "mel_config", "mel_stats"):
+        if key not in ckpt:
+            raise CheckpointError(f"{path} lacks '{key}': not a complete fmtts checkpoint")
+    return ckpt
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type name when the message is empty (EOFError())."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+_STEP_FILE = re.compile(r"^step_(\d+)\.pt$")
+
+
+def list_checkpoints(folder: str | Path) -> list[Path]:
+    """Step checkpoints in ``folder``, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _STEP_FILE.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def prune_checkpoints(folder: str | Path, keep: int) -> None:
+    for p in list_checkpoints(folder)[:-keep] if keep > 0 else []:
+        p.unlink(missing_ok=True)

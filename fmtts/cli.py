@@ -1,0 +1,348 @@
+"""The ``fmtts`` command line: synthesize, vocode, phonemize, prepare, train, export, corpus, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from fmtts import __version__
+
+VOCODER_HELP = (
+    "universal | ljspeech | griffinlim | path to a HiFi-GAN generator checkpoint (default: universal)"
+)
+
+
+def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--checkpoint", default=None, help="fmtts checkpoint (default: the voice embedded in the package)"
+    )
+    p.add_argument("--steps", type=int, default=10, help="ODE steps (default 10)")
+    p.add_argument("--solver", choices=["euler", "midpoint", "heun"], default="euler")
+    p.add_argument("--schedule", choices=["uniform", "cosine", "sway"], default="uniform")
+    p.add_argument(
+        "--temperature", type=float, default=0.667, help="scale of the starting noise (default 0.667)"
+    )
+    p.add_argument(
+        "--length-scale",
+        type=float,
+        default=1.0,
+        help="duration multiplier: >1 speaks slower, <1 faster (default 1.0)",
+    )
+    p.add_argument("--cfg-scale", type=float, default=0.0, help="classifier-free guidance strength (0 = off)")
+    p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
+    p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--seed", type=int, default=None)
+
+
+def cmd_synthesize(args: argparse.Namespace) -> int:
+    from fmtts.api import TTS
+
+    tts = TTS.load(args.checkpoint, device=args.device, vocoder=args.vocoder, denoise=args.denoise)
+    print(f"voice: {tts.source}", file=sys.stderr)
+    opts = dict(
+        steps=args.steps,
+        solver=args.solver,
+        schedule=args.schedule,
+        temperature=args.temperature,
+        length_scale=args.length_scale,
+        cfg_scale=args.cfg_scale,
+        seed=args.seed,
+    )
+    if args.file:
+        lines = [ln.strip() for ln in Path(args.file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        if not lines:
+            raise SystemExit(f"error: {args.file} has no text lines")
+        out_dir = Path(args.out_dir or "synth")
+        results = tts.synthesize_batch(lines, batch_size=args.batch_size, **opts)
+        for i, res in enumerate(results):
+            res.save(out_dir / f"{i:04d}.wav")
+            if args.save_mel:
+                res.save_mel(out_dir / f"{i:04d}.npy")
+        total = sum(r.timings["audio_seconds"] for r in results)
+        am = sum(r.timings["acoustic_seconds"] for r in results)
+        voc = sum(r.timings["vocoder_seconds"] for r in results)
+        print(
+            f"wrote {len(results)} files to {out_dir}: {total:.1f} s of audio; "
+            f"RTF acoustic {am / total:.3f}, vocoder {voc / total:.3f}",
+            file=sys.stderr,
+        )
+        return 0
+    if args.text is None or not args.output:  # an empty TEXT fails below as a TextError (exit code 2)
+        raise SystemExit("error: give TEXT and OUTPUT.wav, or --file lines.txt --out-dir DIR")
+    res = tts.synthesize(args.text, **opts)
+    res.save(args.output)
+    if args.save_mel:
+        res.save_mel(Path(args.output).with_suffix(".npy"))
+    t = res.timings
+    secs = t["audio_seconds"]
+    print(
+        f"wrote {args.output}: {secs:.2f} s of audio; RTF acoustic {t['acoustic_seconds'] / secs:.3f}, "
+        f"vocoder {t['vocoder_seconds'] / secs:.3f}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_vocode(args: argparse.Namespace) -> int:
+    from fmtts.vocoder import vocode_file
+
+    info = vocode_file(args.input, args.output, vocoder=args.vocoder, device=args.device)
+    print(
+        f"wrote {args.output} ({info.get('vocoder', args.vocoder)}): RTF {info['rtf']:.3f}", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_phonemize(args: argparse.Namespace) -> int:
+    from fmtts.text import TextProcessor
+
+    tp = TextProcessor()
+    texts = [args.text] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
+    for text, ph in zip(texts, tp.phonemize(texts), strict=True):
+        if args.ids:
+            print(" ".join(map(str, tp.phonemes_to_ids(ph, text))))
+        else:
+            print(ph)
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from fmtts.config import load_config
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.text import TextProcessor
+
+    cfg = load_config(args.config, args.set)
+    tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
+    report = prepare_dataset(args.data, args.out, cfg.data, tp, force=args.force)
+    print(
+        f"kept {report['kept']} (hours {report['hours']}), skipped {len(report['skipped'])}, "
+        f"resampled {report['resampled']}; report: {Path(args.out) / 'prepare_report.json'}"
+    )
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from fmtts.config import load_config
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.training.trainer import Trainer
+
+    cfg = load_config(args.config, args.set)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = Path(args.data)
+    if data.is_file():  # a packed cache (fmtts pack): unpack next to the run
+        from fmtts.data.portable import unpack_caches
+
+        prep = Path(args.prepared or out / "data")
+        if int(os.environ.get("RANK", "0")) == 0 and not (prep / "cache" / "train" / "meta.json").is_file():
+            unpack_caches(data, prep)
+        _wait_for(prep / "cache" / "train" / "meta.json")
+        data = prep
+    elif (data / "metadata.csv").is_file():  # a raw LJSpeech-format folder: prepare it into the run folder
+        from fmtts.text import TextProcessor
+
+        prep = Path(args.prepared or out / "data")
+        if int(os.environ.get("RANK", "0")) == 0:
+            prepare_dataset(data, prep, cfg.data, TextProcessor(intersperse_blank=cfg.data.intersperse_blank))
+        _wait_for(prep / "prepare_report.json")
+        data = prep
+    cfg.save(out / "config.json")
+    trainer = Trainer(
+        cfg,
+        data,
+        out,
+        device=args.device,
+        resume=args.resume,
+        init_from=args.init_from,
+        max_steps=args.max_steps,
+        max_minutes=args.max_minutes,
+        progress=not args.no_progress,
+    )
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    return 0
+
+
+def _wait_for(path: Path, timeout: float = 3600.0) -> None:
+    """Under torchrun, ranks > 0 wait for rank 0 to finish preparing data."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.is_file():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"error: timed out waiting for {path}")
+        time.sleep(1)
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from fmtts.data.portable import pack_caches
+
+    path = pack_caches(args.prepared, args.output, bits=args.bits)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from fmtts.export import export_voice
+
+    path = export_voice(args.checkpoint, args.output, dtype=args.dtype)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from fmtts.corpus.piper_corpus import PROMPTS_FILE, build_corpus
+
+    info = build_corpus(
+        args.out,
+        hours=args.hours,
+        prompts_file=args.prompts or PROMPTS_FILE,
+        limit=args.limit,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    print(f"corpus: {info['clips']} clips, {info['hours']:.2f} h in {args.out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from fmtts.evaluate import main_evaluate
+
+    return main_evaluate(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="fmtts", description="Flow-matching text-to-speech")
+    ap.add_argument("--version", action="version", version=f"fmtts {__version__}")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synthesize", help="text → WAV")
+    p.add_argument("text", nargs="?", help="text to speak")
+    p.add_argument("output", nargs="?", help="output WAV path")
+    p.add_argument("--file", help="text file, one utterance per line (with --out-dir)")
+    p.add_argument("--out-dir", help="output folder for --file")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--save-mel", action="store_true", help="also save the mel as .npy")
+    _add_synthesis_options(p)
+    p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("vocode", help="copy synthesis: WAV → mel → vocoder → WAV")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_vocode)
+
+    p = sub.add_parser("phonemize", help="text → IPA phonemes (eSpeak NG en-us)")
+    p.add_argument("text", nargs="?", help="text (default: read lines from stdin)")
+    p.add_argument("--ids", action="store_true", help="print symbol ids instead of phonemes")
+    p.set_defaults(func=cmd_phonemize)
+
+    p = sub.add_parser("prepare", help="LJSpeech-format folder → filelists + feature caches")
+    p.add_argument("--data", required=True, help="folder with metadata.csv and wavs/")
+    p.add_argument("--out", required=True)
+    p.add_argument("--config", default="small", help="recipe name or YAML (its data section is used)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value")
+    p.add_argument("--force", action="store_true", help="recompute even if a prepared cache exists")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("train", help="train an acoustic model (torchrun-compatible)")
+    p.add_argument("--config", required=True, help="recipe name (tiny, small, ljspeech) or YAML path")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="prepared folder (fmtts prepare), packed cache file (fmtts pack), or LJSpeech-format folder",
+    )
+    p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, config.yaml")
+    p.add_argument("--prepared", help="where to prepare a raw --data folder (default OUT/data)")
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
+    p.add_argument("--init-from", help="start from another checkpoint's weights (fine-tuning)")
+    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument(
+        "--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this wall time"
+    )
+    p.add_argument("--device", default="auto")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. train.lr=1e-4"
+    )
+    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("pack", help="prepared feature caches → one compressed file (numpy-only to unpack)")
+    p.add_argument("prepared", help="prepared folder (from `fmtts prepare`)")
+    p.add_argument("output")
+    p.add_argument("--bits", type=int, default=7, help="mel quantisation bits (default 7)")
+    p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("export", help="training checkpoint → compact inference voice (EMA weights)")
+    p.add_argument("checkpoint")
+    p.add_argument("output")
+    p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("corpus", help="render the demo corpus with the CC0 piper voice (needs fmtts[corpus])")
+    p.add_argument("--out", required=True)
+    p.add_argument("--hours", type=float, default=3.0)
+    p.add_argument("--limit", type=int, default=None, help="render exactly this many prompts instead")
+    p.add_argument("--prompts", default=None, help="prompt file (default: egs/demo/prompts.txt)")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("evaluate", help="synthesize a test filelist and score it (ASR WER/CER, MCD, RTF)")
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--data", required=True, help="LJSpeech-format folder or prepared folder")
+    p.add_argument("--filelist", default=None)
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", default="10", help="comma-separated sweep, e.g. 2,4,8,10,32")
+    p.add_argument("--solver", default="euler", help="comma-separated, e.g. euler,midpoint")
+    p.add_argument("--temperature", default="0.667", help="comma-separated")
+    p.add_argument("--asr", choices=["whisper", "pocketsphinx"], default="whisper")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--vocoder", default="universal")
+    p.add_argument("--seed", type=int, default=1234, help="noise seed (batch k uses seed + k; default 1234)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--asr-device", default="cpu", help="device of the ASR judge: cpu | cuda (default cpu)")
+    p.add_argument(
+        "--asr-compute-type",
+        default="auto",
+        help="faster-whisper compute type (auto = int8 on CPU, float16 on CUDA)",
+    )
+    p.add_argument(
+        "--l1",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log-mel L1 with the recordings' durations (a second acoustic pass; default on)",
+    )
+    p.add_argument("--save-audio", action="store_true", help="also write every output WAV under OUT/audio/")
+    p.set_defaults(func=cmd_evaluate)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+    )
+    from fmtts.errors import USER_ERRORS
+
+    try:
+        return args.func(args)
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

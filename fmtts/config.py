@@ -1,0 +1,245 @@
+"""Typed configuration: dataclasses loaded from YAML recipes and stored inside every checkpoint.
+
+A recipe YAML has the sections ``model`` (with ``encoder``, ``duration``, ``decoder``, ``cfm``),
+``data`` and ``train``. Unknown keys are an error (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from fmtts.audio import MelConfig
+
+
+class ConfigError(ValueError):
+    """A recipe or stored config is malformed."""
+
+
+@dataclass
+class EncoderConfig:
+    channels: int = 192
+    ffn_channels: int = 768
+    heads: int = 2
+    layers: int = 6
+    kernel_size: int = 3
+    dropout: float = 0.1
+    prenet_layers: int = 3
+
+
+@dataclass
+class DurationConfig:
+    channels: int = 256
+    kernel_size: int = 3
+    dropout: float = 0.1
+
+
+@dataclass
+class DecoderConfig:
+    """The vector-field estimator. ``unet``: 1-D U-Net with transformer blocks at every level.
+    ``dit``: a transformer with adaptive-LayerNorm time conditioning."""
+
+    estimator: Literal["unet", "dit"] = "unet"
+    channels: list[int] = field(default_factory=lambda: [256, 256])
+    res_blocks: int = 1  # ResNet blocks per U-Net level
+    transformer_blocks: int = 1  # transformer blocks per U-Net level (and in the middle)
+    mid_blocks: int = 2
+    heads: int = 4
+    head_dim: int = 64
+    ffn_mult: int = 4
+    dropout: float = 0.05
+    # DiT only
+    dit_dim: int = 256
+    dit_layers: int = 6
+    patch_size: int = 1  # frames per token (2 halves the sequence the transformer sees)
+    conv_pos_kernel: int = 31
+
+
+@dataclass
+class CFMConfig:
+    sigma_min: float = 1e-4
+    cond_dropout: float = 0.0  # classifier-free guidance: probability of dropping μ (and speaker) in training
+
+
+@dataclass
+class ModelConfig:
+    n_feats: int = 80
+    n_speakers: int = 1
+    speaker_dim: int = 64
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    duration: DurationConfig = field(default_factory=DurationConfig)
+    decoder: DecoderConfig = field(default_factory=DecoderConfig)
+    cfm: CFMConfig = field(default_factory=CFMConfig)
+    prior_loss: bool = True
+    out_size: int | None = None  # random mel segment (frames) for the decoder loss; None = whole utterance
+
+
+@dataclass
+class DataConfig:
+    intersperse_blank: bool = True
+    min_seconds: float = 0.3
+    max_seconds: float = 15.0
+    val_fraction: float = 0.02
+    test_fraction: float = 0.02
+    split_seed: int = 1234
+    mel: MelConfig = field(default_factory=MelConfig)
+
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 16
+    lr: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.99])
+    weight_decay: float = 0.01
+    warmup_steps: int = 1000
+    lr_decay: Literal["constant", "cosine"] = "constant"
+    max_steps: int = 100_000
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    ema_start: int = 0
+    seed: int = 1234
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype (bf16/fp16 used on CUDA)
+    compile: bool = False
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 3
+    log_every: int = 50
+    val_every: int = 1000
+    val_utterances: int = 2
+    synth_steps: int = 10
+    max_bad_steps: int = 20  # consecutive NaN/inf losses before stopping
+    num_workers: int = 0
+    bucket_size: int = 32  # batches per length bucket (sorting window)
+    threads: int | None = None  # torch intra-op threads on CPU
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    name: str = "fmtts"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        return _build(cls, d, "config")
+
+    def save(self, path: str | Path) -> None:
+        """Write as YAML (``.yaml``/``.yml``) or JSON (any other suffix)."""
+        path = Path(path)
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+        else:
+            path.write_text(json.dumps(self.to_dict(), indent=2))
+
+
+def _build(cls: type, d: Any, where: str) -> Any:
+    if not isinstance(d, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(d).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(d) - names
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}; valid keys: {sorted(names)}")
+    kwargs = {}
+    for key, value in d.items():
+        kwargs[key] = _convert(hints[key], value, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if tp is MelConfig:
+            return MelConfig.from_dict(value)
+        return _build(tp, value, where)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, where)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise ConfigError(f"{where}: {value!r} is not one of {typing.get_args(tp)}")
+        return value
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_convert(item, v, where) for v in value]
+    if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if tp is float and isinstance(value, str):
+        # YAML 1.1 reads 1e-4 (no dot) as a string: `--set train.lr=1e-4` must still mean 0.0001
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if tp is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if tp is bool and isinstance(value, bool):
+        return value
+    if tp is str and isinstance(value, str):
+        return value
+    if tp in (float, int, bool, str):
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+    return value
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Load a recipe (``recipes/<name>.yaml``, a bare recipe name, or a JSON file) with ``a.b.c=value``
+    overrides (values parsed as YAML, or JSON where PyYAML is not installed)."""
+    p = Path(path)
+    if not p.suffix and not p.exists():
+        for root in (Path.cwd(), Path(__file__).resolve().parent.parent):
+            if (root / "recipes" / f"{path}.yaml").is_file():
+                p = root / "recipes" / f"{path}.yaml"
+                break
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    if p.suffix == ".json":
+        try:
+            raw = json.loads(p.read_text())
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{p}: not valid JSON: {exc}") from exc
+    else:
+        import yaml
+
+        try:
+            raw = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    for ov in overrides or []:
+        if "=" not in ov:
+            raise ConfigError(f"override {ov!r} must look like section.key=value")
+        key, val = ov.split("=", 1)
+        node = raw
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = _parse_value(val)
+    return Config.from_dict(raw)
+
+
+def _parse_value(text: str):
+    try:
+        import yaml
+
+        return yaml.safe_load(text)
+    except ImportError:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text

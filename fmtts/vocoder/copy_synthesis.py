@@ -1,0 +1,63 @@
+"""Copy synthesis: wav → mel → vocoder → wav. Checks a vocoder (and the mel frontend) end to end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fmtts.audio import MelConfig, load_audio, mel_spectrogram, save_audio
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for queued GPU work, so wall-clock timings measure the computation."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def vocode_file(
+    in_path: str | Path,
+    out_path: str | Path,
+    vocoder: str = "universal",
+    device: str = "cpu",
+    denoise: float = 0.0,
+) -> dict[str, object]:
+    """Re-synthesise ``in_path`` through ``vocoder`` (a name or checkpoint path, see
+    :func:`fmtts.vocoder.load_vocoder`) and write ``out_path``.
+
+    Returns ``{"in_path", "out_path", "vocoder", "sample_rate", "frames", "audio_seconds",
+    "load_seconds", "mel_seconds", "vocoder_seconds", "rtf"}``; ``rtf`` is vocoder time divided by audio
+    duration (mel extraction and file I/O excluded; model loading is reported separately).
+    """
+    from fmtts.vocoder import load_vocoder
+
+    t0 = time.perf_counter()
+    voc = load_vocoder(vocoder, device=device, denoise=denoise)
+    load_s = time.perf_counter() - t0
+    mel_cfg: MelConfig = getattr(voc, "mel_config", None) or MelConfig(sample_rate=voc.sample_rate)
+    wav = load_audio(in_path, mel_cfg.sample_rate)
+    t1 = time.perf_counter()
+    mel = mel_spectrogram(wav, mel_cfg, device=device)
+    mel_s = time.perf_counter() - t1
+    _synchronize(mel.device)
+    t2 = time.perf_counter()
+    audio = voc(mel)
+    _synchronize(audio.device)
+    voc_s = time.perf_counter() - t2
+    out = audio.detach().float().cpu().numpy().astype(np.float32)
+    save_audio(out_path, out, voc.sample_rate)
+    seconds = len(out) / voc.sample_rate
+    return {
+        "in_path": str(in_path),
+        "out_path": str(out_path),
+        "vocoder": voc.name,
+        "sample_rate": voc.sample_rate,
+        "frames": int(mel.shape[-1]),
+        "audio_seconds": seconds,
+        "load_seconds": load_s,
+        "mel_seconds": mel_s,
+        "vocoder_seconds": voc_s,
+        "rtf": voc_s / seconds if seconds > 0 else float("nan"),
+    }
