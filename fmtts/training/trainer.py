@@ -381,7 +381,7 @@ class Trainer:
             if not bool(finite):
                 bad += 1
                 warnings.warn(
-                    f"step {self.step}: non-finite loss ({float(loss)}), step skipped", stacklevel=1
+                    f"step {self.step}: non-finite loss ({loss.item()}), step skipped", stacklevel=1
                 )
                 if bad >= t.max_bad_steps:
                     path = self.save()

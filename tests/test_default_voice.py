@@ -1,0 +1,54 @@
+"""Smoke tests of the embedded default voice: it loads with no argument and speaks a sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fmtts import TTS
+from fmtts.api import VOICES_DIR, resolve_voice
+from fmtts.checkpoint import CheckpointError
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+
+
+@pytest.fixture(scope="module")
+def tts() -> TTS:
+    return TTS.load(device="cpu", vocoder="universal")
+
+
+def test_default_voice_is_embedded_and_small() -> None:
+    path = resolve_voice(None)
+    assert path.parent == VOICES_DIR
+    assert path.stat().st_size <= 25 * 1024 * 1024
+
+
+def test_default_voice_speaks_a_plausible_sentence(tts: TTS) -> None:
+    out = tts.synthesize(SENTENCE, seed=0)
+    assert out.sample_rate == 22050
+    assert out.audio.dtype == np.float32
+    # 9 words: natural speech takes ~2-4.5 s; allow a wide but meaningful window.
+    assert 1.5 < out.seconds < 6.0, out.seconds
+    peak = float(np.abs(out.audio).max())
+    assert 0.05 < peak < 0.999, f"silent or clipped: peak {peak}"
+    rms = float(np.sqrt(np.mean(out.audio**2)))
+    assert rms > 0.01, f"nearly silent: rms {rms}"
+    assert np.isfinite(out.mel).all()
+    assert out.mel.shape == (80, len(out.audio) // 256)
+    # Durations are given for every input symbol and add up to the mel length.
+    assert sum(d for _, d in out.durations) == out.mel.shape[1]
+    assert out.timings["acoustic_seconds"] > 0 and out.timings["vocoder_seconds"] > 0
+    assert "embedded default voice" in tts.source
+
+
+def test_default_voice_round_trips_and_is_seeded(tts: TTS) -> None:
+    again = TTS.load(device="cpu", vocoder="universal")
+    a = tts.synthesize("Hello there.", seed=3)
+    b = again.synthesize("Hello there.", seed=3)
+    np.testing.assert_array_equal(a.mel, b.mel)
+    assert a.text == "Hello there."
+
+
+def test_unknown_voice_name_is_a_clear_error() -> None:
+    with pytest.raises(CheckpointError, match="no voice named"):
+        TTS.load("no-such-voice")
