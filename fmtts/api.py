@@ -125,7 +125,7 @@ class TTS:
             raise CheckpointError(
                 f"{path}: weights do not match the stored config: {str(exc)[:300]}"
             ) from exc
-        where = "embedded default voice" if path.parent == VOICES_DIR else "checkpoint"
+        where = "embedded default voice" if path.resolve().parent == VOICES_DIR else "checkpoint"
         source = f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')})"
         return cls(
             model.to(dev),
