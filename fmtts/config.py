@@ -87,6 +87,9 @@ class DataConfig:
     val_fraction: float = 0.02
     test_fraction: float = 0.02
     split_seed: int = 1234
+    # Train with external durations (``durations/<id>.npy`` beside ``wavs/``, frames per token as the
+    # text processor encodes it, e.g. from a forced aligner) instead of monotonic alignment search.
+    use_durations: bool = False
     mel: MelConfig = field(default_factory=MelConfig)
 
 

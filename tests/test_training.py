@@ -442,3 +442,95 @@ def test_universal_vocoder_short_sentence(trained_run: Path) -> None:
     assert np.isfinite(res.audio).all() and 0 < np.abs(res.audio).max() <= 1.0
     assert len(res.audio) == res.mel.shape[1] * HOP
     assert res.timings["vocoder_seconds"] > 0
+
+
+# ------------------------------------------------------------------------------------------------ durations
+def test_external_durations_replace_mas(
+    tmp_path: Path, speech_utterances, text_processor, make_tiny_config, monkeypatch: pytest.MonkeyPatch
+):
+    """With data.use_durations the cache's durations drive training and MAS is never called."""
+    from fmtts.audio import MelConfig, RunningMelStats
+    from fmtts.data.cache import CacheWriter
+
+    stats = RunningMelStats()
+    writer = CacheWriter()
+    for i, u in enumerate(speech_utterances):
+        mel = np.asarray(u["mel"])
+        stats.update(mel)
+        n_tok, n_frames = len(u["ids"]), mel.shape[1]
+        durs = np.full(n_tok, n_frames // n_tok)
+        durs[: n_frames - durs.sum()] += 1  # exact total
+        writer.add(f"utt{i}", u["text"], u["ids"], mel, durs)
+    meta = {
+        "mel_config": MelConfig().to_dict(),
+        "mel_stats": stats.result().to_dict(),
+        "text": text_processor.to_dict(),
+    }
+    writer.write(tmp_path / "data" / "cache" / "train", meta)
+
+    import fmtts.models.tts as tts_module
+
+    def no_mas(*args, **kwargs):
+        raise AssertionError("MAS must not run when external durations are given")
+
+    monkeypatch.setattr(tts_module, "maximum_path", no_mas)
+    cfg = make_tiny_config("data.use_durations=true", "train.batch_size=2", "train.checkpoint_every=100")
+    trainer = make_trainer(cfg, tmp_path / "data", tmp_path / "run", max_steps=3)
+    last = trainer.train()
+    assert trainer.step == 3 and np.isfinite(last["loss"])
+
+    # the same switch on a cache without durations is a clear error, not a silent fall-back to MAS
+    with pytest.raises(TrainingError, match="holds no durations"):
+        make_trainer(cfg, _no_duration_cache(tmp_path, speech_utterances, text_processor), tmp_path / "run2")
+
+
+def _no_duration_cache(tmp_path: Path, utterances, text_processor) -> Path:
+    from conftest import write_prepared_data
+
+    return write_prepared_data(tmp_path / "plain", utterances, text_processor, val=0)
+
+
+def test_external_duration_files_are_checked(tmp_path: Path):
+    from fmtts.data.prepare import _external_durations
+
+    np.save(tmp_path / "ok.npy", np.array([2, 3, 4]))
+    durs, problem = _external_durations(tmp_path / "ok.npy", 3, 11)  # 2 frames short: absorbed by the last
+    assert problem is None and durs.tolist() == [2, 3, 6]
+    assert "entries for 4 tokens" in _external_durations(tmp_path / "ok.npy", 4, 9)[1]
+    assert "add up to 9 frames" in _external_durations(tmp_path / "ok.npy", 3, 20)[1]
+    assert "missing durations" in _external_durations(tmp_path / "nope.npy", 3, 9)[1]
+
+
+def test_tensorboard_gets_losses_images_and_audio(prepared_data: Path, tmp_path: Path, make_tiny_config):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    cfg = make_tiny_config(
+        "train.batch_size=2",
+        "train.val_every=2",
+        "train.log_every=1",
+        "train.val_utterances=1",
+        "train.checkpoint_every=100",
+    )
+    trainer = Trainer(
+        cfg, prepared_data, tmp_path, device="cpu", progress=False, vocoder="griffinlim", max_steps=2
+    )
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    (events,) = (tmp_path / "tensorboard").glob("events.out.tfevents.*")
+    acc = EventAccumulator(str(events), size_guidance={"images": 0, "audio": 0, "scalars": 0})
+    acc.Reload()
+    tags = acc.Tags()
+    for tag in (
+        "train/flow",
+        "train/duration",
+        "train/prior",
+        "train/lr",
+        "train/grad_norm",
+        "train/steps_per_s",
+        "val/flow",
+    ):
+        assert tag in tags["scalars"], tag
+    assert {"train/alignment", "val/mel_0", "val/mel_0_target"} <= set(tags["images"])
+    assert "val/audio_0" in tags["audio"]

@@ -62,6 +62,26 @@ def read_metadata(data_dir: str | Path) -> tuple[list[Utterance], list[dict]]:
     return utts, skipped
 
 
+def _external_durations(path: Path, n_tokens: int, n_frames: int) -> tuple[np.ndarray | None, str | None]:
+    """Load frames-per-token for one clip. A total off by at most 2 frames (edge padding conventions) is
+    absorbed by the last token; anything else is reported."""
+    if not path.is_file():
+        return None, f"missing durations file {path}"
+    try:
+        durs = np.load(path).astype(np.int64).ravel()
+    except Exception as exc:
+        return None, f"unreadable durations file {path}: {exc}"
+    if len(durs) != n_tokens:
+        return None, f"durations file has {len(durs)} entries for {n_tokens} tokens"
+    if (durs < 0).any():
+        return None, "negative durations"
+    diff = n_frames - int(durs.sum())
+    if abs(diff) > 2 or durs[-1] + diff < 0:
+        return None, f"durations add up to {int(durs.sum())} frames, the mel has {n_frames}"
+    durs[-1] += diff
+    return durs, None
+
+
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
     """Deterministic split; val and test get at least one item each when n ≥ 3."""
     perm = np.random.default_rng(seed).permutation(n)
@@ -98,6 +118,9 @@ def prepare_dataset(
 
     mel_cfg = cfg.mel
     utts, skipped = read_metadata(data_dir)
+    durations_dir = Path(data_dir) / "durations" if cfg.use_durations else None
+    if durations_dir is not None and not durations_dir.is_dir():
+        raise DatasetError(f"data.use_durations is set but {durations_dir} does not exist")
     import soundfile as sf
 
     kept: list[Utterance] = []
@@ -156,9 +179,15 @@ def prepare_dataset(
         if mel.shape[1] < len(ids):
             skipped.append({"id": u.utt_id, "reason": f"{mel.shape[1]} frames for {len(ids)} tokens"})
             continue
+        durs = None
+        if durations_dir is not None:
+            durs, problem = _external_durations(durations_dir / f"{u.utt_id}.npy", len(ids), mel.shape[1])
+            if problem:
+                skipped.append({"id": u.utt_id, "reason": problem})
+                continue
         if split == "train":
             stats.update(mel)
-        writers[split].add(u.utt_id, u.text, ids, mel)
+        writers[split].add(u.utt_id, u.text, ids, mel, durs)
     # Filelists after features, so a clip skipped there (silent, unreadable, too short) is in neither.
     (out / "filelists").mkdir(parents=True, exist_ok=True)
     for split, idx in parts.items():

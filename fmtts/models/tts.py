@@ -74,8 +74,11 @@ class FlowTTS(nn.Module):
             attn = durations_to_path(durations.to(torch.long), y.shape[-1]) * attn_mask
         attn = attn.to(mu.dtype)
 
-        logw_target = torch.log(1e-8 + attn.sum(2, keepdim=True).transpose(1, 2)) * x_mask
-        dur_loss = ((logw - logw_target) ** 2).sum() / x_mask.sum()
+        frames = attn.sum(2, keepdim=True).transpose(1, 2)  # (B, 1, T_x)
+        # Tokens with no frames (possible only with external durations) have no log-duration to learn.
+        d_mask = x_mask * (frames > 0).to(x_mask.dtype)
+        logw_target = torch.log(frames.clamp_min(1e-8)) * d_mask
+        dur_loss = (((logw - logw_target) ** 2) * d_mask).sum() / d_mask.sum().clamp_min(1.0)
         mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)  # (B, F, T_y)
 
         if self.cfg.prior_loss:

@@ -197,6 +197,11 @@ class Trainer:
             FeatureCache(cache_root / "val") if (cache_root / "val" / "meta.json").is_file() else None
         )
         self.meta = self.train_cache.meta
+        if cfg.data.use_durations and self.train_cache.durations is None:
+            raise TrainingError(
+                f"data.use_durations is set but {cache_root / 'train'} holds no durations "
+                "(prepare a dataset with a durations/ folder)"
+            )
 
         torch.manual_seed(cfg.train.seed + self.dist.rank)
         np.random.seed(cfg.train.seed + self.dist.rank)
@@ -325,7 +330,7 @@ class Trainer:
         while True:
             self.sampler.set_epoch(self.epoch)
             batches = self.sampler.batches(self.epoch)
-            ds = CachedDataset(self.train_cache)
+            ds = CachedDataset(self.train_cache, use_durations=self.cfg.data.use_durations)
             for bi in range(self.batch_in_epoch, len(batches)):
                 self.batch_in_epoch = bi + 1
                 yield collate([ds[i] for i in batches[bi]])
@@ -510,7 +515,9 @@ class Trainer:
                 mel = syn.mel[0, :, : int(syn.mel_lengths[0])].float().cpu()
                 self.writer.add_image(f"val/mel_{i}", mel_image(mel.numpy()), self.step)
                 if self.step == self.cfg.train.val_every:
-                    self.writer.add_image(f"val/mel_{i}_target", mel_image(item["mel"][0].numpy()), self.step)
+                    self.writer.add_image(
+                        f"val/mel_{i}_target", mel_image(item["mels"][0].numpy()), self.step
+                    )
                 if vocoder is not None:
                     wav = vocoder(mel.to(self.device)).flatten().float().cpu()
                     self.writer.add_audio(f"val/audio_{i}", wav, self.step, sample_rate=vocoder.sample_rate)
