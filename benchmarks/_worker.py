@@ -202,7 +202,9 @@ def main() -> None:
         t0 = time.perf_counter()
         info: dict[str, object] = {}
         if task == "synth":
-            info["frames"] = system.synth(req["batch"])
+            bf16 = req.get("precision") == "bf16"
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                info["frames"] = system.synth(req["batch"])
         elif task == "train":
             key = str(req.get("out_size"))
             if key not in trainers:

@@ -66,9 +66,16 @@ def measure_config(name: str, reps: int) -> dict:
         return model.synthesize(x, torch.tensor([100]), n_steps=10, durations=durs)
 
     t_synth = median_time(synth, reps)
-    return {"config": name, "params": params, "batch_size": cfg.train.batch_size, "out_size": cfg.model.out_size,
-            "train_step_s": t_step, "train_steps_per_s": 1 / t_step,
-            "synth_s_500_frames": t_synth, "acoustic_rtf": t_synth / (500 * SECONDS_PER_FRAME)}
+    return {
+        "config": name,
+        "params": params,
+        "batch_size": cfg.train.batch_size,
+        "out_size": cfg.model.out_size,
+        "train_step_s": t_step,
+        "train_steps_per_s": 1 / t_step,
+        "synth_s_500_frames": t_synth,
+        "acoustic_rtf": t_synth / (500 * SECONDS_PER_FRAME),
+    }
 
 
 def measure_vocoder(reps: int) -> dict:
@@ -93,13 +100,19 @@ def main() -> None:
     print("| recipe | params | batch × out_size | train step (s) | steps/s | acoustic RTF (10 steps) |")
     print("|---|---:|---|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['config']} | {r['params'] / 1e6:.1f} M | {r['batch_size']} × {r['out_size'] or 'full'} | "
-              f"{r['train_step_s']:.2f} | {r['train_steps_per_s']:.2f} | {r['acoustic_rtf']:.3f} |")
+        print(
+            f"| {r['config']} | {r['params'] / 1e6:.1f} M | {r['batch_size']} × {r['out_size'] or 'full'} | "
+            f"{r['train_step_s']:.2f} | {r['train_steps_per_s']:.2f} | {r['acoustic_rtf']:.3f} |"
+        )
     print(f"\nvocoder {voc['vocoder']}: RTF {voc['rtf']:.3f} (500 frames, median of {args.reps})")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "threads": args.threads, "rows": rows,
-                               "vocoder": voc}, indent=2))
+    out.write_text(
+        json.dumps(
+            {"date": time.strftime("%Y-%m-%d"), "threads": args.threads, "rows": rows, "vocoder": voc},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -133,6 +133,8 @@ def main() -> None:
     tasks = [
         ("synthesis, batch 1, 100 tokens → 500 frames, 10 Euler steps", {"task": "synth", "batch": 1}),
         ("synthesis, batch 8, 100 tokens → 500 frames, 10 Euler steps", {"task": "synth", "batch": 8}),
+        ("synthesis, batch 1, both under bf16 autocast", {"task": "synth", "batch": 1, "precision": "bf16"}),
+        ("synthesis, batch 8, both under bf16 autocast", {"task": "synth", "batch": 8, "precision": "bf16"}),
         ("training step, batch 8 × ≤400 frames", {"task": "train", "out_size": None}),
         ("training step, batch 8, out_size 172", {"task": "train", "out_size": 172}),
         ("MAS 16 × 150 × 800", {"task": "mas"}),
