@@ -34,6 +34,12 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cfg-scale", type=float, default=0.0, help="classifier-free guidance strength (0 = off)")
     p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
     p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
+    p.add_argument(
+        "--vocoder-backend",
+        choices=["auto", "torch", "onnx"],
+        default="auto",
+        help="HiFi-GAN runtime: auto = ONNX Runtime on CPU when installed (same audio, faster)",
+    )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument(
@@ -47,7 +53,13 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
 def cmd_synthesize(args: argparse.Namespace) -> int:
     from fmtts.api import TTS
 
-    tts = TTS.load(args.checkpoint, device=args.device, vocoder=args.vocoder, denoise=args.denoise)
+    tts = TTS.load(
+        args.checkpoint,
+        device=args.device,
+        vocoder=args.vocoder,
+        denoise=args.denoise,
+        vocoder_backend=args.vocoder_backend,
+    )
     print(f"voice: {tts.source}", file=sys.stderr)
     opts = dict(
         steps=args.steps,

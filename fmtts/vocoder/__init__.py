@@ -7,6 +7,7 @@ checkpoint, or a weight-free Griffin-Lim fallback.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -99,6 +100,40 @@ def _cache_key(name_or_path: str, device: torch.device) -> str:
     return str(p)
 
 
+def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: str) -> Vocoder:
+    from fmtts.vocoder.onnx_backend import OnnxHiFiGAN, onnxruntime_available
+
+    if backend == "torch" or not isinstance(voc, HiFiGAN):
+        return voc
+    if dev.type != "cpu":
+        if backend == "onnx":
+            raise VocoderError(
+                "the onnx vocoder backend runs on CPU only; use --vocoder-backend torch on GPU"
+            )
+        return voc
+    if not onnxruntime_available():
+        if backend == "onnx":
+            raise VocoderError(
+                "the onnx vocoder backend needs onnx and onnxruntime: pip install onnx onnxruntime"
+            )
+        return voc
+    weights = _weights_file(name_or_path)
+    try:
+        return OnnxHiFiGAN(voc, weights)
+    except Exception as exc:
+        if backend == "onnx":
+            raise VocoderError(f"ONNX export/loading of {voc.name} failed: {exc}") from exc
+        logging.getLogger(__name__).warning("ONNX Runtime vocoder unavailable (%s); using torch", exc)
+        return voc
+
+
+def _weights_file(name_or_path: str) -> Path:
+    key = name_or_path.lower()
+    if key in PRETRAINED_FILES:
+        return pretrained_weights(key).checkpoint
+    return user_weights(name_or_path).checkpoint
+
+
 def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
     key = name_or_path.lower()
     if key == "griffinlim":
@@ -120,20 +155,28 @@ def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
 
 
 def load_vocoder(
-    name_or_path: str = "universal", device: str | torch.device = "cpu", denoise: float = 0.0
+    name_or_path: str = "universal",
+    device: str | torch.device = "cpu",
+    denoise: float = 0.0,
+    backend: str = "auto",
 ) -> Vocoder:
     """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
     "griffinlim" (no weights), or the path of a jik876-format generator checkpoint (its config.json is
     read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
-    over-subtract. Raises :class:`VocoderError` with the reason on failure."""
+    over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
+    ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). Raises :class:`VocoderError`
+    with the reason on failure."""
     dev = torch.device(device)
     if denoise < 0:
         raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
-    key = (_cache_key(str(name_or_path), dev), str(dev))
+    if backend not in ("auto", "torch", "onnx"):
+        raise VocoderError(f"vocoder backend must be auto, torch or onnx, got {backend!r}")
+    key = (_cache_key(str(name_or_path), dev), str(dev), backend)
     voc = _VOCODERS.get(key)
     if voc is None:
         voc = _load_uncached(str(name_or_path), dev)
+        voc = _with_backend(voc, str(name_or_path), dev, backend)
         _VOCODERS[key] = voc
     if denoise == 0:
         return voc

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""HiFi-GAN V1 (universal) on this CPU: ways to run it faster, and how far each moves the output.
+
+    python benchmarks/vocoder_speed.py [--reps 5] [--threads 2] [--frames 500]
+
+Variants, interleaved round-robin after a warm-up (medians of ``--reps``):
+  fp32            our generator, weight norm folded, inference mode (the default)
+  bf16            the same under torch.autocast("cpu", bfloat16)
+    onnxruntime     exported with torch.onnx (dynamo=False), run by ONNX Runtime, same thread count
+Each output is compared with fp32: relative error = ||y − y_fp32|| / ||y_fp32|| (the issue's bar: 1e-3).
+The input is a real log-mel (eSpeak NG speech through our mel frontend), so the output is speech.
+Writes ``benchmarks/results/vocoder_speed.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fmtts.vocoder import load_vocoder
+
+SECONDS_PER_FRAME = 256 / 22050
+
+
+def speech_mel(frames: int) -> torch.Tensor:
+    """A real mel: the default voice's own output if available, tiled to ``frames``."""
+    from fmtts import TTS
+
+    out = TTS.load(device="cpu", vocoder="griffinlim").synthesize(
+        "The quick brown fox jumps over the lazy dog, and then it runs far away into the woods.", seed=0
+    )
+    mel = np.tile(out.mel, (1, frames // out.mel.shape[1] + 1))[:, :frames]
+    return torch.from_numpy(np.ascontiguousarray(mel))[None]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--frames", type=int, default=500)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vocoder_speed.json"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    voc = load_vocoder("universal", device="cpu")
+    gen = voc.generator
+    mel = speech_mel(args.frames)
+
+    def fp32() -> torch.Tensor:
+        with torch.inference_mode():
+            return gen(mel).flatten()
+
+    def bf16() -> torch.Tensor:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            return gen(mel).flatten().float()
+
+    variants = {"fp32": fp32, "bf16": bf16}
+    try:
+        import onnxruntime as ort
+
+        path = Path(tempfile.mkdtemp()) / "hifigan.onnx"
+        torch.onnx.export(
+            gen,
+            (mel,),
+            str(path),
+            input_names=["mel"],
+            output_names=["audio"],
+            dynamic_axes={"mel": {0: "batch", 2: "frames"}, "audio": {0: "batch", 2: "samples"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = args.threads
+        so.inter_op_num_threads = 1
+        sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        mel_np = mel.numpy()
+
+        def onnx() -> torch.Tensor:
+            return torch.from_numpy(sess.run(None, {"mel": mel_np})[0]).flatten()
+
+        variants["onnxruntime"] = onnx
+    except Exception as exc:  # onnx/onnxruntime missing or export failure: report, keep going
+        print(f"onnxruntime variant skipped: {exc}")
+
+    ref = fp32()
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    errors = {
+        k: float(torch.linalg.vector_norm(f() - ref) / torch.linalg.vector_norm(ref))
+        for k, f in variants.items()
+    }
+    for _ in range(args.reps):
+        for k, f in variants.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    audio_s = args.frames * SECONDS_PER_FRAME
+    rows = []
+    base = statistics.median(times["fp32"])
+    print(
+        f"HiFi-GAN universal, {args.frames} frames ({audio_s:.1f} s), {args.threads} threads, "
+        f"median of {args.reps}"
+    )
+    print("| variant | RTF | speed-up vs fp32 | relative error vs fp32 |")
+    print("|---|---:|---:|---:|")
+    for k in variants:
+        med = statistics.median(times[k])
+        rows.append(
+            {
+                "variant": k,
+                "seconds": med,
+                "rtf": med / audio_s,
+                "speedup": base / med,
+                "rel_error": errors[k],
+            }
+        )
+        print(f"| {k} | {med / audio_s:.3f} | {base / med:.2f}× | {errors[k]:.1e} |")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "threads": args.threads,
+                "frames": args.frames,
+                "rows": rows,
+                "runs": times,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

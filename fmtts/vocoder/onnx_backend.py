@@ -1,0 +1,99 @@
+"""HiFi-GAN through ONNX Runtime: the same generator, exported once, ~1.3× faster on this kind of CPU.
+
+The export is cached under ``user_cache_dir("vocoders")`` keyed by the weights file, its size and mtime,
+and the torch version, and written atomically, so it happens once per machine. Output matches the torch
+generator to ~1e-5 relative (measured in ``benchmarks/vocoder_speed.py``; tested against 1e-3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fmtts.paths import user_cache_dir
+from fmtts.vocoder.hifigan import HiFiGAN, check_mel
+
+log = logging.getLogger(__name__)
+
+
+def onnxruntime_available() -> bool:
+    try:
+        import onnx  # noqa: F401  (torch's exporter needs it)
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def export_path(vocoder: HiFiGAN, weights: Path) -> Path:
+    st = weights.stat()
+    key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{vocoder.cfg}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+    return user_cache_dir("vocoders") / f"hifigan-{digest}.onnx"
+
+
+def export_onnx(vocoder: HiFiGAN, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    example = torch.zeros(1, vocoder.n_mels, 32)
+    generator = vocoder.generator.cpu()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript exporter: legacy but exact
+            torch.onnx.export(
+                generator,
+                (example,),
+                str(tmp),
+                input_names=["mel"],
+                output_names=["audio"],
+                dynamic_axes={"mel": {0: "batch", 2: "frames"}, "audio": {0: "batch", 2: "samples"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp, path)
+    finally:
+        vocoder.generator.to(vocoder.device)
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+class OnnxHiFiGAN:
+    """Drop-in for :class:`HiFiGAN` (same attributes and call) that runs on ONNX Runtime's CPU provider."""
+
+    def __init__(self, vocoder: HiFiGAN, weights: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        path = export_path(vocoder, weights)
+        if not path.is_file():
+            log.info("exporting %s to ONNX (once): %s", vocoder.name, path)
+            export_onnx(vocoder, path)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or torch.get_num_threads()
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.torch_vocoder = vocoder
+        self.onnx_path = path
+        self.name = f"{vocoder.name} via ONNX Runtime"
+        self.sample_rate = vocoder.sample_rate
+        self.hop_length = vocoder.hop_length
+        self.n_mels = vocoder.n_mels
+        self.mel_config = vocoder.mel_config
+        self.device = torch.device("cpu")
+
+    def __call__(self, mel: torch.Tensor) -> torch.Tensor:
+        mel, squeeze = check_mel(mel, self.n_mels)
+        if mel.shape[-1] == 0:
+            return self.torch_vocoder(mel.squeeze(0) if squeeze else mel)
+        x = np.ascontiguousarray(mel.detach().to("cpu", torch.float32).numpy())
+        audio = torch.from_numpy(self.session.run(None, {"mel": x})[0]).squeeze(1).clamp(-1.0, 1.0)
+        return audio.squeeze(0) if squeeze else audio
+
+    def __repr__(self) -> str:
+        return f"OnnxHiFiGAN(name={self.name!r}, path={str(self.onnx_path)!r})"
