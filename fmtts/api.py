@@ -8,7 +8,9 @@ out.save("hello.wav")                   # out.audio (float32), out.sample_rate, 
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,52 +167,10 @@ class TTS:
     def sample_rate(self) -> int:
         return self.mel_config.sample_rate
 
-    def synthesize(
-        self,
-        text: str,
-        *,
-        steps: int = 10,
-        solver: str = "euler",
-        schedule: str = "uniform",
-        temperature: float = 0.667,
-        length_scale: float = 1.0,
-        cfg_scale: float = 0.0,
-        seed: int | None = None,
-        precision: str = "fp32",
-        max_chars: int = 300,
-        pause: float = 0.15,
-    ) -> SynthesisResult:
-        """Speak ``text``. Long text is split at sentence boundaries, synthesised as a batch, and joined
-        with ``pause`` seconds of silence."""
-        if not isinstance(text, str) or not text.strip():
-            from fmtts.text import TextError
-
-            raise TextError(f"empty text: {text!r}")
-        chunks = split_sentences(text, max_chars=max_chars)
-        parts = self.synthesize_batch(
-            chunks,
-            steps=steps,
-            solver=solver,
-            schedule=schedule,
-            temperature=temperature,
-            length_scale=length_scale,
-            cfg_scale=cfg_scale,
-            seed=seed,
-            precision=precision,
-            batch_size=8,
-        )
-        if len(parts) == 1:
-            parts[0].text = text
-            return parts[0]
-        gap = np.zeros(int(pause * self.sample_rate), dtype=np.float32)
-        audio = np.concatenate([x for p in parts for x in (p.audio, gap)][:-1])
-        gap_frames = int(round(pause * self.sample_rate / self.mel_config.hop_length))
-        floor = np.full((self.mel_config.n_mels, gap_frames), np.log(self.mel_config.log_clamp), np.float32)
-        mel = np.concatenate([x for p in parts for x in (p.mel, floor)][:-1], axis=1)
-        timings = {k: sum(p.timings[k] for p in parts) for k in parts[0].timings}
-        timings["audio_seconds"] = len(audio) / self.sample_rate
-        durs = [d for p in parts for d in p.durations]
-        return SynthesisResult(audio, self.sample_rate, mel, durs, text, timings)
+    def synthesize(self, text: str, **options) -> SynthesisResult:
+        """Speak ``text``: see :meth:`synthesize_batch` for the options. Long text is split at sentence
+        boundaries (never inside a word), synthesised as a batch and joined with short pauses."""
+        return self.synthesize_batch([text], **options)[0]
 
     @torch.inference_mode()
     def synthesize_batch(
@@ -226,76 +186,143 @@ class TTS:
         seed: int | None = None,
         precision: str = "fp32",
         batch_size: int = 8,
+        max_chars: int = 300,
+        pause: float = 0.15,
     ) -> list[SynthesisResult]:
-        """One result per text (no sentence splitting), computed ``batch_size`` at a time.
+        """One result per text. Each text is split into chunks of at most ``max_chars`` characters at
+        sentence boundaries; all chunks are synthesised ``batch_size`` at a time (similar lengths
+        together) and each text's chunks are joined with ``pause`` seconds of silence.
 
-        ``precision`` "bf16" (or "fp16" on CUDA) runs the acoustic model under autocast: on CPUs with
-        AVX-512 BF16 that is ~1.3× faster (see BENCHMARKS.md); the vocoder stays fp32."""
-        if precision not in PRECISIONS:
-            raise SynthesisError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-        if precision == "fp16" and self.device.type != "cuda":
-            raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
-        if steps < 1:
-            raise SynthesisError(f"steps must be ≥ 1, got {steps}")
-        if length_scale <= 0:
-            raise SynthesisError(f"length_scale must be > 0, got {length_scale}")
-        ids = self.text.batch_text_to_ids(texts)
+        ``length_scale`` > 1 speaks slower. ``precision`` "bf16" (or "fp16" on CUDA) runs the acoustic
+        model under autocast: ~1.3× faster on CPUs with AVX-512 BF16 (see BENCHMARKS.md); the ODE state
+        and the vocoder stay fp32. ``seed`` makes the output repeatable.
+        """
+        from fmtts.text import TextError
+
+        self._check_options(steps, length_scale, temperature, batch_size, pause, precision, cfg_scale)
+        chunks: list[str] = []
+        owner: list[int] = []
+        for n, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise TextError(f"empty text at index {n}: {text!r}")
+            parts = split_sentences(text, max_chars=max_chars)
+            chunks.extend(parts)
+            owner.extend([n] * len(parts))
+        ids = self.text.batch_text_to_ids(chunks)
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
-        results: list[SynthesisResult] = []
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))  # similar lengths share a batch
-        by_index: dict[int, SynthesisResult] = {}
-        hop = self.mel_config.hop_length
+        options = dict(
+            n_steps=steps,
+            temperature=temperature,
+            length_scale=length_scale,
+            solver=solver,
+            schedule=schedule,
+            cfg_scale=cfg_scale,
+            generator=gen,
+        )
+        pieces: dict[int, SynthesisResult] = {}
+        order = sorted(range(len(chunks)), key=lambda i: len(ids[i]))  # similar lengths share a batch
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            lens = torch.tensor([len(ids[i]) for i in idx])
-            tokens = torch.zeros(len(idx), int(lens.max()), dtype=torch.long)
-            for row, i in enumerate(idx):
-                tokens[row, : len(ids[i])] = torch.tensor(ids[i])
-            self._sync()
-            t0 = time.perf_counter()
-            with torch.autocast(self.device.type, dtype=PRECISIONS[precision], enabled=precision != "fp32"):
-                out = self.model.synthesize(
-                    tokens.to(self.device),
-                    lens.to(self.device),
-                    n_steps=steps,
-                    temperature=temperature,
-                    length_scale=length_scale,
-                    solver=solver,
-                    schedule=schedule,
-                    cfg_scale=cfg_scale,
-                    generator=gen,
-                )
-            self._sync()
-            t1 = time.perf_counter()
-            wav = self.vocoder(out.mel.float()).reshape(len(idx), -1)
-            self._sync()
-            t2 = time.perf_counter()
-            wav = wav.float().cpu().numpy()
-            total_frames = float(out.mel_lengths.sum())
-            for row, i in enumerate(idx):
-                n = int(out.mel_lengths[row])
-                audio = np.ascontiguousarray(wav[row, : n * hop], dtype=np.float32)
-                share = n / total_frames
-                symbols = [self.text.symbols.symbols[j] for j in ids[i]]
-                durs = [
-                    (s, int(d))
-                    for s, d in zip(symbols, out.durations[row, : len(ids[i])].tolist(), strict=True)
-                ]
-                by_index[i] = SynthesisResult(
+            for i, res in zip(
+                idx, self._synthesize_ids([ids[i] for i in idx], precision, options), strict=True
+            ):
+                res.text = chunks[i]
+                pieces[i] = res
+        return [
+            self._join([pieces[i] for i in range(len(chunks)) if owner[i] == n], texts[n], pause)
+            for n in range(len(texts))
+        ]
+
+    @staticmethod
+    def _check_options(steps, length_scale, temperature, batch_size, pause, precision, cfg_scale) -> None:
+        if not isinstance(steps, int) or steps < 1:
+            raise SynthesisError(f"steps must be a positive integer, got {steps!r}")
+        if not math.isfinite(length_scale) or length_scale <= 0:
+            raise SynthesisError(f"length_scale must be a finite number > 0, got {length_scale}")
+        if not math.isfinite(temperature) or temperature < 0:
+            raise SynthesisError(f"temperature must be a finite number ≥ 0, got {temperature}")
+        if batch_size < 1:
+            raise SynthesisError(f"batch_size must be ≥ 1, got {batch_size}")
+        if not math.isfinite(pause) or pause < 0:
+            raise SynthesisError(f"pause must be ≥ 0 seconds, got {pause}")
+        if precision not in PRECISIONS:
+            raise SynthesisError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+        if not math.isfinite(cfg_scale) or cfg_scale < 0:
+            raise SynthesisError(f"cfg_scale must be ≥ 0, got {cfg_scale}")
+
+    def _synthesize_ids(
+        self, batch_ids: list[list[int]], precision: str, options: dict
+    ) -> list[SynthesisResult]:
+        """Acoustic model + vocoder on one batch of symbol-id sequences."""
+        if precision == "fp16" and self.device.type != "cuda":
+            raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
+        if options["cfg_scale"] > 0 and self.config.model.cfm.cond_dropout == 0:
+            warnings.warn(
+                "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
+                "branch is untrained, expect worse audio",
+                stacklevel=3,
+            )
+        lens = torch.tensor([len(x) for x in batch_ids])
+        tokens = torch.zeros(len(batch_ids), int(lens.max()), dtype=torch.long)
+        for row, x in enumerate(batch_ids):
+            tokens[row, : len(x)] = torch.tensor(x)
+        self._sync()
+        t0 = time.perf_counter()
+        with torch.autocast(self.device.type, dtype=PRECISIONS[precision], enabled=precision != "fp32"):
+            out = self.model.synthesize(tokens.to(self.device), lens.to(self.device), **options)
+        self._sync()
+        t1 = time.perf_counter()
+        mel = out.mel.float()
+        # Padding frames get the log-mel silence floor, not 0 (a loud value the vocoder would smear
+        # into the end of shorter utterances).
+        valid = torch.arange(mel.shape[-1], device=mel.device)[None, :] < out.mel_lengths[:, None]
+        mel = torch.where(valid[:, None, :], mel, math.log(self.mel_config.log_clamp))
+        wav = self.vocoder(mel).reshape(len(batch_ids), -1)
+        self._sync()
+        t2 = time.perf_counter()
+        wav = wav.float().cpu().numpy()
+        total_frames = float(out.mel_lengths.sum())
+        hop = self.mel_config.hop_length
+        symbols = self.text.symbols.symbols
+        results = []
+        for row, x in enumerate(batch_ids):
+            n = int(out.mel_lengths[row])
+            share = n / total_frames
+            audio = np.ascontiguousarray(wav[row, : n * hop], dtype=np.float32)
+            durs = [
+                (symbols[j], int(d)) for j, d in zip(x, out.durations[row, : len(x)].tolist(), strict=True)
+            ]
+            results.append(
+                SynthesisResult(
                     audio=audio,
                     sample_rate=self.sample_rate,
-                    mel=out.mel[row, :, :n].float().cpu().numpy(),
+                    mel=mel[row, :, :n].cpu().numpy(),
                     durations=durs,
-                    text=texts[i],
+                    text="",
                     timings={
                         "acoustic_seconds": (t1 - t0) * share,
                         "vocoder_seconds": (t2 - t1) * share,
                         "audio_seconds": len(audio) / self.sample_rate,
                     },
                 )
-        results = [by_index[i] for i in range(len(texts))]
+            )
         return results
+
+    def _join(self, parts: list[SynthesisResult], text: str, pause: float) -> SynthesisResult:
+        """Concatenate one text's chunks with ``pause`` seconds of silence (log-mel floor in the mel)."""
+        if len(parts) == 1:
+            parts[0].text = text
+            return parts[0]
+        gap = np.zeros(int(pause * self.sample_rate), dtype=np.float32)
+        audio = np.concatenate([x for p in parts for x in (p.audio, gap)][:-1])
+        gap_frames = int(round(pause * self.sample_rate / self.mel_config.hop_length))
+        floor = np.full((self.mel_config.n_mels, gap_frames), np.log(self.mel_config.log_clamp), np.float32)
+        mel = np.concatenate([x for p in parts for x in (p.mel, floor)][:-1], axis=1)
+        timings = {k: sum(p.timings[k] for p in parts) for k in parts[0].timings}
+        timings["audio_seconds"] = len(audio) / self.sample_rate
+        durations = [d for p in parts for d in p.durations]
+        return SynthesisResult(audio, self.sample_rate, mel, durations, text, timings)
 
     def _sync(self) -> None:
         if self.device.type == "cuda":

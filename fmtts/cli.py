@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="prepared folder (fmtts prepare), packed cache file (fmtts pack), or LJSpeech-format folder",
     )
-    p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, config.yaml")
+    p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, config.json")
     p.add_argument("--prepared", help="where to prepare a raw --data folder (default OUT/data)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
     p.add_argument("--init-from", help="start from another checkpoint's weights (fine-tuning)")

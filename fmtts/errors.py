@@ -9,6 +9,7 @@ from fmtts.corpus.piper_corpus import CorpusError
 from fmtts.data.cache import CacheError
 from fmtts.data.prepare import DatasetError
 from fmtts.text import TextError
+from fmtts.training.trainer import TrainingError
 from fmtts.vocoder.hifigan import VocoderError
 
 
@@ -26,5 +27,6 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     TextError,
     VocoderError,
     SynthesisError,
+    TrainingError,
     FileNotFoundError,
 )

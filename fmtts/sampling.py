@@ -26,9 +26,9 @@ def time_grid(
     """N+1 increasing times from 0 to 1.
 
     - ``uniform``: i/N.
-    - ``cosine``: 1 − cos(π/2 · i/N): small steps near the noise end, where the velocity changes most.
-    - ``sway`` (F5-TTS): u + s·(cos(π/2 · u) − 1 + u) with s = ``sway_coef`` (−1 by default), which also
-      crowds the early steps; s = 0 is uniform.
+    - ``cosine``: (1 − cos(π · i/N)) / 2: small steps at both ends, large in the middle.
+    - ``sway`` (F5-TTS): u + s·(cos(π/2 · u) − 1 + u) with s = ``sway_coef`` (−1 by default, which is
+      1 − cos(π/2 · u)): small steps near the noise end, where the velocity changes most; s = 0 is uniform.
     """
     if not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
@@ -36,7 +36,7 @@ def time_grid(
     if schedule == "uniform":
         t = u
     elif schedule == "cosine":
-        t = 1.0 - torch.cos(u * math.pi / 2)
+        t = 0.5 * (1.0 - torch.cos(u * math.pi))
     elif schedule == "sway":
         t = u + sway_coef * (torch.cos(u * math.pi / 2) - 1.0 + u)
     else:

@@ -158,8 +158,19 @@ def test_time_grid_endpoints_and_monotonic(schedule: str, n: int) -> None:
     assert bool((t[1:] > t[:-1]).all()), f"{schedule} grid not increasing: {t.tolist()}"
     if schedule == "uniform":
         torch.testing.assert_close(t, torch.arange(n + 1) / n)
-    elif n >= 2:  # cosine and sway crowd the steps near the noise end
+    elif n >= 3:  # both crowd the steps near the noise end ...
         assert float(t[1]) < 1.0 / n
+        if schedule == "cosine":  # ... cosine near the data end too, sway does not
+            assert float(1.0 - t[-2]) < 1.0 / n
+        else:
+            assert float(1.0 - t[-2]) > 1.0 / n
+
+
+def test_cosine_and_sway_are_different_schedules() -> None:
+    assert not torch.allclose(time_grid(10, "cosine"), time_grid(10, "sway"))
+    # sway with s = -1 is 1 - cos(pi/2 u), F5-TTS's default
+    u = torch.linspace(0, 1, 11)
+    torch.testing.assert_close(time_grid(10, "sway"), 1 - torch.cos(u * torch.pi / 2), atol=1e-6, rtol=0)
 
 
 def test_time_grid_sway_with_zero_coefficient_is_uniform() -> None:

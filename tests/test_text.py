@@ -337,3 +337,10 @@ def test_split_sentences_boundaries() -> None:
     assert split_sentences("") == [] and split_sentences("  \n ") == []
     with pytest.raises(ValueError):
         split_sentences("x", max_chars=0)
+
+
+def test_split_sentences_keeps_punctuation_only_pieces_with_their_neighbours() -> None:
+    for text in ['He said "Stop!" ... and left.', "Well . . . okay.", "... Then silence."]:
+        chunks = split_sentences(text)
+        assert all(any(c.isalnum() for c in chunk) for chunk in chunks), chunks
+        assert " ".join(chunks).split() == text.split()

@@ -78,9 +78,12 @@ def gaussian_log_likelihood(mu: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Expanded as −½‖y‖² + μ·y − ½‖μ‖² − ½·D·log 2π so it is two reductions and one batched matmul
     instead of a (B, T_x, T_y, D) tensor.
     """
+    with torch.autocast(mu.device.type, enabled=False):  # alignment scores in fp32 even under AMP
+        return _gaussian_log_likelihood(mu.float(), y.float())
+
+
+def _gaussian_log_likelihood(mu: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     d = mu.shape[1]
-    mu = mu.float()
-    y = y.float()
     const = -0.5 * math.log(2 * math.pi) * d
     y_sq = -0.5 * (y * y).sum(1).unsqueeze(1)  # (B, 1, T_y)
     mu_sq = -0.5 * (mu * mu).sum(1).unsqueeze(2)  # (B, T_x, 1)

@@ -81,8 +81,9 @@ class FlowMatchingDecoder(nn.Module):
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Integrate from noise to a (normalised) mel. μ and the mask are computed once by the caller."""
-        x0 = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype) * temperature
-        times = time_grid(n_steps, schedule, device=mu.device).to(mu.dtype)
+        # The ODE state and the time grid stay fp32 even when the estimator runs under autocast.
+        x0 = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=torch.float32) * temperature
+        times = time_grid(n_steps, schedule, device=mu.device)
 
         if cfg_scale > 0:
             mu2 = torch.cat([mu, torch.zeros_like(mu)])

@@ -74,7 +74,7 @@ class FlowTTS(nn.Module):
             attn = durations_to_path(durations.to(torch.long), y.shape[-1]) * attn_mask
         attn = attn.to(mu.dtype)
 
-        frames = attn.sum(2, keepdim=True).transpose(1, 2)  # (B, 1, T_x)
+        frames = attn.float().sum(2, keepdim=True).transpose(1, 2)  # (B, 1, T_x), exact in fp32
         # Tokens with no frames (possible only with external durations) have no log-duration to learn.
         d_mask = x_mask * (frames > 0).to(x_mask.dtype)
         logw_target = torch.log(frames.clamp_min(1e-8)) * d_mask

@@ -216,4 +216,23 @@ def split_sentences(text: str, max_chars: int = 200) -> list[str]:
                     chunks.append(clause)
                 else:
                     chunks.extend(_pack(clause.split(), max_chars))
-    return chunks
+    return _merge_unspeakable(chunks)
+
+
+def _merge_unspeakable(chunks: list[str]) -> list[str]:
+    """A chunk with no letter or digit (a spaced ellipsis ". . .", a stray quote) cannot be spoken on
+    its own: attach it to the previous chunk (or the next one, at the start)."""
+    out: list[str] = []
+    pending = ""
+    for chunk in chunks:
+        if not any(c.isalnum() for c in chunk):
+            if out:
+                out[-1] = f"{out[-1]} {chunk}"
+            else:
+                pending = f"{pending} {chunk}".strip()
+            continue
+        out.append(f"{pending} {chunk}".strip() if pending else chunk)
+        pending = ""
+    if pending:
+        out.append(pending)  # nothing speakable at all: let the caller's empty-text check report it
+    return out

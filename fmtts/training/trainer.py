@@ -109,8 +109,8 @@ def rng_state() -> dict[str, Any]:
         ],
         "python": [list(x) if isinstance(x, tuple) else x for x in random.getstate()],
     }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state()  # this process's device only (DDP: one GPU per rank)
     return state
 
 
@@ -120,8 +120,8 @@ def set_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state((n[0], n[1].numpy().astype(np.uint32), int(n[2]), int(n[3]), float(n[4])))
     p = state["python"]
     random.setstate((p[0], tuple(p[1]), p[2]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+    if "cuda" in state and torch.cuda.is_available() and isinstance(state["cuda"], torch.Tensor):
+        torch.cuda.set_rng_state(state["cuda"].cpu())
 
 
 def build_model(cfg: Config, meta: dict) -> FlowTTS:
@@ -228,6 +228,8 @@ class Trainer:
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
         use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        if getattr(self, "_scaler_state", None):
+            self.scaler.load_state_dict(self._scaler_state)
         self.sampler = BucketBatchSampler(
             self.train_cache.mel_lengths,
             t.batch_size,
@@ -277,6 +279,7 @@ class Trainer:
         self.ema.state = {k: v.to(self.device) for k, v in ckpt["ema"].items()}
         self.optimizer.load_state_dict(ckpt["optimizer"])
         self.scheduler.load_state_dict(ckpt["scheduler"])
+        self._scaler_state = ckpt.get("scaler")  # applied once the scaler exists
         self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"]
         rng = ckpt["rng"]
         set_rng_state(rng[self.dist.rank] if isinstance(rng, list) and self.dist.rank < len(rng) else rng[0])
@@ -302,6 +305,7 @@ class Trainer:
             p.update(
                 optimizer=self.optimizer.state_dict(),
                 scheduler=self.scheduler.state_dict(),
+                scaler=self.scaler.state_dict(),
                 epoch=self.epoch,
                 batch_in_epoch=self.batch_in_epoch,
                 rng=rng if rng is not None else self._gather_rng(),
@@ -481,10 +485,14 @@ class Trainer:
         model.load_state_dict(self.ema.state)
         model.eval()
         ds = CachedDataset(self.val_cache)
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):  # leaves the training RNG streams untouched
+            torch.manual_seed(0)
+            return self._validate(model, ds, train_attn, t_x, t_y)
+
+    def _validate(self, model, ds, train_attn, t_x: int, t_y: int) -> dict[str, float]:
         totals: dict[str, float] = {"duration": 0.0, "prior": 0.0, "flow": 0.0}
         n = 0
-        gen_state = torch.get_rng_state()
-        torch.manual_seed(0)
         for start in range(0, min(len(ds), 64), self.cfg.train.batch_size):
             batch = collate(
                 [ds[i] for i in range(start, min(len(ds), start + self.cfg.train.batch_size, 64))]
@@ -494,7 +502,6 @@ class Trainer:
             for k in totals:
                 totals[k] += float(out[k]) * len(batch["index"])
             n += len(batch["index"])
-        torch.set_rng_state(gen_state)
         result = {k: v / max(n, 1) for k, v in totals.items()}
         if self.writer is not None:
             for k, v in result.items():
