@@ -18,8 +18,10 @@ import numpy as np
 import torch
 
 from fmtts.audio import MelConfig, save_audio
-from fmtts.checkpoint import CheckpointError, load_checkpoint
+from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
+from fmtts.data.dataset import pad_tokens
+from fmtts.devices import synchronize
 from fmtts.errors import SynthesisError
 from fmtts.models.tts import FlowTTS
 from fmtts.text import TextProcessor, split_sentences
@@ -126,7 +128,7 @@ class TTS:
         n_vocab = len(ckpt["text"]["symbols"]["symbols"])
         stats = ckpt["mel_stats"]
         model = FlowTTS(config.model, n_vocab, stats["mean"], stats["std"])
-        state = ckpt.get("ema") or ckpt["model"]
+        state = inference_state(ckpt)
         state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
         try:
             model.load_state_dict(state)
@@ -263,15 +265,12 @@ class TTS:
                 "branch is untrained, expect worse audio",
                 stacklevel=3,
             )
-        lens = torch.tensor([len(x) for x in batch_ids])
-        tokens = torch.zeros(len(batch_ids), int(lens.max()), dtype=torch.long)
-        for row, x in enumerate(batch_ids):
-            tokens[row, : len(x)] = torch.tensor(x)
-        self._sync()
+        tokens, lens = pad_tokens(batch_ids)
+        synchronize(self.device)
         t0 = time.perf_counter()
         with torch.autocast(self.device.type, dtype=PRECISIONS[precision], enabled=precision != "fp32"):
             out = self.model.synthesize(tokens.to(self.device), lens.to(self.device), **options)
-        self._sync()
+        synchronize(self.device)
         t1 = time.perf_counter()
         mel = out.mel.float()
         # Padding frames get the log-mel silence floor, not 0 (a loud value the vocoder would smear
@@ -279,7 +278,7 @@ class TTS:
         valid = torch.arange(mel.shape[-1], device=mel.device)[None, :] < out.mel_lengths[:, None]
         mel = torch.where(valid[:, None, :], mel, math.log(self.mel_config.log_clamp))
         wav = self.vocoder(mel).reshape(len(batch_ids), -1)
-        self._sync()
+        synchronize(self.device)
         t2 = time.perf_counter()
         wav = wav.float().cpu().numpy()
         total_frames = float(out.mel_lengths.sum())
@@ -323,7 +322,3 @@ class TTS:
         timings["audio_seconds"] = len(audio) / self.sample_rate
         durations = [d for p in parts for d in p.durations]
         return SynthesisResult(audio, self.sample_rate, mel, durations, text, timings)
-
-    def _sync(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)

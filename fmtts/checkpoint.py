@@ -91,3 +91,8 @@ def list_checkpoints(folder: str | Path) -> list[Path]:
 def prune_checkpoints(folder: str | Path, keep: int) -> None:
     for p in list_checkpoints(folder)[:-keep] if keep > 0 else []:
         p.unlink(missing_ok=True)
+
+
+def inference_state(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The weights to speak with: the EMA weights when the checkpoint has them, else the raw weights."""
+    return ckpt.get("ema") or ckpt["model"]

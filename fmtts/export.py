@@ -6,14 +6,14 @@ from pathlib import Path
 
 import torch
 
-from fmtts.checkpoint import load_checkpoint, save_checkpoint
+from fmtts.checkpoint import inference_state, load_checkpoint, save_checkpoint
 
 INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step")
 
 
 def export_voice(checkpoint: str | Path, output: str | Path, dtype: str = "fp16") -> Path:
     ckpt = load_checkpoint(checkpoint)
-    state = ckpt.get("ema") or ckpt["model"]
+    state = inference_state(ckpt)
     cast = torch.float16 if dtype == "fp16" else torch.float32
     # mel statistics buffers stay fp32: they set the output scale and cost nothing.
     weights = {

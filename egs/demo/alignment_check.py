@@ -23,7 +23,6 @@ import torch
 
 from fmtts import TTS
 from fmtts.data.cache import FeatureCache
-from fmtts.models.alignment import gaussian_log_likelihood, maximum_path
 
 SKIP = {"^", "$", "_"}
 
@@ -48,14 +47,10 @@ def piper_starts(ali: dict, hop: int) -> tuple[list[str], list[float]]:
 
 
 def mas_starts(tts: TTS, tokens: np.ndarray, mel: np.ndarray) -> tuple[list[str], list[float]]:
-    m = tts.model
     x = torch.from_numpy(tokens)[None]
-    y = m.normalize(torch.from_numpy(mel)[None])
+    y = torch.from_numpy(mel)[None]
     with torch.inference_mode():
-        mu, _, x_mask = m.encoder(x, torch.tensor([x.shape[1]]))
-        mask = x_mask.transpose(1, 2) * torch.ones(1, 1, y.shape[-1])
-        path = maximum_path(gaussian_log_likelihood(mu, y), mask)[0]
-    durs = path.sum(1).long().numpy()
+        durs = tts.model.align(x, torch.tensor([x.shape[1]]), y, torch.tensor([y.shape[-1]]))[0].numpy()
     starts = np.concatenate([[0], np.cumsum(durs)])[:-1]
     symbols = tts.text.symbols.symbols
     blank = tts.text.symbols.blank_id

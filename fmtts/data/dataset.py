@@ -27,20 +27,27 @@ class CachedDataset(Dataset):
         return item
 
 
+def pad_tokens(sequences: list) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symbol-id sequences (lists or 1-D tensors) → zero-padded (B, T) long tensor and (B,) lengths."""
+    lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)
+    tokens = torch.zeros(len(sequences), int(lengths.max()), dtype=torch.long)
+    for row, s in enumerate(sequences):
+        tokens[row, : len(s)] = torch.as_tensor(s, dtype=torch.long)
+    return tokens, lengths
+
+
+def pad_mels(mels: list) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n_mels, T_i) arrays or tensors → zero-padded (B, n_mels, T) float tensor and (B,) lengths."""
+    lengths = torch.tensor([m.shape[1] for m in mels], dtype=torch.long)
+    out = torch.zeros(len(mels), mels[0].shape[0], int(lengths.max()))
+    for row, m in enumerate(mels):
+        out[row, :, : m.shape[1]] = torch.as_tensor(m, dtype=torch.float32)
+    return out, lengths
+
+
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
-    b = len(items)
-    t_x = max(len(it["tokens"]) for it in items)
-    t_y = max(it["mel"].shape[1] for it in items)
-    n_mels = items[0]["mel"].shape[0]
-    tokens = torch.zeros(b, t_x, dtype=torch.long)
-    mels = torch.zeros(b, n_mels, t_y)
-    token_lengths = torch.zeros(b, dtype=torch.long)
-    mel_lengths = torch.zeros(b, dtype=torch.long)
-    for i, it in enumerate(items):
-        n, m = len(it["tokens"]), it["mel"].shape[1]
-        tokens[i, :n] = it["tokens"]
-        mels[i, :, :m] = it["mel"]
-        token_lengths[i], mel_lengths[i] = n, m
+    tokens, token_lengths = pad_tokens([it["tokens"] for it in items])
+    mels, mel_lengths = pad_mels([it["mel"] for it in items])
     batch = {
         "tokens": tokens,
         "token_lengths": token_lengths,
@@ -49,10 +56,7 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
         "index": torch.tensor([it["index"] for it in items]),
     }
     if "durations" in items[0]:
-        durs = torch.zeros(b, t_x, dtype=torch.long)
-        for i, it in enumerate(items):
-            durs[i, : len(it["durations"])] = it["durations"]
-        batch["durations"] = durs
+        batch["durations"] = pad_tokens([it["durations"] for it in items])[0]
     return batch
 
 

@@ -265,13 +265,6 @@ def read_test_items(
 # --------------------------------------------------------------------------------------------------------
 
 
-def _sync(device) -> None:
-    import torch
-
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -286,7 +279,7 @@ def synthesize_with_durations(
     with fewer frames than tokens."""
     import torch
 
-    from fmtts.models.alignment import gaussian_log_likelihood, maximum_path, sequence_mask
+    from fmtts.data.dataset import pad_mels, pad_tokens
 
     out: list[np.ndarray | None] = [None] * len(refs)
     usable = [i for i, r in enumerate(refs) if r.mel.shape[1] >= len(r.ids)]
@@ -294,20 +287,10 @@ def synthesize_with_durations(
         return out
     model, dev = tts.model, tts.device
     with torch.inference_mode():
-        b = len(usable)
-        lens = torch.tensor([len(refs[i].ids) for i in usable])
-        y_lens = torch.tensor([refs[i].mel.shape[1] for i in usable])
-        tokens = torch.zeros(b, int(lens.max()), dtype=torch.long)
-        y = torch.zeros(b, refs[usable[0]].mel.shape[0], int(y_lens.max()))
-        for row, i in enumerate(usable):
-            tokens[row, : len(refs[i].ids)] = torch.tensor(refs[i].ids)
-            y[row, :, : refs[i].mel.shape[1]] = torch.from_numpy(refs[i].mel)
+        tokens, lens = pad_tokens([refs[i].ids for i in usable])
+        y, y_lens = pad_mels([refs[i].mel for i in usable])
         tokens, lens, y, y_lens = tokens.to(dev), lens.to(dev), y.to(dev), y_lens.to(dev)
-        spk = model._speaker(None, b, dev)
-        mu, _hidden, x_mask = model.encoder(tokens, lens, spk)
-        y_mask = sequence_mask(y_lens, y.shape[-1]).unsqueeze(1).to(mu.dtype)
-        attn = maximum_path(gaussian_log_likelihood(mu, model.normalize(y)), x_mask.transpose(1, 2) * y_mask)
-        durations = attn.sum(2).round().long()
+        durations = model.align(tokens, lens, y, y_lens)
         gen = torch.Generator(device=dev)
         gen.manual_seed(seed)
         res = model.synthesize(
@@ -435,6 +418,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from fmtts.api import TTS
     from fmtts.audio import AudioError, load_audio, mel_spectrogram, save_audio
+    from fmtts.devices import synchronize
     from fmtts.evaluate.asr import load_asr
     from fmtts.text import TextError
 
@@ -501,10 +485,10 @@ def _run(args: argparse.Namespace) -> int:
         vocoder(torch.from_numpy(np.ascontiguousarray(refs[0].mel[:, :32])).to(dev))  # warm-up, not timed
         for r in tqdm(refs, desc="copy-synthesis", unit="utt", file=sys.stderr):
             mel_t = torch.from_numpy(r.mel).to(dev)
-            _sync(dev)
+            synchronize(dev)
             t0 = time.perf_counter()
             audio = vocoder(mel_t)
-            _sync(dev)
+            synchronize(dev)
             copy.vocoder_seconds += time.perf_counter() - t0
             audio = audio.reshape(-1).float().cpu().numpy()
             copy.audio_seconds += len(audio) / sr

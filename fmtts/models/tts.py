@@ -68,8 +68,7 @@ class FlowTTS(nn.Module):
         y_mask = sequence_mask(mel_lengths, y.shape[-1]).unsqueeze(1).to(y.dtype)
         attn_mask = x_mask.transpose(1, 2) * y_mask  # (B, T_x, T_y)
         if durations is None:
-            with torch.no_grad():
-                attn = maximum_path(gaussian_log_likelihood(mu, y), attn_mask)
+            attn = self._mas(mu, y, attn_mask)
         else:
             attn = durations_to_path(durations.to(torch.long), y.shape[-1]) * attn_mask
         attn = attn.to(mu.dtype)
@@ -92,6 +91,28 @@ class FlowTTS(nn.Module):
         kwargs = {} if target_fn is None else {"target_fn": target_fn}
         flow_loss = self.decoder.loss(y, y_mask, mu_y, spk, **kwargs)
         return {"duration": dur_loss, "prior": prior_loss, "flow": flow_loss, "attn": attn.detach()}
+
+    @staticmethod
+    @torch.no_grad()
+    def _mas(mu: torch.Tensor, y_normalized: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
+        return maximum_path(gaussian_log_likelihood(mu, y_normalized), attn_mask)
+
+    @torch.no_grad()
+    def align(
+        self,
+        tokens: torch.Tensor,
+        token_lengths: torch.Tensor,
+        mels: torch.Tensor,
+        mel_lengths: torch.Tensor,
+        speakers: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Durations (B, T_text) in frames that MAS assigns to each token of recorded mels, exactly as in
+        training (used by evaluation and alignment checks)."""
+        spk = self._speaker(speakers, tokens.shape[0], tokens.device)
+        mu, _, x_mask = self.encoder(tokens, token_lengths, spk)
+        y_mask = sequence_mask(mel_lengths, mels.shape[-1]).unsqueeze(1).to(mu.dtype)
+        attn = self._mas(mu, self.normalize(mels), x_mask.transpose(1, 2) * y_mask)
+        return attn.sum(2).round().long()
 
     @torch.no_grad()
     def synthesize(

@@ -22,7 +22,13 @@ import torch
 import torch.distributed as dist
 
 from fmtts import __version__
-from fmtts.checkpoint import list_checkpoints, load_checkpoint, prune_checkpoints, save_checkpoint
+from fmtts.checkpoint import (
+    inference_state,
+    list_checkpoints,
+    load_checkpoint,
+    prune_checkpoints,
+    save_checkpoint,
+)
 from fmtts.config import Config
 from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
@@ -254,7 +260,7 @@ class Trainer:
             raise TrainingError(
                 f"{path} was trained with another symbol table than this data; cannot fine-tune"
             )
-        state = ckpt.get("ema") or ckpt["model"]
+        state = inference_state(ckpt)
         missing, unexpected = self.model.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise TrainingError(

@@ -6,15 +6,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from fmtts.audio import MelConfig, load_audio, mel_spectrogram, save_audio
-
-
-def _synchronize(device: torch.device) -> None:
-    """Wait for queued GPU work, so wall-clock timings measure the computation."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+from fmtts.devices import synchronize
 
 
 def vocode_file(
@@ -41,10 +35,10 @@ def vocode_file(
     t1 = time.perf_counter()
     mel = mel_spectrogram(wav, mel_cfg, device=device)
     mel_s = time.perf_counter() - t1
-    _synchronize(mel.device)
+    synchronize(mel.device)
     t2 = time.perf_counter()
     audio = voc(mel)
-    _synchronize(audio.device)
+    synchronize(audio.device)
     voc_s = time.perf_counter() - t2
     out = audio.detach().float().cpu().numpy().astype(np.float32)
     save_audio(out_path, out, voc.sample_rate)
