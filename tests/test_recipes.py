@@ -300,3 +300,34 @@ def test_demo_end_to_end_train_and_synthesize(demo_prepared: Path, tmp_path: Pat
     assert fmtts_main([*synth, "--steps", "2", "--device", "cpu", "--seed", "0"]) == 0
     audio, sr = sf.read(str(wav))
     assert sr == SR and audio.ndim == 1 and len(audio) > 0 and np.isfinite(audio).all()
+
+
+def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, caplog) -> None:
+    """A prepared folder is reused only with the settings it was made with."""
+    import logging
+
+    from fmtts.config import DataConfig
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.text import TextProcessor
+
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    lines = []
+    for i, text in enumerate(["Hello there.", "How are you today?", "Fine, thank you.", "See you soon."]):
+        workdir = tmp_path / f"espeak{i}"  # a private library copy per call (it cannot be overwritten)
+        workdir.mkdir()
+        wav, sr = espeak_synthesise(text, workdir)
+        sf.write(data / "wavs" / f"u{i}.wav", wav, sr, subtype="PCM_16")
+        lines.append(f"u{i}|{text}|{text}")
+    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    tp = TextProcessor()
+    cfg = DataConfig(val_fraction=0.25, test_fraction=0.25)
+    first = prepare_dataset(data, tmp_path / "prep", cfg, tp, progress=False)
+    stamp = (tmp_path / "prep" / "cache" / "train" / "meta.json").stat().st_mtime_ns
+    with caplog.at_level(logging.INFO):
+        again = prepare_dataset(data, tmp_path / "prep", cfg, tp, progress=False)
+    assert again == first and "reusing" in caplog.text
+    assert (tmp_path / "prep" / "cache" / "train" / "meta.json").stat().st_mtime_ns == stamp
+    changed = DataConfig(val_fraction=0.25, test_fraction=0.25, split_seed=7)
+    redone = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
+    assert redone["settings"]["data"]["split_seed"] == 7

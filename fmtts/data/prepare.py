@@ -14,6 +14,7 @@ permutation, so the same data and seed always give the same split.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -82,6 +83,11 @@ def _external_durations(path: Path, n_tokens: int, n_frames: int) -> tuple[np.nd
     return durs, None
 
 
+def _settings(cfg: DataConfig, text_processor) -> dict:
+    """What the prepared caches depend on: a cache made with other settings is not reused."""
+    return json.loads(json.dumps({"data": dataclasses.asdict(cfg), "text": text_processor.to_dict()}))
+
+
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
     """Deterministic split; val and test get at least one item each when n ≥ 3."""
     perm = np.random.default_rng(seed).permutation(n)
@@ -113,8 +119,11 @@ def prepare_dataset(
         and not force
         and all((out / "cache" / s / "meta.json").is_file() for s in SPLITS)
     ):
-        log.info("reusing prepared data in %s", out)
-        return json.loads(report_path.read_text())
+        report = json.loads(report_path.read_text())
+        if report.get("settings") == _settings(cfg, text_processor):
+            log.info("reusing prepared data in %s", out)
+            return report
+        log.warning("%s was prepared with other data settings or text frontend: preparing again", out)
 
     mel_cfg = cfg.mel
     utts, skipped = read_metadata(data_dir)
@@ -205,6 +214,7 @@ def prepare_dataset(
         if writers[split].ids:
             writers[split].write(out / "cache" / split, meta)
     report = {
+        "settings": _settings(cfg, text_processor),
         "data_dir": str(Path(data_dir).resolve()),
         "listed": len(utts),
         "kept": {s: len(writers[s].ids) for s in SPLITS},
