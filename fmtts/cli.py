@@ -283,7 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prepared", help="where to prepare a raw --data folder (default OUT/data)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
     p.add_argument("--init-from", help="start from another checkpoint's weights (fine-tuning)")
-    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="stop at this step (the LR schedule still follows train.max_steps; --set it to change)",
+    )
     p.add_argument(
         "--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this wall time"
     )
