@@ -331,3 +331,27 @@ def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, capl
     changed = DataConfig(val_fraction=0.25, test_fraction=0.25, split_seed=7)
     redone = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
     assert redone["settings"]["data"]["split_seed"] == 7
+
+
+def test_a_dataset_can_bring_its_own_split(tmp_path: Path) -> None:
+    from fmtts.config import DataConfig
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.text import TextProcessor
+
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    (data / "filelists").mkdir()
+    lines = []
+    for i, text in enumerate(["Hello there.", "How are you today?", "Fine, thank you.", "See you soon."]):
+        workdir = tmp_path / f"espeak{i}"
+        workdir.mkdir()
+        wav, sr = espeak_synthesise(text, workdir)
+        sf.write(data / "wavs" / f"u{i}.wav", wav, sr, subtype="PCM_16")
+        lines.append(f"u{i}|{text}|{text}")
+    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    (data / "filelists" / "train.txt").write_text("u0\nu2\n")
+    (data / "filelists" / "val.txt").write_text("u3|See you soon.\n")
+    (data / "filelists" / "test.txt").write_text("u1\n")
+    report = prepare_dataset(data, tmp_path / "prep", DataConfig(), TextProcessor(), progress=False)
+    assert report["kept"] == {"train": 2, "val": 1, "test": 1}
+    assert FeatureCache(tmp_path / "prep" / "cache" / "test").ids == ["u1"]

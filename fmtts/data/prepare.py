@@ -88,6 +88,26 @@ def _settings(cfg: DataConfig, text_processor) -> dict:
     return json.loads(json.dumps({"data": dataclasses.asdict(cfg), "text": text_processor.to_dict()}))
 
 
+def _given_splits(data_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
+    """A dataset may define its own split: ``filelists/{train,val,test}.txt`` beside ``metadata.csv``,
+    one ``id`` (or ``id|...``) per line. Clips listed in none of them are not used."""
+    folder = data_dir / "filelists"
+    if not (folder / "train.txt").is_file():
+        return None
+    index = {utt: i for i, utt in enumerate(ids)}
+    parts = {}
+    for split in SPLITS:
+        path = folder / f"{split}.txt"
+        listed = (
+            [ln.split("|")[0].strip() for ln in path.read_text().splitlines() if ln.strip()]
+            if path.is_file()
+            else []
+        )
+        parts[split] = np.array(sorted(index[u] for u in listed if u in index), dtype=np.int64)
+    log.info("using the split in %s: %s", folder, {k: len(v) for k, v in parts.items()})
+    return parts
+
+
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
     """Deterministic split; val and test get at least one item each when n ≥ 3."""
     perm = np.random.default_rng(seed).permutation(n)
@@ -168,7 +188,8 @@ def prepare_dataset(
     if len(with_ids) < 3:
         raise DatasetError(f"only {len(with_ids)} usable clips in {data_dir}: need at least 3 (see skipped)")
 
-    parts = split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
+    given = _given_splits(Path(data_dir), [u.utt_id for u, _, _ in with_ids])
+    parts = given or split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
 
     # Features: train first, so its statistics exist before the others are written.
     stats = RunningMelStats()
