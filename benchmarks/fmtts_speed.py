@@ -81,7 +81,7 @@ def measure_config(name: str, reps: int) -> dict:
 def measure_vocoder(reps: int) -> dict:
     from fmtts.vocoder import load_vocoder
 
-    voc = load_vocoder("universal", device="cpu")
+    voc = load_vocoder("universal", device="cpu", backend="torch")
     mel = torch.randn(1, 80, 500) - 5.0
     t = median_time(lambda: voc(mel), reps)
     return {"vocoder": voc.name, "seconds_500_frames": t, "rtf": t / (500 * SECONDS_PER_FRAME)}

@@ -49,7 +49,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vocoder_speed.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    voc = load_vocoder("universal", device="cpu")
+    voc = load_vocoder("universal", device="cpu", backend="torch")
     gen = voc.generator
     mel = speech_mel(args.frames)
 

@@ -92,7 +92,7 @@ class TTS:
         vocoder: str = "universal",
         denoise: float = 0.0,
         source: str = "",
-        vocoder_backend: str = "auto",
+        vocoder_backend: str = "torch",
     ):
         self.model = model.eval()
         self.text = text
@@ -112,11 +112,10 @@ class TTS:
         device: str | torch.device = "auto",
         vocoder: str = "universal",
         denoise: float = 0.0,
-        vocoder_backend: str = "auto",
+        vocoder_backend: str = "torch",
     ) -> TTS:
         """Load a voice: None for the embedded default, a voice name, or a checkpoint path.
-        ``vocoder_backend`` "auto" runs HiFi-GAN on ONNX Runtime on CPU when installed (same audio to
-        ~1e-5, faster), "torch" forces PyTorch."""
+        ``vocoder_backend`` "torch" (default) or "onnx" (HiFi-GAN on ONNX Runtime, same audio to ~1e-5)."""
         path = resolve_voice(path_or_name)
         dev = _device(device)
         ckpt = load_checkpoint(path, map_location="cpu")

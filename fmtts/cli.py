@@ -37,8 +37,8 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vocoder-backend",
         choices=["auto", "torch", "onnx"],
-        default="auto",
-        help="HiFi-GAN runtime: auto = ONNX Runtime on CPU when installed (same audio, faster)",
+        default="torch",
+        help="HiFi-GAN runtime: onnx = ONNX Runtime on CPU (same audio to ~1e-5)",
     )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--seed", type=int, default=None)

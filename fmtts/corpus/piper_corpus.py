@@ -163,14 +163,15 @@ def build_corpus(
             total += seconds[c.clip_id]
         return chosen
 
+    by_time = limit is None  # progress in seconds of audio towards the target, or in clips
     bar = tqdm(
-        total=round(target / 60 if limit is None else len(clips), 1),
+        total=int(target) if by_time else len(clips),
         disable=not progress,
-        unit="min" if limit is None else "clip",
-        desc="rendering corpus",
+        unit="s" if by_time else "clip",
+        desc="rendering corpus (audio)" if by_time else "rendering corpus",
+        bar_format="{l_bar}{bar}| {n:.0f}/{total} {unit} [{elapsed}<{remaining}]",
     )
-    done_total = sum(seconds.values())
-    bar.update(round(min(done_total / 60, bar.total), 1) if limit is None else len(seconds))
+    bar.update(min(sum(seconds.values()), target) if by_time else len(seconds))
     pos = 0
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(str(model), str(config), 1)
@@ -184,7 +185,7 @@ def build_corpus(
             args = [(c.clip_id, c.text, str(out), volume) for c in todo]
             for clip_id, secs in pool.map(_render, args):
                 seconds[clip_id] = secs
-                bar.update(round(secs / 60, 3) if limit is None else 1)
+                bar.update(secs if by_time else 1)
     bar.close()
 
     chosen = [c for c in selected() if seconds.get(c.clip_id, 0.0) > 0.0]

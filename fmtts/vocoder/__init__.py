@@ -158,14 +158,15 @@ def load_vocoder(
     name_or_path: str = "universal",
     device: str | torch.device = "cpu",
     denoise: float = 0.0,
-    backend: str = "auto",
+    backend: str = "torch",
 ) -> Vocoder:
     """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
     "griffinlim" (no weights), or the path of a jik876-format generator checkpoint (its config.json is
     read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
-    ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). Raises :class:`VocoderError`
+    ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is torch: on an idle
+    2-core CPU both run at the same speed (benchmarks/vocoder_speed.py). Raises :class:`VocoderError`
     with the reason on failure."""
     dev = torch.device(device)
     if denoise < 0:
