@@ -195,7 +195,7 @@ class TTS:
         together) and each text's chunks are joined with ``pause`` seconds of silence.
 
         ``length_scale`` > 1 speaks slower. ``precision`` "bf16" (or "fp16" on CUDA) runs the acoustic
-        model under autocast: ~1.3× faster on CPUs with AVX-512 BF16 (see BENCHMARKS.md); the ODE state
+        model under autocast: up to ~1.3× faster on CPUs with AVX-512 BF16 (BENCHMARKS.md); the ODE state
         and the vocoder stay fp32. ``seed`` makes the output repeatable.
         """
         from fmtts.text import TextError
