@@ -84,12 +84,12 @@ class FmttsSystem:
         out = m.synthesize(x, x_len, n_steps=10, temperature=0.667, durations=durs)
         return int(out.mel.shape[-1])
 
-    def train_setup(self, out_size: int | None):
+    def train_setup(self, out_size: int | None, batch: int):
         model = self.build(out_size).train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
 
         def step():
-            x, x_len, y, y_len = train_batch()
+            x, x_len, y, y_len = train_batch(batch)
             losses = model(x, x_len, y, y_len)
             loss = losses["duration"] + losses["prior"] + losses["flow"]
             opt.zero_grad(set_to_none=True)
@@ -103,8 +103,12 @@ class FmttsSystem:
         return self.maximum_path(value, mask)
 
 
+# The brief's CPU peer: Matcha-TTS with decoder channels [128, 128] and a 4-layer encoder (8.2 M parameters).
+MATCHA_CPU_SIZE = {"decoder_channels": [128, 128], "encoder_layers": 4}
+
+
 class MatchaSystem:
-    def __init__(self, configs_dir: str):
+    def __init__(self, configs_dir: str, size: str = "ljspeech"):
         import yaml
         from matcha.models.matcha_tts import MatchaTTS
         from matcha.utils.monotonic_align import maximum_path
@@ -124,6 +128,9 @@ class MatchaSystem:
             duration_predictor_params=types.SimpleNamespace(**enc["duration_predictor_params"]),
         )
         self.decoder = load("decoder/default.yaml")
+        if size == "cpu":
+            self.decoder["channels"] = MATCHA_CPU_SIZE["decoder_channels"]
+            self.encoder.encoder_params.n_layers = MATCHA_CPU_SIZE["encoder_layers"]
         cfm = load("cfm/default.yaml")
         cfm["sigma_min"] = float(cfm["sigma_min"])
         self.cfm = types.SimpleNamespace(**cfm)
@@ -168,12 +175,12 @@ class MatchaSystem:
         out = m.synthesise(x, x_len, n_timesteps=10, temperature=0.667, length_scale=1.0)
         return int(out["mel"].shape[-1])
 
-    def train_setup(self, out_size: int | None):
+    def train_setup(self, out_size: int | None, batch: int):
         model = self.build(out_size).train()  # fresh instance: inference caches break backward()
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
         def step():
-            x, x_len, y, y_len = train_batch()
+            x, x_len, y, y_len = train_batch(batch)
             dur, prior, diff, _ = model(x, x_len, y, y_len, out_size=out_size)
             loss = dur + prior + diff
             opt.zero_grad(set_to_none=True)
@@ -189,8 +196,9 @@ class MatchaSystem:
 
 def main() -> None:
     system_name, arg, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    size = sys.argv[4] if len(sys.argv) > 4 else "ljspeech"
     torch.set_num_threads(threads)
-    system = FmttsSystem(arg) if system_name == "fmtts" else MatchaSystem(arg)
+    system = FmttsSystem(arg) if system_name == "fmtts" else MatchaSystem(arg, size)
     trainers: dict[str, object] = {}
     mas_in = mas_inputs()
     print(json.dumps({"ready": True, "params": system.params()}), flush=True)
@@ -206,9 +214,9 @@ def main() -> None:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 info["frames"] = system.synth(req["batch"])
         elif task == "train":
-            key = str(req.get("out_size"))
+            key = f"{req.get('out_size')}/{req.get('batch', 8)}"
             if key not in trainers:
-                trainers[key] = system.train_setup(req.get("out_size"))
+                trainers[key] = system.train_setup(req.get("out_size"), req.get("batch", 8))
                 t0 = time.perf_counter()
             info["loss"] = trainers[key]()
         elif task == "mas":

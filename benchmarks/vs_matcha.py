@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """fmtts vs Matcha-TTS 0.0.7.2, side by side on this machine: synthesis, training step, MAS, memory.
 
-    python benchmarks/vs_matcha.py [--reps 5] [--threads 2] [--out benchmarks/results/vs_matcha.json]
+    python benchmarks/vs_matcha.py [--size ljspeech|cpu] [--reps 5] [--threads 2] [--out FILE]
 
 Sets up the peer's own venv if missing (``../shared/peers/matcha/setup_venv.sh``; override with
 ``--matcha-venv`` / ``--peer-dir``). Both models are built with random weights at LJSpeech size (fmtts
-``recipes/ljspeech.yaml`` vs Matcha's own configs). Every measurement alternates A/B/A/B between two
-persistent worker processes after a warm-up, and the table reports medians and Matcha/fmtts ratios
-(> 1 means fmtts is faster or smaller).
+``recipes/ljspeech.yaml`` vs Matcha's own configs) or, with ``--size cpu``, at the brief's CPU size
+(``recipes/cpu.yaml`` vs Matcha with decoder channels [128, 128] and 4 encoder layers, training batch 16).
+Every measurement alternates A/B/A/B between two persistent worker processes after a warm-up, and the
+table reports medians and Matcha/fmtts ratios (> 1 means fmtts is faster or smaller).
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ WORKER = Path(__file__).with_name("_worker.py")
 
 
 class Worker:
-    def __init__(self, python: str, system: str, arg: str, threads: int):
+    def __init__(self, python: str, system: str, arg: str, threads: int, size: str = "ljspeech"):
         env = dict(
             os.environ, PYTHONPATH=str(ROOT) if system == "fmtts" else "", OMP_NUM_THREADS=str(threads)
         )
         self.proc = subprocess.Popen(
-            [python, str(WORKER), system, arg, str(threads)],
+            [python, str(WORKER), system, arg, str(threads), size],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -95,11 +96,11 @@ def ab(
 
 
 def peak_rss(
-    python_a: str, python_b: str, arg_a: str, arg_b: str, threads: int, req: dict
+    python_a: str, python_b: str, arg_a: str, arg_b: str, threads: int, req: dict, size: str
 ) -> tuple[float, float]:
     out = []
     for py, system, arg in ((python_a, "fmtts", arg_a), (python_b, "matcha", arg_b)):
-        w = Worker(py, system, arg, threads)
+        w = Worker(py, system, arg, threads, size)
         r = w.ask(**req)
         r = w.ask(**req)
         out.append(r["max_rss_mb"])
@@ -112,18 +113,30 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument("--config", default="ljspeech", help="fmtts recipe to compare (default ljspeech)")
+    ap.add_argument(
+        "--size",
+        choices=["ljspeech", "cpu"],
+        default="ljspeech",
+        help="ljspeech: fmtts recipes/ljspeech.yaml vs Matcha's LJSpeech configs (18.2 M), training batch 8; "
+        "cpu: recipes/cpu.yaml vs the brief's CPU peer (Matcha decoder [128, 128], 4 encoder layers, "
+        "8.2 M), training batch 16",
+    )
+    ap.add_argument("--config", default=None, help="fmtts recipe to compare (default: the --size recipe)")
     ap.add_argument("--peer-dir", default=str(ROOT.parent / "shared" / "peers" / "matcha"))
     ap.add_argument("--matcha-venv", default=str(ROOT / ".peers" / "matcha-venv"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "vs_matcha.json"))
+    ap.add_argument("--out", default=None, help="JSON path (default benchmarks/results/vs_matcha[_cpu].json)")
     args = ap.parse_args()
+    args.config = args.config or args.size
+    suffix = "" if args.size == "ljspeech" else f"_{args.size}"
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / f"vs_matcha{suffix}.json")
+    train_batch = 8 if args.size == "ljspeech" else 16
 
     peer_dir = Path(args.peer_dir)
     matcha_py = ensure_peer(Path(args.matcha_venv), peer_dir)
     configs = str(peer_dir / "configs")
     started = time.time()
     a = Worker(sys.executable, "fmtts", args.config, args.threads)
-    b = Worker(matcha_py, "matcha", configs, args.threads)
+    b = Worker(matcha_py, "matcha", configs, args.threads, args.size)
     pa, pb = a.hello["params"], b.hello["params"]
     print(
         f"parameters: fmtts {pa / 1e6:.2f} M, Matcha {pb / 1e6:.2f} M ({100 * (pa / pb - 1):+.1f} %)",
@@ -135,8 +148,14 @@ def main() -> None:
         ("synthesis, batch 8, 100 tokens → 500 frames, 10 Euler steps", {"task": "synth", "batch": 8}),
         ("synthesis, batch 1, both under bf16 autocast", {"task": "synth", "batch": 1, "precision": "bf16"}),
         ("synthesis, batch 8, both under bf16 autocast", {"task": "synth", "batch": 8, "precision": "bf16"}),
-        ("training step, batch 8 × ≤400 frames", {"task": "train", "out_size": None}),
-        ("training step, batch 8, out_size 172", {"task": "train", "out_size": 172}),
+        (
+            f"training step, batch {train_batch} × ≤400 frames",
+            {"task": "train", "out_size": None, "batch": train_batch},
+        ),
+        (
+            f"training step, batch {train_batch}, out_size 172",
+            {"task": "train", "out_size": 172, "batch": train_batch},
+        ),
         ("MAS 16 × 150 × 800", {"task": "mas"}),
     ]
     rows = []
@@ -163,9 +182,9 @@ def main() -> None:
     mem = {}
     for label, req in (
         ("synthesis batch 8", {"task": "synth", "batch": 8}),
-        ("training step batch 8", {"task": "train", "out_size": None}),
+        (f"training step batch {train_batch}", {"task": "train", "out_size": None, "batch": train_batch}),
     ):
-        fa, fb = peak_rss(sys.executable, matcha_py, args.config, configs, args.threads, req)
+        fa, fb = peak_rss(sys.executable, matcha_py, args.config, configs, args.threads, req, args.size)
         mem[label] = {"fmtts_mb": fa, "matcha_mb": fb, "ratio": fb / fa}
         print(f"peak RSS, {label}: fmtts {fa:.0f} MB, Matcha {fb:.0f} MB → {fb / fa:.2f}×", flush=True)
 
@@ -177,6 +196,8 @@ def main() -> None:
             "threads": args.threads,
             "python": platform.python_version(),
         },
+        "size": args.size,
+        "fmtts_config": args.config,
         "params": {"fmtts": pa, "matcha": pb},
         "reps": args.reps,
         "rows": rows,

@@ -321,7 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_corpus)
 
     p = sub.add_parser("evaluate", help="synthesize a test filelist and score it (ASR WER/CER, MCD, RTF)")
-    p.add_argument("--checkpoint", default=None)
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        help="voice or checkpoint (default: the embedded voice); comma-separated to compare several",
+    )
     p.add_argument("--data", required=True, help="LJSpeech-format folder or prepared folder")
     p.add_argument("--filelist", default=None)
     p.add_argument("--out", required=True)

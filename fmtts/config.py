@@ -48,6 +48,9 @@ class DecoderConfig:
     channels: list[int] = field(default_factory=lambda: [256, 256])
     res_blocks: int = 1  # ResNet blocks per U-Net level
     transformer_blocks: int = 1  # transformer blocks per U-Net level (and in the middle)
+    # per-level override, full resolution first (the up path mirrors it); e.g. [0, 1, 2] keeps
+    # attention off the full-resolution level, where it costs the most per parameter
+    level_transformers: list[int] | None = None
     mid_blocks: int = 2
     heads: int = 4
     head_dim: int = 64

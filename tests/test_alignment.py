@@ -93,7 +93,10 @@ def test_maximum_path_matches_exhaustive_search(t_x: int, t_y: int) -> None:
             assert frame_tokens(path) == best_path
 
 
-def test_maximum_path_batch_with_padding_matches_per_utterance_optimum() -> None:
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_maximum_path_batch_with_padding_matches_per_utterance_optimum(dtype: torch.dtype) -> None:
+    """Padding never wins, every utterance gets its own optimum, and the scores are only read (a float32
+    CPU input is shared with the DP, not copied)."""
     rng = np.random.default_rng(7)
     sizes = [(5, 17), (3, 4), (8, 20), (1, 9), (6, 6)]
     b, max_x, max_y = len(sizes), max(s[0] for s in sizes), max(s[1] for s in sizes)
@@ -103,11 +106,14 @@ def test_maximum_path_batch_with_padding_matches_per_utterance_optimum() -> None
     for i, (tx, ty) in enumerate(sizes):
         mask[i, :tx, :ty] = 1
         log_p[i, :tx, :ty] = torch.from_numpy(neg_loglik(rng, tx, ty))
+    log_p = log_p.to(dtype)
+    before = log_p.clone()
     paths = maximum_path(log_p, mask)
+    assert torch.equal(log_p, before)
     assert paths.shape == log_p.shape and paths.dtype == log_p.dtype
     assert float((paths * (1 - mask)).abs().sum()) == 0.0, "path entries outside the mask"
     for i, (tx, ty) in enumerate(sizes):
-        value = log_p[i, :tx, :ty].numpy()
+        value = log_p[i, :tx, :ty].double().numpy()
         path = paths[i, :tx, :ty].numpy()
         assert_monotonic_complete(path)
         got = path_score(value, frame_tokens(path))
@@ -138,7 +144,7 @@ def test_maximum_path_larger_random_cases_against_recursion() -> None:
         mask[i, :tx, :ty] = 1
     paths = maximum_path(log_p, mask)
     for i, (tx, ty) in enumerate(sizes):
-        value = log_p[i, :tx, :ty].numpy()
+        value = log_p[i, :tx, :ty].double().numpy()
         path = paths[i, :tx, :ty].numpy()
         assert_monotonic_complete(path)
         assert path_score(value, frame_tokens(path)) == pytest.approx(recursive_best(value), abs=1e-3)

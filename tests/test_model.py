@@ -17,6 +17,12 @@ N_VOCAB = 40
 ESTIMATORS = {
     "unet": ("model.decoder.estimator=unet",),
     "dit": ("model.decoder.estimator=dit", "model.decoder.patch_size=2"),
+    # three levels (frames padded to a multiple of 4), attention only below full resolution
+    "unet3": (
+        "model.decoder.estimator=unet",
+        "model.decoder.channels=[24,32,48]",
+        "model.decoder.level_transformers=[0,1,1]",
+    ),
     "unet-speakers": (
         "model.decoder.estimator=unet",
         "model.n_speakers=3",
@@ -83,7 +89,17 @@ def test_training_steps_reach_every_parameter(variant: str, make_tiny_config) ->
         assert any(n.startswith("speaker_emb") for n in reached)
 
 
-@pytest.mark.parametrize("variant", ["unet", "dit-speakers"])
+def test_level_transformers_place_attention_per_level(make_tiny_config) -> None:
+    model = build(make_tiny_config, *ESTIMATORS["unet3"])
+    est = model.decoder.estimator
+    assert [len(level.transformers) for level in est.down] == [0, 1, 1]
+    assert [len(level.transformers) for level in est.up] == [1, 1, 0]  # the up path mirrors the down path
+    assert all(len(level.transformers) == 1 for level in est.mid)
+    with pytest.raises(ValueError, match="level_transformers needs 3"):
+        build(make_tiny_config, *ESTIMATORS["unet3"][:2], "model.decoder.level_transformers=[0,1]")
+
+
+@pytest.mark.parametrize("variant", ["unet", "unet3", "dit-speakers"])
 def test_synthesize_with_given_durations(variant: str, make_tiny_config) -> None:
     model = build(make_tiny_config, *ESTIMATORS[variant]).eval()
     batch = synthetic_batch()
@@ -227,3 +243,22 @@ def test_overfits_real_speech_only_with_the_right_flow_target(speech_utterances,
     assert max(good) < bound, f"overfit L1 {good} not below {bound:.3f} (mean-mel L1 {mean_l1:.3f})"
     broken = overfit_l1(speech_utterances, make_tiny_config, target_fn=broken_target)
     assert min(broken) > bound, f"a broken flow target reached L1 {broken} (bound {bound:.3f})"
+
+
+MATCHA_LJSPEECH_PARAMS = 18_204_193  # Matcha-TTS 0.0.7.2 built from its own LJSpeech configs (benchmarks/)
+
+
+@pytest.mark.parametrize("recipe", ["tiny", "small", "cpu", "joe_gpu", "ljspeech"])
+def test_every_recipe_builds_and_ljspeech_matches_the_peer_size(recipe: str) -> None:
+    """Each shipped recipe is a valid config that builds a model; the LJSpeech recipe stays within ±5 % of
+    the peer's parameter count, the premise of the side-by-side benchmark."""
+    from fmtts.config import load_config
+
+    cfg = load_config(recipe)
+    model = FlowTTS(cfg.model, 178, mel_mean=-5.5, mel_std=2.1)
+    n = sum(p.numel() for p in model.parameters())
+    assert n > 0
+    if recipe == "ljspeech":
+        assert abs(n / MATCHA_LJSPEECH_PARAMS - 1) <= 0.05, n
+    if recipe == "cpu":  # the brief's CPU peer: Matcha-TTS at 8.2 M parameters
+        assert abs(n / 8.2e6 - 1) <= 0.05, n

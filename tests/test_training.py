@@ -534,3 +534,32 @@ def test_tensorboard_gets_losses_images_and_audio(prepared_data: Path, tmp_path:
         assert tag in tags["scalars"], tag
     assert {"train/alignment", "val/mel_0", "val/mel_0_target"} <= set(tags["images"])
     assert "val/audio_0" in tags["audio"]
+
+
+def test_evaluate_compares_several_checkpoints_against_one_reference(
+    trained_run: Path, speech_utterances, tmp_path: Path
+) -> None:
+    """`fmtts evaluate --checkpoint A,B`: the reference rows once, then one row per checkpoint (offline
+    judge: pocketsphinx; Griffin-Lim keeps it fast)."""
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    lines = []
+    for i, u in enumerate(speech_utterances[:2]):
+        sf.write(data / "wavs" / f"u{i}.wav", u["wav"], 22050)
+        lines.append(f"u{i}|{u['text']}|{u['text']}")
+    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    ckpts = list_checkpoints(trained_run.parent)
+    assert len(ckpts) == 2
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--checkpoint", ",".join(map(str, ckpts)), "--data", str(data), "--out", str(out)]
+    argv += ["--asr", "pocketsphinx", "--vocoder", "griffinlim", "--steps", "2", "--no-l1", "--device", "cpu"]
+    assert main(argv) == 0
+    import json
+
+    result = json.loads((out / "results.json").read_text())
+    names = [r["name"] for r in result["rows"]]
+    assert names[:2] == ["recordings", "vocoder copy-synthesis"]
+    assert names[2:] == [f"{p.stem} steps=2 euler T=0.667" for p in ckpts]
+    assert [r["checkpoint"] for r in result["rows"][2:]] == [str(p) for p in ckpts]
+    assert all(r["n"] == 2 for r in result["rows"])
+    assert all(p.name in result["voice"] for p in ckpts)

@@ -311,6 +311,14 @@ def _row_name(steps: int, solver: str, temperature: float) -> str:
     return f"steps={steps} {solver} T={temperature:g}"
 
 
+def _checkpoint_labels(checkpoints: list[str | None]) -> list[str]:
+    """Short, distinct row labels: file stems, or parent/stem where stems repeat."""
+    stems = [Path(c).stem if c else "default" for c in checkpoints]
+    if len(set(stems)) == len(stems):
+        return stems
+    return [f"{Path(c).parent.name}/{Path(c).stem}" if c else "default" for c in checkpoints]
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("_")
 
@@ -438,10 +446,20 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
 
     items = read_test_items(args.data, getattr(args, "filelist", None), getattr(args, "limit", None))
-    tts = TTS.load(
-        args.checkpoint, device=getattr(args, "device", "auto"), vocoder=getattr(args, "vocoder", "universal")
-    )
-    print(f"voice: {tts.source}", file=sys.stderr)
+    # several checkpoints (e.g. one run at different steps) share the reference rows
+    checkpoints = _parse_list(args.checkpoint, str, "checkpoint") if args.checkpoint else [None]
+    device, vocoder_name = getattr(args, "device", "auto"), getattr(args, "vocoder", "universal")
+    voices = [TTS.load(c, device=device, vocoder=vocoder_name) for c in checkpoints]
+    tts = voices[0]
+    for c, v in zip(checkpoints[1:], voices[1:], strict=True):
+        if v.text.to_dict() != tts.text.to_dict() or v.mel_config != tts.mel_config:
+            raise EvaluationError(
+                f"{c}: another text frontend (symbols, blanks, phonemizer) or mel configuration than "
+                f"{checkpoints[0]}; evaluate it separately"
+            )
+    labels = _checkpoint_labels(checkpoints)
+    for v in voices:
+        print(f"voice: {v.source}", file=sys.stderr)
     sr, dev = tts.sample_rate, tts.device
     asr = load_asr(
         getattr(args, "asr", "whisper"),
@@ -509,14 +527,25 @@ def _run(args: argparse.Namespace) -> int:
     rows.append(copy.summary(fpp_range, rec_wer))
 
     # ---- the sweep ------------------------------------------------------------------------------------
-    configs = [(s, so, t) for s in steps_list for so in solvers for t in temperatures]
+    configs = [
+        (i, s, so, t) for i in range(len(voices)) for s in steps_list for so in solvers for t in temperatures
+    ]
     shortest = min(refs, key=lambda r: len(r.ids)).item.text
-    tts.synthesize_batch(
-        [shortest], steps=configs[0][0], solver=configs[0][1], temperature=configs[0][2], seed=seed
-    )  # warm-up (first-call allocations, kernel selection), not timed
-    for steps, solver, temperature in configs:
+    warmed: set[int] = set()
+    for vi, steps, solver, temperature in configs:
+        tts, ckpt = voices[vi], checkpoints[vi]
+        if vi not in warmed:
+            warmed.add(vi)
+            tts._vocoder = vocoder  # one vocoder instance for every checkpoint
+            tts.synthesize_batch(
+                [shortest], steps=steps, solver=solver, temperature=temperature, seed=seed
+            )  # warm-up (first-call allocations, kernel selection), not timed
         name = _row_name(steps, solver, temperature)
-        row = RowScores(name, "model", {"steps": steps, "solver": solver, "temperature": temperature})
+        if len(checkpoints) > 1:
+            name = f"{labels[vi]} {name}"
+        row = RowScores(
+            name, "model", {"checkpoint": ckpt, "steps": steps, "solver": solver, "temperature": temperature}
+        )
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats(dev)
         bar = tqdm(total=len(refs), desc=name, unit="utt", file=sys.stderr)
@@ -561,7 +590,7 @@ def _run(args: argparse.Namespace) -> int:
         rows.append(row.summary(fpp_range, rec_wer))
 
     meta = {
-        "voice": tts.source,
+        "voice": tts.source if len(voices) == 1 else "; ".join(v.source for v in voices),
         "vocoder": getattr(vocoder, "name", str(getattr(args, "vocoder", ""))),
         "device": str(dev),
         "asr": repr(asr),

@@ -20,7 +20,12 @@ _NEG_INF = -1e9
 
 @numba.njit(cache=True, nogil=True)
 def _mas_one(value: np.ndarray, t_x: int, t_y: int, path: np.ndarray) -> None:
-    """In-place DP over value[:t_x, :t_y] (value is overwritten with cumulative scores)."""
+    """DP over value[:t_x, :t_y] (read only; padding is never read, so it needs no masking); writes 1.0
+    along the best path into ``path`` (zeros on entry). Cumulative scores live in a scratch array of the
+    utterance's own size, so no padded copy of the batch is made."""
+    if t_x == 0 or t_y == 0:
+        return
+    cum = np.empty((t_x, t_y), dtype=np.float32)
     for y in range(t_y):
         lo = max(0, t_x + y - t_y)
         hi = min(t_x, y + 1)
@@ -28,16 +33,16 @@ def _mas_one(value: np.ndarray, t_x: int, t_y: int, path: np.ndarray) -> None:
             if x == y:
                 stay = _NEG_INF
             else:
-                stay = value[x, y - 1]
+                stay = cum[x, y - 1]
             if x == 0:
                 move = 0.0 if y == 0 else _NEG_INF
             else:
-                move = value[x - 1, y - 1]
-            value[x, y] += max(stay, move)
+                move = cum[x - 1, y - 1]
+            cum[x, y] = value[x, y] + max(stay, move)
     index = t_x - 1
     for y in range(t_y - 1, -1, -1):
-        path[index, y] = 1
-        if index != 0 and (index == y or value[index, y - 1] < value[index - 1, y - 1]):
+        path[index, y] = 1.0
+        if index != 0 and (index == y or cum[index, y - 1] < cum[index - 1, y - 1]):
             index -= 1
 
 
@@ -51,7 +56,8 @@ def maximum_path(log_p: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """MAS over ``log_p`` (B, T_text, T_mel) restricted to ``mask`` (B, T_text, T_mel).
 
     Returns a 0/1 float tensor of the same shape on the input's device. Requires T_mel ≥ T_text for
-    every utterance (each token needs a frame); violations raise a ValueError.
+    every utterance (each token needs a frame); violations raise a ValueError. The mask is read as
+    per-utterance lengths (its first column and row), as everywhere in the model.
     """
     device, dtype = log_p.device, log_p.dtype
     t_xs = mask[:, :, 0].sum(1).to(torch.int64)
@@ -59,17 +65,18 @@ def maximum_path(log_p: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     if bool((t_ys < t_xs).any()):
         bad = torch.nonzero(t_ys < t_xs).flatten().tolist()
         raise ValueError(f"MAS needs at least one frame per token; utterances {bad} have fewer frames")
-    values = (log_p.detach().float() * mask).cpu().numpy().astype(np.float32, copy=True)
-    paths = np.zeros(values.shape, dtype=np.int32)
+    # A float32 CPU input is used in place (zero-copy): the DP only reads it.
+    values = np.ascontiguousarray(log_p.detach().to(device="cpu", dtype=torch.float32).numpy())
+    paths = torch.zeros(values.shape, dtype=torch.float32)
     # numba's OpenMP pool shares the OpenMP runtime with torch: starting it resets torch's intra-op thread
     # count (e.g. train.threads=1 silently became the core count), so restore it.
     n_threads = torch.get_num_threads()
     try:
-        _mas_batch(values, t_xs.cpu().numpy(), t_ys.cpu().numpy(), paths)
+        _mas_batch(values, t_xs.cpu().numpy(), t_ys.cpu().numpy(), paths.numpy())
     finally:
         if torch.get_num_threads() != n_threads:
             torch.set_num_threads(n_threads)
-    return torch.from_numpy(paths).to(device=device, dtype=dtype)
+    return paths.to(device=device, dtype=dtype)
 
 
 def gaussian_log_likelihood(mu: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

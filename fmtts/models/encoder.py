@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from fmtts.config import DurationConfig, EncoderConfig
-from fmtts.models.layers import ChannelLayerNorm, ConvFeedForward, MultiHeadAttention
+from fmtts.models.layers import ChannelLayerNorm, ConvFeedForward, Dropout, MultiHeadAttention
 
 
 class ConvPrenet(nn.Module):
@@ -20,7 +20,7 @@ class ConvPrenet(nn.Module):
             nn.Conv1d(channels, channels, kernel_size, padding=kernel_size // 2) for _ in range(layers)
         )
         self.norms = nn.ModuleList(ChannelLayerNorm(channels) for _ in range(layers))
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.proj = nn.Conv1d(channels, channels, 1)
         nn.init.zeros_(self.proj.weight)
         nn.init.zeros_(self.proj.bias)
@@ -42,7 +42,7 @@ class EncoderLayer(nn.Module):
         self.attn = MultiHeadAttention(cfg.channels, cfg.heads, dropout=cfg.dropout)
         self.norm2 = nn.LayerNorm(cfg.channels)
         self.ffn = ConvFeedForward(cfg.channels, cfg.ffn_channels, cfg.kernel_size, cfg.dropout)
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x: (B, T, C); mask: (B, T) bool."""
@@ -94,7 +94,7 @@ class DurationPredictor(nn.Module):
         self.conv2 = nn.Conv1d(cfg.channels, cfg.channels, k, padding=k // 2)
         self.norm2 = ChannelLayerNorm(cfg.channels)
         self.proj = nn.Conv1d(cfg.channels, 1, 1)
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, C, T), mask (B, 1, T) → log-durations (B, 1, T)."""

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fmtts.config import DecoderConfig
+from fmtts.config import ConfigError, DecoderConfig
 from fmtts.models.layers import FeedForward, MultiHeadAttention, TimestepEmbedding
 
 
@@ -26,10 +26,11 @@ class ResBlock1D(nn.Module):
         self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
-        h = F.mish(self.norm1(self.conv1(x * mask)))
+        x = x * mask
+        h = F.mish(self.norm1(self.conv1(x)))
         h = h + self.time(temb).unsqueeze(-1)
         h = F.mish(self.norm2(self.conv2(h * mask)))
-        return (h + self.skip(x * mask)) * mask
+        return (h + self.skip(x)) * mask
 
 
 class TransformerBlock(nn.Module):
@@ -51,12 +52,12 @@ class TransformerBlock(nn.Module):
 
 
 class Level(nn.Module):
-    def __init__(self, c_in: int, c_out: int, time_dim: int, cfg: DecoderConfig):
+    def __init__(self, c_in: int, c_out: int, time_dim: int, cfg: DecoderConfig, n_transformers: int):
         super().__init__()
         self.res = nn.ModuleList(
             ResBlock1D(c_in if i == 0 else c_out, c_out, time_dim) for i in range(max(1, cfg.res_blocks))
         )
-        self.transformers = nn.ModuleList(TransformerBlock(c_out, cfg) for _ in range(cfg.transformer_blocks))
+        self.transformers = nn.ModuleList(TransformerBlock(c_out, cfg) for _ in range(n_transformers))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
         for block in self.res:
@@ -70,6 +71,14 @@ class UNetEstimator(nn.Module):
     def __init__(self, n_feats: int, cfg: DecoderConfig, speaker_dim: int = 0):
         super().__init__()
         ch = list(cfg.channels)
+        per_level = cfg.level_transformers
+        if per_level is None:
+            per_level = [cfg.transformer_blocks] * len(ch)
+        if len(per_level) != len(ch) or min(per_level) < 0:
+            raise ConfigError(
+                f"decoder.level_transformers needs {len(ch)} non-negative counts (one per channel entry), "
+                f"got {cfg.level_transformers}"
+            )
         time_dim = ch[0] * 4
         self.n_down = len(ch) - 1
         self.time_embed = TimestepEmbedding(time_dim)
@@ -78,18 +87,20 @@ class UNetEstimator(nn.Module):
         self.downsample = nn.ModuleList()
         c_prev = in_ch
         for i, c in enumerate(ch):
-            self.down.append(Level(c_prev, c, time_dim, cfg))
+            self.down.append(Level(c_prev, c, time_dim, cfg, per_level[i]))
             last = i == len(ch) - 1
             self.downsample.append(nn.Identity() if last else nn.Conv1d(c, c, 3, stride=2, padding=1))
             c_prev = c
-        self.mid = nn.ModuleList(Level(ch[-1], ch[-1], time_dim, cfg) for _ in range(cfg.mid_blocks))
+        self.mid = nn.ModuleList(
+            Level(ch[-1], ch[-1], time_dim, cfg, cfg.transformer_blocks) for _ in range(cfg.mid_blocks)
+        )
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         rev = ch[::-1]
         for i, c in enumerate(rev):
             skip = c
             c_out = rev[i + 1] if i + 1 < len(rev) else ch[0]
-            self.up.append(Level(c_prev + skip, c_out, time_dim, cfg))
+            self.up.append(Level(c_prev + skip, c_out, time_dim, cfg, per_level[len(ch) - 1 - i]))
             last = i == len(rev) - 1
             self.upsample.append(
                 nn.Identity() if last else nn.ConvTranspose1d(c_out, c_out, 4, stride=2, padding=1)
