@@ -48,6 +48,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--frames", type=int, default=500)
+    ap.add_argument(
+        "--bf16", action=argparse.BooleanOptionalAction, default=True, help="--no-bf16: no native bf16"
+    )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vocoder_speed.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -65,7 +68,9 @@ def main() -> None:
         with torch.enable_grad():  # nothing requires grad: no graph, but the out-of-place code path
             return voc.generator(mel).clamp(-1.0, 1.0).flatten()
 
-    variants = {"fp32": fp32, "fp32-outofplace": fp32_outofplace, "bf16": bf16}
+    variants = {"fp32": fp32, "fp32-outofplace": fp32_outofplace}
+    if args.bf16:
+        variants["bf16"] = bf16
     try:  # the shipped backend: exported once into the user cache, run by ONNX Runtime
         onnx_voc = load_vocoder("universal", device="cpu", backend="onnx")
         variants["onnxruntime"] = lambda: onnx_voc(mel).flatten()
