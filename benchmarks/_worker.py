@@ -214,9 +214,10 @@ def main() -> None:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 info["frames"] = system.synth(req["batch"])
         elif task == "train":
-            key = f"{req.get('out_size')}/{req.get('batch', 8)}"
+            out_size, batch = req.get("out_size"), req.get("batch", 8)
+            key = f"{out_size}/{batch}"
             if key not in trainers:
-                trainers[key] = system.train_setup(req.get("out_size"), req.get("batch", 8))
+                trainers[key] = system.train_setup(out_size, batch)
                 t0 = time.perf_counter()
             info["loss"] = trainers[key]()
         elif task == "mas":

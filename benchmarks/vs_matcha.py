@@ -164,8 +164,11 @@ def main() -> None:
     ]
     if args.bf16:
         tasks[2:2] = [
-            (f"synthesis, batch {b}, both under bf16 autocast", {"task": "synth", "batch": b, "precision": p})
-            for b, p in ((1, "bf16"), (8, "bf16"))
+            (
+                f"synthesis, batch {b}, both under bf16 autocast",
+                {"task": "synth", "batch": b, "precision": "bf16"},
+            )
+            for b in (1, 8)
         ]
     rows = []
     for name, req in tasks:

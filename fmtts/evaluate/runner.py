@@ -26,6 +26,7 @@ Outputs ``results.json`` (every row with per-utterance details) and ``results.md
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import math
@@ -527,19 +528,12 @@ def _run(args: argparse.Namespace) -> int:
     rows.append(copy.summary(fpp_range, rec_wer))
 
     # ---- the sweep ------------------------------------------------------------------------------------
-    configs = [
-        (i, s, so, t) for i in range(len(voices)) for s in steps_list for so in solvers for t in temperatures
-    ]
+    configs = [(s, so, t) for s in steps_list for so in solvers for t in temperatures]
     shortest = min(refs, key=lambda r: len(r.ids)).item.text
-    warmed: set[int] = set()
-    for vi, steps, solver, temperature in configs:
+    for vi, (steps, solver, temperature) in itertools.product(range(len(voices)), configs):
         tts, ckpt = voices[vi], checkpoints[vi]
-        if vi not in warmed:
-            warmed.add(vi)
-            tts._vocoder = vocoder  # one vocoder instance for every checkpoint
-            tts.synthesize_batch(
-                [shortest], steps=steps, solver=solver, temperature=temperature, seed=seed
-            )  # warm-up (first-call allocations, kernel selection), not timed
+        if (steps, solver, temperature) == configs[0]:  # a voice's first row: warm it up, untimed
+            tts.synthesize_batch([shortest], steps=steps, solver=solver, temperature=temperature, seed=seed)
         name = _row_name(steps, solver, temperature)
         if len(checkpoints) > 1:
             name = f"{labels[vi]} {name}"
@@ -590,7 +584,7 @@ def _run(args: argparse.Namespace) -> int:
         rows.append(row.summary(fpp_range, rec_wer))
 
     meta = {
-        "voice": tts.source if len(voices) == 1 else "; ".join(v.source for v in voices),
+        "voice": "; ".join(v.source for v in voices),
         "vocoder": getattr(vocoder, "name", str(getattr(args, "vocoder", ""))),
         "device": str(dev),
         "asr": repr(asr),

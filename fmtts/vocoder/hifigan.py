@@ -149,11 +149,10 @@ class ResBlock1(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        inplace = not torch.is_grad_enabled()  # inference: reuse the block's own buffers (x is shared)
         for dilated, plain in zip(self.convs1, self.convs2, strict=True):
             h = dilated(F.leaky_relu(x, LRELU_SLOPE))
-            h = plain(F.leaky_relu_(h, LRELU_SLOPE) if inplace else F.leaky_relu(h, LRELU_SLOPE))
-            x = h.add_(x) if inplace else x + h
+            h = plain(F.leaky_relu(h, LRELU_SLOPE))
+            x = x + h
         return x
 
 
@@ -168,10 +167,8 @@ class ResBlock2(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        inplace = not torch.is_grad_enabled()
         for conv in self.convs:
-            h = conv(F.leaky_relu(x, LRELU_SLOPE))
-            x = h.add_(x) if inplace else x + h
+            x = x + conv(F.leaky_relu(x, LRELU_SLOPE))
         return x
 
 
@@ -197,22 +194,17 @@ class HiFiGANGenerator(nn.Module):
         self.conv_post = nn.Conv1d(ch >> len(cfg.upsample_rates), 1, 7, padding=3)
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        # Without autograd, activations and sums run in place on tensors this method owns: the same
-        # arithmetic (bit for bit) with fewer large temporaries, which is what the later, long stages
-        # spend their time on.
-        inplace = not torch.is_grad_enabled()
-        lrelu = F.leaky_relu_ if inplace else F.leaky_relu
         x = self.conv_pre(mel)
         for i, up in enumerate(self.ups):
-            x = up(lrelu(x, LRELU_SLOPE))
+            x = up(F.leaky_relu(x, LRELU_SLOPE))
             blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
             acc = blocks[0](x)
             for b in blocks[1:]:
-                acc = acc.add_(b(x)) if inplace else acc + b(x)
-            x = acc.div_(self.num_kernels) if inplace else acc / self.num_kernels
+                acc = acc + b(x)
+            x = acc / self.num_kernels
         # The reference uses leaky_relu's default slope (0.01) here, not LRELU_SLOPE.
-        x = self.conv_post(lrelu(x, 0.01))
-        return x.tanh_() if inplace else torch.tanh(x)
+        x = self.conv_post(F.leaky_relu(x, 0.01))
+        return torch.tanh(x)
 
 
 def fold_weight_norm(weight_g: torch.Tensor, weight_v: torch.Tensor) -> torch.Tensor:
