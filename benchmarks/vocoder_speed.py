@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fmtts.devices import cpu_has_native_bf16
 from fmtts.vocoder import load_vocoder
 
 SECONDS_PER_FRAME = 256 / 22050
@@ -46,10 +47,17 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--frames", type=int, default=500)
     ap.add_argument(
-        "--bf16", action=argparse.BooleanOptionalAction, default=True, help="--no-bf16: no native bf16"
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="time bf16 autocast too (default: only on CPUs with native bf16)",
     )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vocoder_speed.json"))
     args = ap.parse_args()
+    if args.bf16 is None:
+        args.bf16 = bool(cpu_has_native_bf16())
+        if not args.bf16:
+            print("no native bf16 on this CPU: the bf16 variant is left out (--bf16 to time it anyway)")
     torch.set_num_threads(args.threads)
     voc = load_vocoder("universal", device="cpu", backend="torch")
     mel = speech_mel(args.frames)

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from fmtts.devices import cpu_has_native_bf16
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = Path(__file__).with_name("_worker.py")
 
@@ -125,14 +127,19 @@ def main() -> None:
     ap.add_argument(
         "--bf16",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also time both under bf16 autocast (--no-bf16 on CPUs without native bf16: ~10x slower there)",
+        default=None,
+        help="also time both under bf16 autocast (default: only on CPUs with native bf16; emulated bf16 "
+        "is ~10x slower and would take most of the run)",
     )
     ap.add_argument("--peer-dir", default=str(ROOT.parent / "shared" / "peers" / "matcha"))
     ap.add_argument("--matcha-venv", default=str(ROOT / ".peers" / "matcha-venv"))
     ap.add_argument("--out", default=None, help="JSON path (default benchmarks/results/vs_matcha[_cpu].json)")
     args = ap.parse_args()
     args.config = args.config or args.size
+    if args.bf16 is None:
+        args.bf16 = bool(cpu_has_native_bf16())
+        if not args.bf16:
+            print("no native bf16 on this CPU: bf16 rows left out (--bf16 to time them anyway)")
     suffix = "" if args.size == "ljspeech" else f"_{args.size}"
     args.out = args.out or str(ROOT / "benchmarks" / "results" / f"vs_matcha{suffix}.json")
     train_batch = 8 if args.size == "ljspeech" else 16
@@ -160,7 +167,7 @@ def main() -> None:
             f"training step, batch {train_batch}, out_size 172",
             {"task": "train", "out_size": 172, "batch": train_batch},
         ),
-        ("MAS 16 × 150 × 800", {"task": "mas"}),
+        ("MAS 16 × 150 × 800 (mean of 20 calls per run)", {"task": "mas", "repeat": 20}),
     ]
     if args.bf16:
         tasks[2:2] = [

@@ -21,7 +21,7 @@ from fmtts.audio import MelConfig, save_audio
 from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
 from fmtts.data.dataset import pad_tokens
-from fmtts.devices import synchronize
+from fmtts.devices import cpu_has_native_bf16, synchronize
 from fmtts.errors import SynthesisError
 from fmtts.models.tts import FlowTTS
 from fmtts.text import TextProcessor, split_sentences
@@ -258,6 +258,12 @@ class TTS:
         """Acoustic model + vocoder on one batch of symbol-id sequences."""
         if precision == "fp16" and self.device.type != "cuda":
             raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
+        if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
+            warnings.warn(
+                "bf16 on a CPU without AVX-512 BF16 or AMX is emulated: typically several times slower "
+                "than fp32 (BENCHMARKS.md); use --precision fp32 here",
+                stacklevel=3,
+            )
         if options["cfg_scale"] > 0 and self.config.model.cfm.cond_dropout == 0:
             warnings.warn(
                 "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "

@@ -118,7 +118,7 @@ class TrainConfig:
     val_utterances: int = 2
     synth_steps: int = 10
     max_bad_steps: int = 20  # consecutive NaN/inf losses before stopping
-    num_workers: int = 0
+    num_workers: int = 0  # processes that collate batches ahead of the step (0: in the training process)
     bucket_size: int = 32  # batches per length bucket (sorting window)
     threads: int | None = None  # torch intra-op threads on CPU
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from fmtts import TTS
 from fmtts.api import VOICES_DIR, resolve_voice
 from fmtts.checkpoint import CheckpointError
+from fmtts.devices import cpu_has_native_bf16
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 
@@ -57,11 +60,26 @@ def test_unknown_voice_name_is_a_clear_error() -> None:
 def test_bf16_synthesis_stays_close_to_fp32(tts: TTS) -> None:
     """bf16 autocast only changes rounding: same durations, mels within a small fraction of their range."""
     a = tts.synthesize("Hello there, how are you?", seed=5)
-    b = tts.synthesize("Hello there, how are you?", seed=5, precision="bf16")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        b = tts.synthesize("Hello there, how are you?", seed=5, precision="bf16")
+    emulated = [w for w in caught if "emulated" in str(w.message)]
+    # warned exactly when this CPU lacks native bf16 (AVX-512 BF16 / AMX)
+    assert bool(emulated) == (cpu_has_native_bf16() is False)
     assert [d for _, d in a.durations] == [d for _, d in b.durations]
     diff = np.abs(a.mel - b.mel)
     # log-mels span ~10 units; measured mean difference ≈ 0.008 (max 0.1) on this voice
     assert float(diff.mean()) < 0.1, float(diff.mean())
+
+
+def test_cpu_bf16_detection_reads_the_flags(tmp_path) -> None:
+    with_bf16 = tmp_path / "a"
+    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16\n")
+    without = tmp_path / "b"
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n")
+    assert cpu_has_native_bf16(str(with_bf16)) is True
+    assert cpu_has_native_bf16(str(without)) is False
+    assert cpu_has_native_bf16(str(tmp_path / "missing")) is None
 
 
 def test_bad_precision_is_a_clear_error(tts: TTS) -> None:

@@ -119,6 +119,49 @@ def test_estimator_output_ignores_padding_length(estimator: str, make_tiny_confi
     torch.testing.assert_close(padded[..., :21], alone, rtol=1e-4, atol=1e-4)
 
 
+def test_unet_all_valid_fast_path_matches_the_masked_path(make_tiny_config, monkeypatch) -> None:
+    """A batch whose frames are all valid skips the mask products (CPU fast path). An utterance must get
+    the same velocity, and the same gradients, as when it shares a masked batch with a shorter one (whose
+    padding forces the masked path); GroupNorm statistics are per utterance, so they agree too."""
+    from fmtts.models import unet
+
+    dec = tiny_decoder("unet", make_tiny_config)
+    seen: list[bool] = []  # whether each ResBlock call got the dense path (mask None)
+    plain_forward = unet.ResBlock1D.forward
+
+    def recording_forward(self, x, m, temb):
+        seen.append(m is None)
+        return plain_forward(self, x, m, temb)
+
+    monkeypatch.setattr(unet.ResBlock1D, "forward", recording_forward)
+    g = torch.Generator().manual_seed(3)
+    t_len = 24  # a multiple of the U-Net's 2^(levels-1): no padding inside the estimator
+    x, mu = torch.randn(2, 2, N_FEATS, t_len, generator=g)
+    mask = torch.ones(2, 1, t_len)
+    mask[1, :, 10:] = 0
+    t = torch.tensor([0.3, 0.7])
+    for p in dec.parameters():
+        p.grad = None
+    dense = dec.estimator(x[:1], torch.ones(1, 1, t_len), mu[:1], t[:1])
+    dense.square().sum().backward()
+    assert seen and all(seen), "an all-valid batch takes the dense path"
+    seen.clear()
+    dense_grads = [p.grad.clone() for p in dec.parameters()]
+    for p in dec.parameters():
+        p.grad = None
+    masked = dec.estimator(x, mask, mu * mask, t)
+    masked[:1].square().sum().backward()
+    assert seen and not any(seen), "a batch with padding takes the masked path"
+    torch.testing.assert_close(masked[:1], dense, rtol=1e-5, atol=1e-5)
+    for p, ref in zip(dec.parameters(), dense_grads, strict=True):
+        torch.testing.assert_close(p.grad, ref, rtol=1e-4, atol=1e-5)
+    # under CPU autocast the masked path runs (its fp32 mask products keep the output fp32)
+    seen.clear()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = dec.estimator(x[:1], torch.ones(1, 1, t_len), mu[:1], t[:1])
+    assert out.dtype == torch.float32 and seen and not any(seen)
+
+
 def test_flow_loss_uses_target_fn() -> None:
     cfg = CFMConfig(sigma_min=0.0)
     dec = FlowMatchingDecoder(4, build_estimator_cfg(), cfg)  # zero output layer: the estimator predicts 0

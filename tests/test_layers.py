@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from fmtts.models.layers import Dropout
+from fmtts.models.layers import ConvFeedForward, Dropout
 
 
 @pytest.mark.parametrize("p", [0.05, 0.1, 0.5])
@@ -42,3 +43,26 @@ def test_dropout_is_identity_in_eval_or_at_zero_and_rejects_bad_rates() -> None:
     for bad in (-0.1, 1.0, 1.5):
         with pytest.raises(ValueError, match="dropout probability"):
             Dropout(bad)
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
+def test_conv_feed_forward_matches_the_convolutions_it_stores(kernel_size: int) -> None:
+    """The unfolded matrix-product path computes exactly conv1d → GELU → conv1d on masked input, in
+    both directions (the parameters stay Conv1d weights, so checkpoints load unchanged)."""
+    torch.manual_seed(0)
+    ffn = ConvFeedForward(12, 20, kernel_size).eval()
+    x = torch.randn(3, 9, 12, requires_grad=True)
+    mask = torch.arange(9)[None, :] < torch.tensor([9, 6, 1])[:, None]
+    m = mask.unsqueeze(1).float()
+    ref_h = F.gelu(ffn.conv1(x.transpose(1, 2) * m), approximate="tanh")
+    ref = (ffn.conv2(ref_h * m) * m).transpose(1, 2)
+    out = ffn(x, mask)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
+    params = [x, *ffn.parameters()]
+    g_out = torch.autograd.grad(out.square().sum(), params)
+    g_ref = torch.autograd.grad(ref.square().sum(), params)
+    for a, b in zip(g_out, g_ref, strict=True):  # input and all four weight tensors
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    assert out[~mask].abs().max() == 0
+    with pytest.raises(ValueError, match="odd"):
+        ConvFeedForward(12, 20, 4)

@@ -80,6 +80,7 @@ class FeatureCache:
 
     def __init__(self, folder: str | Path, mmap: bool = True):
         self.folder = Path(folder)
+        self._mmap = mmap
         meta_path = self.folder / "meta.json"
         if not meta_path.is_file():
             raise CacheError(
@@ -98,6 +99,10 @@ class FeatureCache:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __reduce__(self):
+        # Sent to spawned DataLoader workers: reopen the files there instead of pickling whole arrays.
+        return type(self), (self.folder, self._mmap)
 
     def token_length(self, i: int) -> int:
         return int(self.token_offsets[i + 1] - self.token_offsets[i])

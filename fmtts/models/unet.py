@@ -25,7 +25,12 @@ class ResBlock1D(nn.Module):
         self.norm2 = nn.GroupNorm(groups, c_out)
         self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, temb: torch.Tensor) -> torch.Tensor:
+        """mask None: every frame is valid (no products with a mask of ones)."""
+        if mask is None:
+            h = F.mish(self.norm1(self.conv1(x)))
+            h = F.mish(self.norm2(self.conv2(h + self.time(temb).unsqueeze(-1))))
+            return h + self.skip(x)
         x = x * mask
         h = F.mish(self.norm1(self.conv1(x)))
         h = h + self.time(temb).unsqueeze(-1)
@@ -43,12 +48,11 @@ class TransformerBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.ffn = FeedForward(dim, dim * cfg.ffn_mult, cfg.dropout)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        m = mask[:, 0].bool()
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         h = x.transpose(1, 2)
-        h = h + self.attn(self.norm1(h), m)
+        h = h + self.attn(self.norm1(h), None if mask is None else mask[:, 0].bool())
         h = h + self.ffn(self.norm2(h))
-        return h.transpose(1, 2) * mask
+        return h.transpose(1, 2) if mask is None else h.transpose(1, 2) * mask
 
 
 class Level(nn.Module):
@@ -59,7 +63,7 @@ class Level(nn.Module):
         )
         self.transformers = nn.ModuleList(TransformerBlock(c_out, cfg) for _ in range(n_transformers))
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, temb: torch.Tensor) -> torch.Tensor:
         for block in self.res:
             x = block(x, mask, temb)
         for block in self.transformers:
@@ -129,20 +133,33 @@ class UNetEstimator(nn.Module):
         if speaker is not None:
             h = torch.cat([h, speaker.unsqueeze(-1).expand(-1, -1, h.shape[-1])], dim=1)
         temb = self.time_embed(t)
-        masks = [mask]
+        # On the CPU an all-valid batch that needs no padding (one utterance whose length is a multiple of
+        # 2^(levels-1), or training windows cut from long utterances) skips every product with the mask.
+        # Not on a GPU (the check would cost a sync) nor under autocast (the fp32 mask products keep the
+        # residual stream in fp32 there).
+        dense = (
+            not pad
+            and mask.device.type == "cpu"
+            and not torch.is_autocast_enabled("cpu")
+            and bool(mask.all())
+        )
+        masks: list[torch.Tensor | None] = [None if dense else mask]
         skips = []
         for level, down in zip(self.down, self.downsample, strict=True):
             h = level(h, masks[-1], temb)
             skips.append(h)
             if not isinstance(down, nn.Identity):
-                h = down(h * masks[-1])
-                masks.append(masks[-1][:, :, ::2])
+                h = down(h if dense else h * masks[-1])
+                masks.append(None if dense else masks[-1][:, :, ::2])
         for level in self.mid:
             h = level(h, masks[-1], temb)
         for level, up in zip(self.up, self.upsample, strict=True):
             h = level(torch.cat([h, skips.pop()], dim=1), masks[-1], temb)
             if not isinstance(up, nn.Identity):
                 masks.pop()
-                h = up(h) * masks[-1]
-        out = self.final(F.mish(self.final_norm(h * mask)) * mask) * mask
+                h = up(h) if dense else up(h) * masks[-1]
+        if dense:
+            out = self.final(F.mish(self.final_norm(h)))
+        else:
+            out = self.final(F.mish(self.final_norm(h * mask)) * mask) * mask
         return out[..., :t_len] if pad else out
