@@ -30,12 +30,18 @@ WORKER = Path(__file__).with_name("_worker.py")
 
 
 class Worker:
-    def __init__(self, python: str, system: str, arg: str, threads: int, size: str = "ljspeech"):
+    """One persistent ``_worker.py`` process. ``root``: the fmtts checkout to import (and whose worker
+    script to run, so each checkout is timed with its own trainer pieces); default this one."""
+
+    def __init__(
+        self, python: str, system: str, arg: str, threads: int, size: str = "ljspeech", root: Path = ROOT
+    ):
         env = dict(
-            os.environ, PYTHONPATH=str(ROOT) if system == "fmtts" else "", OMP_NUM_THREADS=str(threads)
+            os.environ, PYTHONPATH=str(root) if system == "fmtts" else "", OMP_NUM_THREADS=str(threads)
         )
+        own = root / "benchmarks" / WORKER.name
         self.proc = subprocess.Popen(
-            [python, str(WORKER), system, arg, str(threads), size],
+            [python, str(own if own.is_file() else WORKER), system, arg, str(threads), size],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
