@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from fmtts.devices import cpu_has_native_bf16, synchronize
 from fmtts.errors import SynthesisError
 from fmtts.models.tts import FlowTTS
 from fmtts.text import TextProcessor, split_sentences
+from fmtts.user_warnings import warn_caller
 
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
 DEFAULT_VOICE = "joe"
@@ -259,16 +259,14 @@ class TTS:
         if precision == "fp16" and self.device.type != "cuda":
             raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
         if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
-            warnings.warn(
+            warn_caller(
                 "bf16 on a CPU without AVX-512 BF16 or AMX is emulated: typically several times slower "
-                "than fp32 (BENCHMARKS.md); use --precision fp32 here",
-                stacklevel=3,
+                "than fp32 (BENCHMARKS.md); use --precision fp32 here"
             )
         if options["cfg_scale"] > 0 and self.config.model.cfm.cond_dropout == 0:
-            warnings.warn(
+            warn_caller(
                 "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
-                "branch is untrained, expect worse audio",
-                stacklevel=3,
+                "branch is untrained, expect worse audio"
             )
         tokens, lens = pad_tokens(batch_ids)
         synchronize(self.device)

@@ -66,6 +66,7 @@ def test_bf16_synthesis_stays_close_to_fp32(tts: TTS) -> None:
     emulated = [w for w in caught if "emulated" in str(w.message)]
     # warned exactly when this CPU lacks native bf16 (AVX-512 BF16 / AMX)
     assert bool(emulated) == (cpu_has_native_bf16() is False)
+    assert all(w.filename == __file__ for w in emulated), "attributed to the caller, not to fmtts or torch"
     assert [d for _, d in a.durations] == [d for _, d in b.durations]
     diff = np.abs(a.mel - b.mel)
     # log-mels span ~10 units; measured mean difference ≈ 0.008 (max 0.1) on this voice

@@ -230,6 +230,7 @@ def test_unknown_symbols_dropped_with_one_warning() -> None:
         ids = table.encode("hə☃lˈoʊ\U0001f642☃", intersperse_blank=False)
     relevant = [w for w in caught if issubclass(w.category, UnknownSymbolWarning)]
     assert len(relevant) == 1
+    assert relevant[0].filename == __file__, "attributed to the caller, not to fmtts"
     msg = str(relevant[0].message)
     assert "☃" in msg and "\U0001f642" in msg
     assert table.decode(ids) == "həlˈoʊ"
@@ -297,8 +298,9 @@ def test_text_processor_roundtrip(processor: TextProcessor) -> None:
         clone = TextProcessor.from_dict(d)
     assert clone.text_to_ids("One more test.") == processor.text_to_ids("One more test.")
     d["phonemizer"]["backend_version"] = "0.0.1"
-    with pytest.warns(UserWarning, match="0.0.1"):
+    with pytest.warns(UserWarning, match="0.0.1") as record:
         TextProcessor.from_dict(d)
+    assert record[0].filename == __file__
 
 
 # --------------------------------------------------------------------------------------------------------

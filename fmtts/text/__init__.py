@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from fmtts.text.normalizer import (
 )
 from fmtts.text.phonemizer import PUNCTUATION_MARKS, Phonemizer
 from fmtts.text.symbols import PAD, PUNCTUATION, SymbolTable, UnknownSymbolWarning, default_symbols
+from fmtts.user_warnings import warn_caller
 
 __all__ = [
     "TextError",
@@ -132,10 +132,9 @@ class TextProcessor:
         )
         stored = ph_d.get("backend_version")
         if check_backend_version and stored and stored != tp.phonemizer.backend_version:
-            warnings.warn(
+            warn_caller(
                 f"checkpoint was made with eSpeak NG {stored}, now using {tp.phonemizer.backend_version}: "
-                "phonemes may differ from training",
-                stacklevel=2,
+                "phonemes may differ from training"
             )
         return tp
 

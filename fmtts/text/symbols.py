@@ -9,10 +9,11 @@ without breaking old models.
 from __future__ import annotations
 
 import string
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from fmtts.user_warnings import warn_caller
 
 __all__ = ["SymbolTable", "UnknownSymbolWarning", "default_symbols", "PAD", "PUNCTUATION"]
 
@@ -108,10 +109,9 @@ class SymbolTable:
                 ids.append(i)
         if unknown:
             names = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in unknown)
-            warnings.warn(
+            warn_caller(
                 f"dropped {len(unknown)} unknown symbol(s) while encoding {phonemes!r}: {names}",
                 UnknownSymbolWarning,
-                stacklevel=2,
             )
         if intersperse_blank and ids:
             b = self.blank_id
