@@ -15,6 +15,11 @@ from fmtts.config import ConfigError, DecoderConfig
 from fmtts.models.layers import FeedForward, MultiHeadAttention, TimestepEmbedding
 
 
+def _masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """x·mask; mask None means every frame is valid (no product with a mask of ones)."""
+    return x if mask is None else x * mask
+
+
 class ResBlock1D(nn.Module):
     def __init__(self, c_in: int, c_out: int, time_dim: int, groups: int = 8):
         super().__init__()
@@ -26,16 +31,11 @@ class ResBlock1D(nn.Module):
         self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, temb: torch.Tensor) -> torch.Tensor:
-        """mask None: every frame is valid (no products with a mask of ones)."""
-        if mask is None:
-            h = F.mish(self.norm1(self.conv1(x)))
-            h = F.mish(self.norm2(self.conv2(h + self.time(temb).unsqueeze(-1))))
-            return h + self.skip(x)
-        x = x * mask
+        x = _masked(x, mask)
         h = F.mish(self.norm1(self.conv1(x)))
         h = h + self.time(temb).unsqueeze(-1)
-        h = F.mish(self.norm2(self.conv2(h * mask)))
-        return (h + self.skip(x)) * mask
+        h = F.mish(self.norm2(self.conv2(_masked(h, mask))))
+        return _masked(h + self.skip(x), mask)
 
 
 class TransformerBlock(nn.Module):
@@ -52,7 +52,7 @@ class TransformerBlock(nn.Module):
         h = x.transpose(1, 2)
         h = h + self.attn(self.norm1(h), None if mask is None else mask[:, 0].bool())
         h = h + self.ffn(self.norm2(h))
-        return h.transpose(1, 2) if mask is None else h.transpose(1, 2) * mask
+        return _masked(h.transpose(1, 2), mask)
 
 
 class Level(nn.Module):
@@ -149,7 +149,7 @@ class UNetEstimator(nn.Module):
             h = level(h, masks[-1], temb)
             skips.append(h)
             if not isinstance(down, nn.Identity):
-                h = down(h if dense else h * masks[-1])
+                h = down(_masked(h, masks[-1]))
                 masks.append(None if dense else masks[-1][:, :, ::2])
         for level in self.mid:
             h = level(h, masks[-1], temb)
@@ -157,9 +157,7 @@ class UNetEstimator(nn.Module):
             h = level(torch.cat([h, skips.pop()], dim=1), masks[-1], temb)
             if not isinstance(up, nn.Identity):
                 masks.pop()
-                h = up(h) if dense else up(h) * masks[-1]
-        if dense:
-            out = self.final(F.mish(self.final_norm(h)))
-        else:
-            out = self.final(F.mish(self.final_norm(h * mask)) * mask) * mask
+                h = _masked(up(h), masks[-1])
+        m = masks[0]
+        out = _masked(self.final(_masked(F.mish(self.final_norm(_masked(h, m))), m)), m)
         return out[..., :t_len] if pad else out
