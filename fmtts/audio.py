@@ -102,12 +102,41 @@ def save_audio(path: str | Path, wav: np.ndarray, sample_rate: int) -> None:
     sf.write(str(path), wav, sample_rate, subtype="PCM_16")
 
 
-def mel_basis_numpy(cfg: MelConfig) -> np.ndarray:
-    import librosa
+def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above (librosa's default, htk=False)."""
+    f = np.asarray(f, dtype=np.float64)
+    f_sp, min_log_hz, logstep = 200.0 / 3, 1000.0, np.log(6.4) / 27.0
+    log_part = min_log_hz / f_sp + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep
+    return np.where(f >= min_log_hz, log_part, f / f_sp)
 
-    return librosa.filters.mel(
-        sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.f_min, fmax=cfg.f_max
-    ).astype(np.float32)
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    f_sp, min_log_hz, logstep = 200.0 / 3, 1000.0, np.log(6.4) / 27.0
+    min_log_mel = min_log_hz / f_sp
+    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+
+
+def mel_filterbank(
+    sample_rate: int, n_fft: int, n_mels: int, f_min: float = 0.0, f_max: float | None = None
+) -> np.ndarray:
+    """(n_mels, n_fft // 2 + 1) Slaney-normalised triangular filters on the Slaney mel scale: the same
+    matrix as ``librosa.filters.mel`` (tested), computed with numpy alone so that training machines
+    without librosa build identical features."""
+    f_max = sample_rate / 2 if f_max is None else f_max
+    fft_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    mel_freqs = _mel_to_hz(np.linspace(_hz_to_mel(f_min), _hz_to_mel(f_max), n_mels + 2))
+    widths = np.diff(mel_freqs)
+    ramps = mel_freqs[:, None] - fft_freqs[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(rising, falling))
+    weights *= (2.0 / (mel_freqs[2 : n_mels + 2] - mel_freqs[:n_mels]))[:, None]
+    return weights.astype(np.float32)
+
+
+def mel_basis_numpy(cfg: MelConfig) -> np.ndarray:
+    return mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.f_min, cfg.f_max)
 
 
 class MelSpectrogram(torch.nn.Module):
@@ -132,6 +161,16 @@ class MelSpectrogram(torch.nn.Module):
         if not cfg.center:
             pad = (cfg.n_fft - cfg.hop_length) // 2
             wav = F.pad(wav.unsqueeze(1), (pad, pad), mode="reflect").squeeze(1)
+        mel = self.unpadded(wav)
+        return mel.squeeze(0) if squeeze else mel
+
+    @torch.no_grad()
+    def unpadded(self, wav: torch.Tensor) -> torch.Tensor:
+        """(B, T) audio that already carries its context (the ``(n_fft - hop) / 2`` samples on each side
+        that :meth:`forward` would add by reflection) → (B, n_mels, frames). A segment cut with its real
+        neighbours gives exactly the frames of the full utterance's mel."""
+        cfg = self.cfg
+        wav = wav.to(self.window.device, torch.float32)
         spec = torch.stft(
             wav,
             cfg.n_fft,
@@ -146,8 +185,7 @@ class MelSpectrogram(torch.nn.Module):
         )
         mag = torch.sqrt(spec.real.pow(2) + spec.imag.pow(2) + cfg.magnitude_eps)
         mel = torch.matmul(self.mel_basis, mag)
-        mel = torch.log(torch.clamp(mel, min=cfg.log_clamp))
-        return mel.squeeze(0) if squeeze else mel
+        return torch.log(torch.clamp(mel, min=cfg.log_clamp))
 
 
 _MEL_CACHE: dict[tuple[MelConfig, str], MelSpectrogram] = {}

@@ -40,7 +40,18 @@ def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+REQUIRED_KEYS = {
+    "acoustic": ("config", "model", "text", "mel_config", "mel_stats"),
+    "vocoder": ("generator_config", "generator", "mel_config"),
+}
+KIND_NAMES = {"acoustic": "an fmtts voice (acoustic model)", "vocoder": "an fmtts vocoder"}
+
+
+def load_checkpoint(
+    path: str | Path, map_location: str | torch.device = "cpu", kind: str = "acoustic"
+) -> dict[str, Any]:
+    """Load and check an fmtts checkpoint of ``kind`` ("acoustic": a voice or training checkpoint of the
+    acoustic model; "vocoder": a vocoder training checkpoint or exported generator)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
@@ -64,7 +75,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(
             f"{path} was written by a newer fmtts (format {ckpt['format_version']}); upgrade fmtts to load it"
         )
-    for key in ("config", "model", "text", "mel_config", "mel_stats"):
+    found = ckpt.get("kind", "acoustic")  # files from before vocoders existed carry no kind
+    if found != kind:
+        raise CheckpointError(f"{path} is {KIND_NAMES.get(found, found)}, not {KIND_NAMES[kind]}")
+    for key in REQUIRED_KEYS[kind]:
         if key not in ckpt:
             raise CheckpointError(f"{path} lacks '{key}': not a complete fmtts checkpoint")
     return ckpt

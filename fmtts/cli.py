@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -188,6 +189,38 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_vocoder(args: argparse.Namespace) -> int:
+    from fmtts.config import load_vocoder_recipe
+    from fmtts.training.vocoder_trainer import VocoderTrainer, resolve_audio_data
+
+    recipe = load_vocoder_recipe(args.config, args.set)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    prep = Path(args.prepared or out / "data")
+    if int(os.environ.get("RANK", "0")) == 0:
+        data = resolve_audio_data(recipe, args.data, prep)
+    else:
+        data = Path(args.data) if (Path(args.data) / "train" / "audio.npy").is_file() else prep
+        _wait_for(data / "test" / "meta.json")
+    (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))
+    trainer = VocoderTrainer(
+        recipe,
+        data,
+        out,
+        device=args.device,
+        resume=args.resume,
+        init_from=args.init_from,
+        max_steps=args.max_steps,
+        max_minutes=args.max_minutes,
+        progress=not args.no_progress,
+    )
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    return 0
+
+
 def _wait_for(path: Path, timeout: float = 3600.0) -> None:
     """Under torchrun, ranks > 0 wait for rank 0 to finish preparing data."""
     import time
@@ -298,6 +331,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-vocoder", help="train a vocoder (adversarial; resumable; torchrun-compatible)")
+    p.add_argument("--config", required=True, help="vocoder recipe name (e.g. cpu) or YAML path")
+    p.add_argument("--data", required=True, help="LJSpeech-format folder, or an audio cache made by a run")
+    p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, validation.jsonl")
+    p.add_argument("--prepared", help="where to cache the audio of a raw --data folder (default OUT/data)")
+    p.add_argument("--resume", action="store_true", help="continue from the newest readable checkpoint")
+    p.add_argument("--init-from", help="start from another vocoder checkpoint's weights")
+    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (schedule unchanged)")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this time")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
+    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    p.set_defaults(func=cmd_train_vocoder)
 
     p = sub.add_parser("pack", help="prepared feature caches → one compressed file (numpy-only to unpack)")
     p.add_argument("prepared", help="prepared folder (from `fmtts prepare`)")

@@ -1,0 +1,165 @@
+"""Audio-only caches for vocoder training, and the random segments drawn from them.
+
+A cache folder holds one split: ``audio.npy`` (every clip's 16-bit samples, concatenated),
+``offsets.npy`` (clip ``i`` is ``audio[offsets[i]:offsets[i + 1]]``) and ``meta.json`` (ids, sample
+rate, how it was made). numpy alone reads it, memory-mapped, so a training machine needs no audio stack.
+
+The split follows ``fmtts prepare`` (same duration filter, same seeded permutation, or the dataset's own
+``filelists/``), so the vocoder never trains on the clips the acoustic model is tested on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fmtts.data.prepare import SPLITS, DatasetError, _given_splits, read_metadata, split_indices
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+
+
+class AudioCache:
+    """One split's clips, memory-mapped."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        meta_path = self.folder / "meta.json"
+        if not meta_path.is_file():
+            raise DatasetError(f"{self.folder} is not an audio cache (no meta.json); prepare it first")
+        self.meta = json.loads(meta_path.read_text())
+        self.ids: list[str] = self.meta["ids"]
+        self.sample_rate = int(self.meta["sample_rate"])
+        self.audio = np.load(self.folder / "audio.npy", mmap_mode="r")
+        self.offsets = np.load(self.folder / "offsets.npy")
+        if len(self.offsets) != len(self.ids) + 1 or int(self.offsets[-1]) != len(self.audio):
+            raise DatasetError(f"{self.folder}: offsets do not match the audio (damaged cache?)")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def clip(self, i: int) -> np.ndarray:
+        """float32 samples of clip ``i`` in [-1, 1)."""
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        return np.asarray(self.audio[a:b], dtype=np.float32) / 32768.0
+
+    @property
+    def hours(self) -> float:
+        return len(self.audio) / self.sample_rate / 3600
+
+
+def _write_split(folder: Path, clips: list[np.ndarray], ids: list[str], sample_rate: int, info: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    offsets = np.zeros(len(clips) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(c) for c in clips])
+    audio = np.concatenate(clips) if clips else np.zeros(0, dtype=np.int16)
+    np.save(folder / "audio.npy", audio)
+    np.save(folder / "offsets.npy", offsets)
+    meta = {"version": CACHE_VERSION, "ids": ids, "sample_rate": sample_rate, **info}
+    tmp = folder / "meta.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1))
+    tmp.replace(folder / "meta.json")  # written last: a folder with meta.json is complete
+
+
+def build_audio_cache(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    sample_rate: int,
+    min_seconds: float,
+    max_seconds: float,
+    val_fraction: float,
+    test_fraction: float,
+    split_seed: int,
+    progress: bool = True,
+) -> dict[str, AudioCache]:
+    """LJSpeech-format folder → ``out_dir/{train,val,test}`` audio caches (reused when made with the same
+    settings). Unreadable, silent-length or out-of-range clips are skipped and reported."""
+    from tqdm import tqdm
+
+    from fmtts.audio import AudioError, load_audio
+
+    out = Path(out_dir)
+    settings = {
+        "data": str(Path(data_dir).resolve()),
+        "sample_rate": sample_rate,
+        "min_seconds": min_seconds,
+        "max_seconds": max_seconds,
+        "val_fraction": val_fraction,
+        "test_fraction": test_fraction,
+        "split_seed": split_seed,
+    }
+    if all((out / s / "meta.json").is_file() for s in SPLITS):
+        if all(json.loads((out / s / "meta.json").read_text()).get("settings") == settings for s in SPLITS):
+            log.info("reusing audio cache in %s", out)
+            return {s: AudioCache(out / s) for s in SPLITS}
+        log.warning("%s holds an audio cache made with other settings: rebuilding it", out)
+    utts, skipped = read_metadata(data_dir)
+    kept, clips = [], []
+    for u in tqdm(utts, desc="audio cache", unit="clip", disable=not progress):
+        try:
+            wav = load_audio(u.wav, sample_rate)
+        except AudioError as exc:
+            skipped.append({"id": u.utt_id, "reason": str(exc)})
+            continue
+        seconds = len(wav) / sample_rate
+        if not (min_seconds <= seconds <= max_seconds):
+            skipped.append({"id": u.utt_id, "reason": f"duration {seconds:.2f}s outside range"})
+            continue
+        kept.append(u.utt_id)
+        clips.append(np.clip(np.round(wav * 32767.0), -32768, 32767).astype(np.int16))
+    if len(kept) < 3:
+        raise DatasetError(f"only {len(kept)} usable clips in {data_dir}: need at least 3")
+    parts = _given_splits(Path(data_dir), kept) or split_indices(
+        len(kept), val_fraction, test_fraction, split_seed
+    )
+    for split in SPLITS:
+        idx = [int(i) for i in parts[split]]
+        info = {"settings": settings, "skipped": skipped if split == "train" else []}
+        _write_split(out / split, [clips[i] for i in idx], [kept[i] for i in idx], sample_rate, info)
+    if skipped:
+        log.warning("audio cache: skipped %d clips (see %s)", len(skipped), out / "train" / "meta.json")
+    return {s: AudioCache(out / s) for s in SPLITS}
+
+
+@dataclass
+class SegmentBatch:
+    context: np.ndarray  # (B, (frames - 1) * hop + n_fft): the target plus the mel's context on each side
+    audio: np.ndarray  # (B, frames * hop): what the vocoder must produce from the mel of ``context``
+
+
+class SegmentSampler:
+    """Random fixed-length segments, drawn as a pure function of (seed, rank, step): a resumed run sees
+    the same batches as an uninterrupted one without any sampler state in the checkpoint."""
+
+    def __init__(self, cache: AudioCache, frames: int, hop: int, n_fft: int, seed: int, rank: int = 0):
+        self.cache = cache
+        self.frames = frames
+        self.hop = hop
+        self.pad = (n_fft - hop) // 2
+        self.seed = seed
+        self.rank = rank
+        lengths = cache.lengths().astype(np.float64)
+        self.weights = lengths / lengths.sum()  # every second of audio equally likely
+
+    def batch(self, step: int, batch_size: int) -> SegmentBatch:
+        rng = np.random.default_rng([self.seed, self.rank, step])
+        picks = rng.choice(len(self.cache), size=batch_size, p=self.weights)
+        seg = self.frames * self.hop
+        contexts, targets = [], []
+        for i in picks:
+            clip = self.cache.clip(int(i))
+            if len(clip) < seg:
+                clip = np.pad(clip, (0, seg - len(clip)))
+            padded = np.pad(clip, (self.pad, self.pad), mode="reflect")  # as the HiFi-GAN mel pads
+            start = int(rng.integers(0, len(clip) // self.hop - self.frames + 1)) * self.hop
+            targets.append(clip[start : start + seg])
+            contexts.append(padded[start : start + seg + 2 * self.pad])
+        return SegmentBatch(np.stack(contexts), np.stack(targets))

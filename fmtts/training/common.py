@@ -1,0 +1,117 @@
+"""What every fmtts training loop shares: torchrun/DDP setup, devices, RNG state for exact resume,
+optimizer state loading, progress bars and TensorBoard images."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+
+class TrainingError(RuntimeError):
+    pass
+
+
+@dataclass
+class DistInfo:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device: str) -> DistInfo:
+    """Join the torchrun process group when launched by torchrun (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return DistInfo()
+    backend = "nccl" if device.startswith("cuda") else "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend=backend)
+    return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def resolve_device(device: str, dist_info: DistInfo) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise TrainingError("--device cuda requested but CUDA is not available")
+        device = f"cuda:{dist_info.local_rank}"
+    return torch.device(device)
+
+
+def _with_kernel_choice(saved: dict, optimizer: torch.optim.Optimizer) -> dict:
+    """A saved optimizer state with the running optimizer's fused/foreach flags: load_state_dict would
+    otherwise restore the flags of the run that wrote it (a checkpoint from before fused AdamW would
+    silently switch it off)."""
+    groups = [
+        {**g, **{k: cur[k] for k in ("fused", "foreach") if k in cur}}
+        for g, cur in zip(saved["param_groups"], optimizer.param_groups, strict=False)
+    ]
+    return {**saved, "param_groups": groups}
+
+
+def rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": [
+            np_state[0],
+            torch.from_numpy(np_state[1].astype(np.int64)),
+            *[float(x) for x in np_state[2:]],
+        ],
+        "python": [list(x) if isinstance(x, tuple) else x for x in random.getstate()],
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state()  # this process's device only (DDP: one GPU per rank)
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"].cpu())
+    n = state["numpy"]
+    np.random.set_state((n[0], n[1].numpy().astype(np.uint32), int(n[2]), int(n[3]), float(n[4])))
+    p = state["python"]
+    random.setstate((p[0], tuple(p[1]), p[2]))
+    if "cuda" in state and torch.cuda.is_available() and isinstance(state["cuda"], torch.Tensor):
+        torch.cuda.set_rng_state(state["cuda"].cpu())
+
+
+def mel_image(mel: np.ndarray) -> np.ndarray:
+    """(F, T) array → (3, F, T) RGB in [0, 1], low frequencies at the bottom (a cheap magma-like map)."""
+    x = mel[::-1]
+    lo, hi = np.percentile(x, 1), np.percentile(x, 99.5)
+    x = np.clip((x - lo) / max(hi - lo, 1e-6), 0, 1)
+    return np.stack(
+        [np.clip(1.6 * x, 0, 1), np.clip(1.6 * x - 0.6, 0, 1), np.clip(0.5 + 1.5 * (x - 0.6), 0, 1) * x]
+    )
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **kw: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:  # minimal training machines may lack tqdm: log lines still report progress
+        return _NoBar()
+    return tqdm(total=total, initial=initial, desc="train", dynamic_ncols=True)

@@ -1,0 +1,437 @@
+"""Adversarial vocoder training: the ISTFTNet generator against multi-period and multi-resolution
+discriminators, with multi-resolution mel L1 and feature matching.
+
+Single process or DDP under torchrun. Stops cleanly on SIGINT/SIGTERM, at ``max_minutes`` or
+``max_steps``, always with an atomic checkpoint; ``resume`` continues from the newest readable one.
+Batches are a pure function of (seed, rank, step) and every RNG state is checkpointed, so a resumed run
+reproduces the uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from fmtts import __version__
+from fmtts.audio import MelSpectrogram
+from fmtts.checkpoint import CheckpointError, list_checkpoints, prune_checkpoints, save_checkpoint
+from fmtts.config import VocoderRecipe
+from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
+from fmtts.training.common import (
+    TrainingError,
+    _NoBar,
+    _progress_bar,
+    _with_kernel_choice,
+    init_distributed,
+    mel_image,
+    resolve_device,
+    rng_state,
+    set_rng_state,
+)
+from fmtts.vocoder.discriminators import Discriminators
+from fmtts.vocoder.istft_net import ISTFTNet
+from fmtts.vocoder.istft_vocoder import KIND, load_vocoder_checkpoint
+from fmtts.vocoder.losses import (
+    MultiResolutionMelLoss,
+    discriminator_loss,
+    feature_matching_loss,
+    generator_adversarial_loss,
+)
+
+log = logging.getLogger(__name__)
+
+
+def resolve_audio_data(recipe: VocoderRecipe, data: str | Path, prepared: str | Path) -> Path:
+    """``data``: an audio-cache folder (``train/meta.json`` inside) or an LJSpeech-format folder, which is
+    cached into ``prepared`` first."""
+    data = Path(data)
+    if (data / "train" / "audio.npy").is_file():
+        return data
+    d = recipe.data
+    build_audio_cache(
+        data,
+        prepared,
+        sample_rate=d.mel.sample_rate,
+        min_seconds=d.min_seconds,
+        max_seconds=d.max_seconds,
+        val_fraction=d.val_fraction,
+        test_fraction=d.test_fraction,
+        split_seed=d.split_seed,
+    )
+    return Path(prepared)
+
+
+def _lr_lambda(recipe: VocoderRecipe):
+    t = recipe.train
+
+    def f(step: int) -> float:
+        warm = min(1.0, (step + 1) / max(1, t.warmup_steps))
+        if t.lr_decay == "cosine":
+            frac = min(1.0, step / max(1, t.max_steps))
+            return warm * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * frac)))
+        return warm
+
+    return f
+
+
+class VocoderTrainer:
+    def __init__(
+        self,
+        recipe: VocoderRecipe,
+        data_dir: str | Path,
+        out_dir: str | Path,
+        *,
+        device: str = "auto",
+        resume: bool = False,
+        init_from: str | Path | None = None,
+        max_steps: int | None = None,
+        max_minutes: float | None = None,
+        progress: bool = True,
+        tensorboard: bool = True,
+    ):
+        self.recipe = recipe
+        t = recipe.train
+        self.out = Path(out_dir)
+        self.dist = init_distributed(
+            device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        )
+        self.device = resolve_device(device, self.dist)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        if t.threads and self.device.type == "cpu":
+            torch.set_num_threads(t.threads)
+        self.max_steps = max_steps if max_steps is not None else t.max_steps
+        self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
+        self.progress = progress and self.dist.main
+        data_dir = Path(data_dir)
+        self.train_cache = AudioCache(data_dir / "train")
+        self.val_cache = AudioCache(data_dir / "val") if (data_dir / "val" / "meta.json").is_file() else None
+        mel_cfg = recipe.data.mel
+        if self.train_cache.sample_rate != mel_cfg.sample_rate:
+            raise TrainingError(
+                f"{data_dir} holds {self.train_cache.sample_rate} Hz audio; "
+                f"the recipe wants {mel_cfg.sample_rate}"
+            )
+        self.sampler = SegmentSampler(
+            self.train_cache, t.segment_frames, mel_cfg.hop_length, mel_cfg.n_fft, t.seed, self.dist.rank
+        )
+
+        torch.manual_seed(t.seed + self.dist.rank)
+        self.generator = ISTFTNet(recipe.generator).to(self.device)
+        self.discriminators = Discriminators(recipe.discriminator).to(self.device)
+        if init_from is not None:
+            self._init_weights(init_from)
+        self.mel = MelSpectrogram(mel_cfg).to(self.device)
+        self.mel_loss = MultiResolutionMelLoss(mel_cfg.sample_rate, t.mel_resolutions).to(self.device)
+        self.opt_g = self._optimizer(self.generator)
+        self.opt_d = self._optimizer(self.discriminators)
+        # One schedule: the discriminators' learning rate follows the generator's (see _sync_lr).
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(recipe))
+        self.step = 0
+        if resume:
+            self._resume()
+        self.g_train: torch.nn.Module = self.generator
+        self.d_train: torch.nn.Module = self.discriminators
+        if self.dist.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.g_train = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
+            self.d_train = torch.nn.parallel.DistributedDataParallel(self.discriminators, device_ids=ids)
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
+        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
+        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.writer = None
+        if tensorboard and self.dist.main:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.out / "tensorboard"))
+        self._stop_signal: int | None = None
+
+    # ------------------------------------------------------------------------------------------ state
+    def _optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
+        t = self.recipe.train
+        params = list(module.parameters())
+        fused = all(p.device.type in ("cpu", "cuda") for p in params)
+        return torch.optim.AdamW(
+            params, lr=t.lr, betas=tuple(t.betas), weight_decay=t.weight_decay, fused=fused
+        )
+
+    def _sync_lr(self) -> None:
+        lr = self.sched_g.get_last_lr()[0]
+        for group in self.opt_d.param_groups:
+            group["lr"] = lr
+
+    def _init_weights(self, path: str | Path) -> None:
+        """Warm start: generator (and discriminators, when the file has them) from another vocoder run."""
+        ckpt = load_vocoder_checkpoint(path)
+        try:
+            self.generator.load_state_dict(ckpt["generator"])
+            if "discriminators" in ckpt:
+                self.discriminators.load_state_dict(ckpt["discriminators"])
+        except RuntimeError as exc:
+            raise TrainingError(f"{path} does not fit this recipe's networks: {str(exc)[:300]}") from exc
+
+    def _resume(self) -> None:
+        ckpts = list_checkpoints(self.out / "checkpoints")
+        if not ckpts:
+            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
+            return
+        ckpt = None
+        for path in reversed(ckpts):  # the newest readable one: a crash may have left a damaged file
+            try:
+                ckpt = load_vocoder_checkpoint(path, map_location=self.device)
+                break
+            except CheckpointError as exc:
+                log.warning("cannot resume from %s (%s); trying the previous checkpoint", path, exc)
+        if ckpt is None:
+            raise TrainingError(f"no readable checkpoint in {self.out / 'checkpoints'}")
+        if ckpt["recipe"] != self.recipe.to_dict():
+            raise TrainingError(
+                f"{path} was written with another recipe; resume with the same one (or a new run folder)"
+            )
+        self.generator.load_state_dict(ckpt["generator"])
+        self.discriminators.load_state_dict(ckpt["discriminators"])
+        self.opt_g.load_state_dict(_with_kernel_choice(ckpt["opt_g"], self.opt_g))
+        self.opt_d.load_state_dict(_with_kernel_choice(ckpt["opt_d"], self.opt_d))
+        self.sched_g.load_state_dict(ckpt["sched_g"])
+        self._sync_lr()
+        self.step = int(ckpt["step"])
+        rng = ckpt["rng"]
+        set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
+        if self.dist.main:
+            log.info("resumed from %s at step %d", path, self.step)
+
+    def payload(self, rng: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "kind": KIND,
+            "fmtts_version": __version__,
+            "recipe": self.recipe.to_dict(),
+            "generator_config": self.recipe.generator.to_dict(),
+            "mel_config": self.recipe.data.mel.to_dict(),
+            "generator": self.generator.state_dict(),
+            "discriminators": self.discriminators.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(),
+            "step": self.step,
+            "rng": rng,
+        }
+
+    def save(self) -> Path | None:
+        mine = rng_state()
+        states: list[Any] = [mine]
+        if self.dist.world_size > 1:
+            states = [None] * self.dist.world_size
+            dist.all_gather_object(states, mine)
+        if not self.dist.main:
+            return None
+        path = save_checkpoint(self.payload(states), self.out / "checkpoints" / f"step_{self.step:08d}.pt")
+        prune_checkpoints(self.out / "checkpoints", self.recipe.train.keep_checkpoints)
+        return path
+
+    # ------------------------------------------------------------------------------------------ loop
+    def _autocast(self):
+        if self.amp_dtype is None or self.device.type != "cuda":
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=self.amp_dtype)
+
+    def _should_stop(self, started: float) -> str | None:
+        """Rank 0 decides (time limit or a signal), so every DDP rank stops after the same step."""
+        reason = None
+        if self._stop_signal is not None:
+            reason = f"signal {self._stop_signal}"
+        elif self.max_seconds is not None and time.perf_counter() - started > self.max_seconds:
+            reason = "time limit"
+        if self.dist.world_size > 1:
+            flag = torch.tensor([1.0 if reason else 0.0], device=self.device)
+            dist.broadcast(flag, 0)
+            reason = reason or ("stopped by rank 0" if flag.item() > 0 else None)
+        return reason
+
+    def _on_signal(self, signum, frame) -> None:
+        self._stop_signal = signum
+
+    def train_step(self) -> dict[str, float] | None:
+        """One generator (and, past the reconstruction phase, discriminator) update; None if skipped."""
+        t = self.recipe.train
+        batch = self.sampler.batch(self.step, t.batch_size)
+        context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
+        real = torch.from_numpy(batch.audio).to(self.device, non_blocking=True)
+        mel = self.mel.unpadded(context)
+        adversarial = self.step >= t.reconstruction_steps
+        with self._autocast():
+            fake = self.g_train(mel).float()
+        losses: dict[str, float] = {}
+        if adversarial:
+            with self._autocast():
+                scores, _ = self.d_train(torch.cat([real, fake.detach()]))
+            n = real.shape[0]
+            loss_d = discriminator_loss([s[:n] for s in scores], [s[n:] for s in scores])
+            if not torch.isfinite(loss_d):
+                return None
+            self.opt_d.zero_grad(set_to_none=True)
+            self.scaler_d.scale(loss_d).backward()
+            self.scaler_d.unscale_(self.opt_d)
+            grad_d = torch.nn.utils.clip_grad_norm_(self.discriminators.parameters(), t.grad_clip)
+            if not torch.isfinite(grad_d):
+                self.opt_d.zero_grad(set_to_none=True)
+                self.scaler_d.update()
+                return None
+            self.scaler_d.step(self.opt_d)
+            self.scaler_d.update()
+            losses.update(disc=loss_d.item(), grad_d=grad_d.item())
+
+        loss_mel = self.mel_loss(fake, real)
+        loss_g = t.mel_weight * loss_mel
+        if adversarial:
+            # The generator's gradient flows through the discriminators, whose own weights stay put.
+            d = self.discriminators
+            d.requires_grad_(False)
+            with torch.no_grad(), self._autocast():
+                _, real_feats = d(real)
+            with self._autocast():
+                fake_scores, fake_feats = d(fake)
+            loss_adv = generator_adversarial_loss(fake_scores)
+            loss_fm = feature_matching_loss(real_feats, fake_feats)
+            loss_g = loss_g + t.adversarial_weight * loss_adv + t.feature_weight * loss_fm
+            losses.update(adv=loss_adv.item(), fm=loss_fm.item())
+        if not torch.isfinite(loss_g):
+            self.discriminators.requires_grad_(True)
+            return None
+        self.opt_g.zero_grad(set_to_none=True)
+        self.scaler_g.scale(loss_g).backward()
+        self.discriminators.requires_grad_(True)
+        self.scaler_g.unscale_(self.opt_g)
+        grad_g = torch.nn.utils.clip_grad_norm_(self.generator.parameters(), t.grad_clip)
+        if not torch.isfinite(grad_g):
+            self.opt_g.zero_grad(set_to_none=True)
+            self.scaler_g.update()
+            return None
+        self.scaler_g.step(self.opt_g)
+        self.scaler_g.update()
+        self.sched_g.step()
+        self._sync_lr()
+        losses.update(gen=loss_g.item(), mel=loss_mel.item(), grad_g=grad_g.item())
+        return losses
+
+    def train(self) -> dict[str, float]:
+        """Train until ``max_steps``, ``max_minutes`` or a stop signal; always ends with a checkpoint."""
+        t = self.recipe.train
+        self.generator.train()
+        self.discriminators.train()
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        bar = _progress_bar(self.max_steps, self.step, self.progress)
+        started = tick = time.perf_counter()
+        tick_step = self.step
+        bad = 0
+        last: dict[str, float] = {}
+        try:
+            while self.step < self.max_steps:
+                reason = self._should_stop(started)
+                if reason:
+                    log.info("stopping at step %d (%s)", self.step, reason)
+                    break
+                out = self.train_step()
+                if out is None:
+                    bad += 1
+                    log.warning("step %d: non-finite loss or gradient, step skipped", self.step)
+                    if bad >= t.max_bad_steps:
+                        path = self.save()
+                        raise TrainingError(
+                            f"{bad} non-finite steps in a row at step {self.step}; stopped. Last good "
+                            f"weights saved to {path}. Lower the learning rate or check the data."
+                        )
+                    continue
+                bad = 0
+                self.step += 1
+                last = out
+                bar.update(1)
+                if self.step % t.log_every == 0:
+                    now = time.perf_counter()
+                    sps = (self.step - tick_step) / max(now - tick, 1e-9)
+                    tick, tick_step = now, self.step
+                    bar.set_postfix(
+                        mel=f"{out['mel']:.3f}", **({"d": f"{out['disc']:.2f}"} if "disc" in out else {})
+                    )
+                    if self.writer is not None:
+                        for k, v in out.items():
+                            self.writer.add_scalar(f"train/{k}", v, self.step)
+                        self.writer.add_scalar("train/lr", self.sched_g.get_last_lr()[0], self.step)
+                        self.writer.add_scalar("train/steps_per_s", sps, self.step)
+                    if self.dist.main and isinstance(bar, _NoBar):
+                        log.info(
+                            "step %d %s %.2f steps/s",
+                            self.step,
+                            " ".join(f"{k} {v:.4f}" for k, v in out.items()),
+                            sps,
+                        )
+                if self.step % t.checkpoint_every == 0:
+                    self.save()
+                if (
+                    self.val_cache is not None
+                    and t.val_every
+                    and self.step % t.val_every == 0
+                    and self.dist.main
+                ):
+                    self.validate()
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
+            bar.close()
+        self.save()
+        if self.writer is not None:
+            self.writer.flush()
+        return last
+
+    # ------------------------------------------------------------------------------------------ validation
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Full validation clips through the generator: log-mel L1 (input-mel and full-band multi-resolution)
+        to TensorBoard and ``OUT/validation.jsonl`` (quality against steps), audio and mel images."""
+        assert self.val_cache is not None
+        self.generator.eval()
+        n = min(len(self.val_cache), max(self.recipe.train.val_utterances, 8))
+        l1_in, l1_full = [], []
+        for i in range(n):
+            wav = torch.from_numpy(self.val_cache.clip(i)).to(self.device)
+            mel = self.mel(wav)
+            fake = self.generator(mel[None])[0]
+            real = wav[: fake.shape[-1]]
+            l1_in.append(float((self.mel(fake) - mel).abs().mean()))
+            l1_full.append(float(self.mel_loss(fake[None], real[None])))
+            if self.writer is not None and i < self.recipe.train.val_utterances:
+                sr = self.val_cache.sample_rate
+                self.writer.add_audio(f"val/audio_{i}", fake.clamp(-1, 1).cpu(), self.step, sample_rate=sr)
+                self.writer.add_image(f"val/mel_{i}", mel_image(self.mel(fake).cpu().numpy()), self.step)
+                if self.step == self.recipe.train.val_every:
+                    self.writer.add_audio(f"val/audio_{i}_real", real.cpu(), self.step, sample_rate=sr)
+                    self.writer.add_image(f"val/mel_{i}_real", mel_image(mel.cpu().numpy()), self.step)
+        result = {
+            "step": self.step,
+            "mel_l1": float(np.mean(l1_in)),
+            "multires_mel_l1": float(np.mean(l1_full)),
+        }
+        if self.writer is not None:
+            self.writer.add_scalar("val/mel_l1", result["mel_l1"], self.step)
+            self.writer.add_scalar("val/multires_mel_l1", result["multires_mel_l1"], self.step)
+        with open(self.out / "validation.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(result) + "\n")
+        log.info("validation at step %d: mel L1 %.4f", self.step, result["mel_l1"])
+        self.generator.train()
+        return result
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.dist.world_size > 1 and dist.is_initialized():
+            dist.destroy_process_group()

@@ -1,0 +1,122 @@
+"""The trained ISTFTNet as a :class:`~fmtts.vocoder.Vocoder`: loading (training checkpoints or exported
+generator files), export, and bf16 inference on CPUs that compute bf16 natively."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fmtts import __version__
+from fmtts.audio import MelConfig
+from fmtts.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from fmtts.devices import cpu_has_native_bf16
+from fmtts.vocoder.hifigan import VocoderError, check_mel
+from fmtts.vocoder.istft_net import ISTFTNet, ISTFTNetConfig
+
+KIND = "vocoder"
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def load_vocoder_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """A vocoder training checkpoint or exported generator file, checked for what it must hold."""
+    return load_checkpoint(path, map_location=map_location, kind=KIND)
+
+
+def is_vocoder_file(path: str | Path) -> bool:
+    """Whether ``path`` is an fmtts vocoder file (cheap: reads the checkpoint, raises nothing)."""
+    try:
+        load_vocoder_checkpoint(path)
+    except CheckpointError:
+        return False
+    return True
+
+
+def export_vocoder(checkpoint: str | Path, output: str | Path, dtype: str = "fp16") -> Path:
+    """Training checkpoint → a generator-only file (no discriminators or optimizer state) for shipping."""
+    ckpt = load_vocoder_checkpoint(checkpoint)
+    cast = {"fp16": torch.float16, "fp32": torch.float32}[dtype]
+    state = {k: v.to(cast) if v.is_floating_point() else v for k, v in ckpt["generator"].items()}
+    payload = {
+        "kind": KIND,
+        "fmtts_version": __version__,
+        "generator_config": ckpt["generator_config"],
+        "mel_config": ckpt["mel_config"],
+        "generator": state,
+        "step": ckpt.get("step", 0),
+        "recipe_name": (ckpt.get("recipe") or {}).get("name", ckpt.get("recipe_name", "")),
+    }
+    return save_checkpoint(payload, output)
+
+
+class ISTFTVocoder:
+    """(n_mels, T) or (B, n_mels, T) log-mel → (T * hop,) or (B, T * hop) audio in [-1, 1].
+
+    ``precision``: "fp32", "bf16" (autocast), or "auto": bf16 on a CPU with native bf16 (AVX-512 BF16 or
+    AMX) and on CUDA, fp32 elsewhere (emulated bf16 is slower than fp32)."""
+
+    def __init__(
+        self,
+        generator: ISTFTNet,
+        mel_config: MelConfig,
+        *,
+        name: str,
+        device: str | torch.device = "cpu",
+        precision: str = "auto",
+    ):
+        if precision not in PRECISIONS:
+            raise VocoderError(f"vocoder precision must be one of {PRECISIONS}, got {precision!r}")
+        self.device = torch.device(device)
+        self.generator = generator.to(self.device).eval()
+        self.mel_config = mel_config
+        self.sample_rate = mel_config.sample_rate
+        self.hop_length = mel_config.hop_length
+        self.n_mels = generator.cfg.n_mels
+        self.name = name
+        if precision == "auto":
+            native = self.device.type == "cuda" or bool(cpu_has_native_bf16())
+            precision = "bf16" if native else "fp32"
+        self.precision = precision
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        precision: str = "auto",
+        name: str | None = None,
+    ) -> ISTFTVocoder:
+        try:
+            ckpt = load_vocoder_checkpoint(path)
+        except CheckpointError as exc:
+            raise VocoderError(str(exc)) from exc
+        try:
+            cfg = ISTFTNetConfig.from_dict(ckpt["generator_config"])
+            generator = ISTFTNet(cfg)
+            generator.load_state_dict({k: v.float() for k, v in ckpt["generator"].items()})
+        except (ValueError, TypeError, RuntimeError) as exc:
+            raise VocoderError(
+                f"{path}: the generator weights do not fit its config: {str(exc)[:300]}"
+            ) from exc
+        mel_config = MelConfig.from_dict(ckpt["mel_config"])
+        label = name or f"fmtts ISTFTNet ({path}, step {ckpt.get('step', '?')})"
+        return cls(generator, mel_config, name=label, device=device, precision=precision)
+
+    def _autocast(self):
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def __call__(self, mel: torch.Tensor) -> torch.Tensor:
+        mel, squeeze = check_mel(mel, self.n_mels)
+        if mel.shape[-1] == 0:
+            out = torch.zeros(mel.shape[0], 0, device=self.device)
+            return out.squeeze(0) if squeeze else out
+        with torch.inference_mode(), self._autocast():
+            audio = self.generator(mel.to(self.device, torch.float32)).float().clamp(-1.0, 1.0)
+        return audio.squeeze(0) if squeeze else audio
+
+    def __repr__(self) -> str:
+        return f"ISTFTVocoder(name={self.name!r}, device={self.device}, precision={self.precision})"
