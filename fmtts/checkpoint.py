@@ -68,7 +68,12 @@ def load_checkpoint(
             raise CheckpointError(
                 f"{path} is not a torch checkpoint (wrong kind of file, or damaged): {_first_line(exc)}"
             ) from exc
-        raise CheckpointError(f"{path} cannot be loaded safely: {_first_line(exc)}") from exc
+        # torch's own message advises loading with weights_only=False: a safe loader never does
+        raise CheckpointError(
+            f"{path} holds pickled objects beyond tensors and plain data, which could run code when "
+            "loaded; fmtts refuses to load it. Use checkpoints written by fmtts (fmtts export / "
+            "export-vocoder) from a source you trust."
+        ) from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a torch file but not an fmtts checkpoint (no '{FORMAT}' marker)")
     if int(ckpt.get("format_version", 0)) > FORMAT_VERSION:

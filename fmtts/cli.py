@@ -12,7 +12,8 @@ from pathlib import Path
 from fmtts import __version__
 
 VOCODER_HELP = (
-    "universal | ljspeech | griffinlim | path to a HiFi-GAN generator checkpoint (default: universal)"
+    "universal | ljspeech | griffinlim | an embedded fmtts vocoder's name | path to a vocoder trained by "
+    "`fmtts train-vocoder` or to a HiFi-GAN generator checkpoint (default: universal)"
 )
 
 
@@ -248,6 +249,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_vocoder(args: argparse.Namespace) -> int:
+    from fmtts.vocoder import export_vocoder
+
+    path = export_vocoder(args.checkpoint, args.output, dtype=args.dtype)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_corpus(args: argparse.Namespace) -> int:
     from fmtts.corpus.piper_corpus import PROMPTS_FILE, build_corpus
 
@@ -357,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("export-vocoder", help="vocoder training checkpoint → generator-only file to ship")
+    p.add_argument("checkpoint")
+    p.add_argument("output")
+    p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.set_defaults(func=cmd_export_vocoder)
 
     p = sub.add_parser("corpus", help="render the demo corpus with the CC0 piper voice (needs fmtts[corpus])")
     p.add_argument("--out", required=True)

@@ -309,7 +309,7 @@ def test_damaged_and_foreign_files_give_checkpoint_errors(trained_run: Path, tmp
     torch.save({"format": "fmtts-checkpoint", "format_version": 1, "config": {}}, tmp_path / "partial.pt")
     cases["partial.pt"] = (None, "lacks 'model'")
     torch.save(Path("x"), tmp_path / "pickled_object.pt")  # arbitrary pickled classes are refused
-    cases["pickled_object.pt"] = (None, "cannot be loaded safely")
+    cases["pickled_object.pt"] = (None, "refuses to load it")
     cases["missing.pt"] = (None, "not found")
     for name, (_, message) in cases.items():
         with pytest.raises(CheckpointError, match=message) as err:

