@@ -413,6 +413,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="log-mel L1 with the recordings' durations (a second acoustic pass; default on)",
     )
     p.add_argument("--save-audio", action="store_true", help="also write every output WAV under OUT/audio/")
+    p.add_argument(
+        "--copy-vocoders",
+        default=None,
+        help="more vocoders for copy-synthesis rows, comma-separated (e.g. universal,fmtts-joe,PATH)",
+    )
+    p.add_argument("--copy-only", action="store_true", help="recordings and copy-synthesis rows only")
+    p.add_argument(
+        "--dnsmos",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="DNSMOS P.808 / P.835 per row (default: on when speechmos and onnxruntime are installed)",
+    )
+    p.add_argument(
+        "--hnr",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="harmonics-to-noise ratio per row (default: on when praat-parselmouth is installed)",
+    )
     p.set_defaults(func=cmd_evaluate)
     return ap
 

@@ -102,6 +102,7 @@ def build_audio_cache(
             return {s: AudioCache(out / s) for s in SPLITS}
         log.warning("%s holds an audio cache made with other settings: rebuilding it", out)
     utts, skipped = read_metadata(data_dir)
+    texts = {u.utt_id: u.text for u in utts}
     kept, clips = [], []
     for u in tqdm(utts, desc="audio cache", unit="clip", disable=not progress):
         try:
@@ -124,6 +125,10 @@ def build_audio_cache(
         idx = [int(i) for i in parts[split]]
         info = {"settings": settings, "skipped": skipped if split == "train" else []}
         _write_split(out / split, [clips[i] for i in idx], [kept[i] for i in idx], sample_rate, info)
+        # id|text lines: `fmtts evaluate --data DATA --filelist OUT/filelists/test.txt` scores held-out clips
+        (out / "filelists").mkdir(parents=True, exist_ok=True)
+        lines = "".join(f"{kept[i]}|{texts[kept[i]]}\n" for i in idx)
+        (out / "filelists" / f"{split}.txt").write_text(lines, encoding="utf-8")
     if skipped:
         log.warning("audio cache: skipped %d clips (see %s)", len(skipped), out / "train" / "meta.json")
     return {s: AudioCache(out / s) for s in SPLITS}

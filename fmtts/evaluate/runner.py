@@ -50,10 +50,14 @@ from fmtts.evaluate.metrics import (
     mcd,
     word_counts,
 )
+from fmtts.evaluate.naturalness import dnsmos_available, hnr_available, naturalness_scores
 
 log = logging.getLogger(__name__)
 
 SOLVERS = ("euler", "midpoint", "heun")
+
+
+NATURALNESS_KEYS = ("p808_mos", "sig_mos", "bak_mos", "ovrl_mos", "hnr_db")
 
 
 class EvaluationError(RuntimeError):
@@ -150,6 +154,7 @@ class RowScores:
             "word_errors": self.words.to_dict(),
             "char_errors": self.chars.to_dict(),
             "mcd_dtw_db": mean("mcd_dtw_db"),
+            **{k: mean(k) for k in NATURALNESS_KEYS},
             "logmel_l1": mean("logmel_l1"),
             "length_ratio": mean("length_ratio"),
             "rtf_acoustic": rtf(self.acoustic_seconds),
@@ -334,6 +339,11 @@ _COLUMNS = [
     ("CER %", "cer", "pct"),
     ("WER ratio", "wer_ratio", "{:.2f}"),
     ("MCD-DTW dB", "mcd_dtw_db", "{:.2f}"),
+    ("DNSMOS P.808", "p808_mos", "{:.2f}"),
+    ("P.835 SIG", "sig_mos", "{:.2f}"),
+    ("P.835 BAK", "bak_mos", "{:.2f}"),
+    ("P.835 OVRL", "ovrl_mos", "{:.2f}"),
+    ("HNR dB", "hnr_db", "{:.2f}"),
     ("log-mel L1", "logmel_l1", "{:.3f}"),
     ("RTF acoustic", "rtf_acoustic", "{:.3f}"),
     ("RTF vocoder", "rtf_vocoder", "{:.3f}"),
@@ -359,7 +369,8 @@ def _fmt(value, spec) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    cols = [c for c in _COLUMNS if c[1] != "cuda_peak_mb" or any(r.get("cuda_peak_mb") for r in rows)]
+    optional = {"cuda_peak_mb", *NATURALNESS_KEYS}
+    cols = [c for c in _COLUMNS if c[1] not in optional or any(r.get(c[1]) is not None for r in rows)]
     lines = ["| " + " | ".join(c[0] for c in cols) + " |", "|" + "|".join(["---"] * len(cols)) + "|"]
     for r in rows:
         lines.append("| " + " | ".join(_fmt(r.get(key), spec) for _, key, spec in cols) + " |")
@@ -412,6 +423,62 @@ def write_report(out_dir: Path, meta: dict, rows: list[dict]) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
+def _switch(requested: bool | None, available: bool, what: str, packages: str) -> bool:
+    """An optional judge: on when installed unless switched off; asked for but missing is an error."""
+    if requested is None:
+        if not available:
+            log.warning("%s not scored: pip install %s (or fmtts[eval])", what, packages)
+        return available
+    if requested and not available:
+        raise EvaluationError(f"{what} needs: pip install {packages}")
+    return requested
+
+
+def _short(vocoder) -> str:
+    return str(getattr(vocoder, "name", vocoder)).split(" (")[0]
+
+
+def _copy_row(label, vocoder, refs, mel_config, asr, natural, fpp_range, rec_wer, out_dir, save_wavs) -> dict:
+    """Recordings' mels through ``vocoder``: what that vocoder makes of perfect mels (the ceiling of any
+    acoustic model on it)."""
+    import torch
+    from tqdm import tqdm
+
+    from fmtts.audio import mel_spectrogram, save_audio
+    from fmtts.devices import synchronize
+
+    dev = getattr(vocoder, "device", torch.device("cpu"))
+    sr = vocoder.sample_rate
+    copy = RowScores(label, "copy-synthesis", {"vocoder": getattr(vocoder, "name", "")})
+    with torch.inference_mode():
+        vocoder(torch.from_numpy(np.ascontiguousarray(refs[0].mel[:, :32])).to(dev))  # warm-up, not timed
+        for r in tqdm(refs, desc=label, unit="utt", file=sys.stderr):
+            mel_t = torch.from_numpy(r.mel).to(dev)
+            synchronize(dev)
+            t0 = time.perf_counter()
+            audio = vocoder(mel_t)
+            synchronize(dev)
+            copy.vocoder_seconds += time.perf_counter() - t0
+            audio = audio.reshape(-1).float().cpu().numpy()
+            copy.audio_seconds += len(audio) / sr
+            mel_out = mel_spectrogram(audio, mel_config).numpy()
+            copy.add(
+                r,
+                asr.transcribe(audio, sr),
+                audio,
+                sr,
+                mel_out.shape[1],
+                mcd_dtw_db=mcd(r.mel, mel_out),
+                logmel_l1=logmel_l1(r.mel, mel_out),
+                length_ratio=mel_out.shape[1] / r.mel.shape[1],
+                **natural(audio),
+            )
+            if save_wavs:
+                save_audio(out_dir / "audio" / _slug(label) / f"{r.item.utt_id}.wav", audio, sr)
+    copy.peak_rss_mb = peak_rss_mb()
+    return copy.summary(fpp_range, rec_wer)
+
+
 def main_evaluate(args: argparse.Namespace) -> int:
     """Entry point of ``fmtts evaluate``; returns the process exit status."""
     try:
@@ -427,9 +494,9 @@ def _run(args: argparse.Namespace) -> int:
 
     from fmtts.api import TTS
     from fmtts.audio import AudioError, load_audio, mel_spectrogram, save_audio
-    from fmtts.devices import synchronize
     from fmtts.evaluate.asr import load_asr
     from fmtts.text import TextError
+    from fmtts.vocoder import load_vocoder
 
     steps_list = _parse_list(args.steps, int, "steps")
     if any(s < 1 for s in steps_list):
@@ -486,46 +553,36 @@ def _run(args: argparse.Namespace) -> int:
     refs.sort(key=lambda r: (len(r.ids), r.item.utt_id))
     chunks = [refs[i : i + batch_size] for i in range(0, len(refs), batch_size)]
 
+    use_dnsmos = _switch(getattr(args, "dnsmos", None), dnsmos_available(), "DNSMOS", "speechmos onnxruntime")
+    use_hnr = _switch(getattr(args, "hnr", None), hnr_available(), "HNR", "praat-parselmouth")
+
+    def natural(audio: np.ndarray) -> dict:
+        return naturalness_scores(audio, sr, use_dnsmos=use_dnsmos, use_hnr=use_hnr)
+
     rows: list[dict] = []
     rec = RowScores("recordings", "recordings")
     for r in tqdm(refs, desc="ASR recordings", unit="utt", file=sys.stderr):
         rec.audio_seconds += len(r.wav) / sr
-        rec.add(r, asr.transcribe(r.wav, sr), r.wav, sr, r.mel.shape[1])
+        rec.add(r, asr.transcribe(r.wav, sr), r.wav, sr, r.mel.shape[1], **natural(r.wav))
     rec.peak_rss_mb = peak_rss_mb()
     fpp = [u["frames_per_phoneme"] for u in rec.utterances if u["frames_per_phoneme"] is not None]
     fpp_range = (min(fpp), max(fpp)) if fpp else None
     rec_wer = rec.words.rate
     rows.append(rec.summary(fpp_range, rec_wer))
 
-    # ---- vocoder copy-synthesis: the ceiling ----------------------------------------------------------
-    vocoder = tts.vocoder
-    copy = RowScores("vocoder copy-synthesis", "copy-synthesis", {"vocoder": getattr(vocoder, "name", "")})
-    with torch.inference_mode():
-        vocoder(torch.from_numpy(np.ascontiguousarray(refs[0].mel[:, :32])).to(dev))  # warm-up, not timed
-        for r in tqdm(refs, desc="copy-synthesis", unit="utt", file=sys.stderr):
-            mel_t = torch.from_numpy(r.mel).to(dev)
-            synchronize(dev)
-            t0 = time.perf_counter()
-            audio = vocoder(mel_t)
-            synchronize(dev)
-            copy.vocoder_seconds += time.perf_counter() - t0
-            audio = audio.reshape(-1).float().cpu().numpy()
-            copy.audio_seconds += len(audio) / sr
-            mel_out = mel_spectrogram(audio, tts.mel_config).numpy()
-            copy.add(
-                r,
-                asr.transcribe(audio, sr),
-                audio,
-                sr,
-                mel_out.shape[1],
-                mcd_dtw_db=mcd(r.mel, mel_out),
-                logmel_l1=logmel_l1(r.mel, mel_out),
-                length_ratio=mel_out.shape[1] / r.mel.shape[1],
+    # ---- vocoder copy-synthesis: the ceiling, one row per vocoder -------------------------------------
+    copy_names = _parse_list(getattr(args, "copy_vocoders", None) or "", str, "copy vocoders")
+    copy_vocoders = [tts.vocoder] + [load_vocoder(n, device=dev) for n in copy_names]
+    for vocoder in copy_vocoders:
+        label = "vocoder copy-synthesis" if vocoder is tts.vocoder else f"copy-synthesis {_short(vocoder)}"
+        rows.append(
+            _copy_row(
+                label, vocoder, refs, tts.mel_config, asr, natural, fpp_range, rec_wer, out_dir, save_wavs
             )
-            if save_wavs:
-                save_audio(out_dir / "audio" / "copy-synthesis" / f"{r.item.utt_id}.wav", audio, sr)
-    copy.peak_rss_mb = peak_rss_mb()
-    rows.append(copy.summary(fpp_range, rec_wer))
+        )
+    vocoder = tts.vocoder
+    if getattr(args, "copy_only", False):
+        steps_list = []
 
     # ---- the sweep ------------------------------------------------------------------------------------
     configs = [(s, so, t) for s in steps_list for so in solvers for t in temperatures]
@@ -573,6 +630,7 @@ def _run(args: argparse.Namespace) -> int:
                     mcd_dtw_db=mcd(r.mel, mel_out),
                     logmel_l1=logmel_l1(r.mel, gt) if gt is not None else None,
                     length_ratio=res.mel.shape[1] / r.mel.shape[1],
+                    **natural(res.audio),
                 )
                 if save_wavs:
                     save_audio(out_dir / "audio" / _slug(name) / f"{r.item.utt_id}.wav", res.audio, sr)
