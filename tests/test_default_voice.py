@@ -88,3 +88,47 @@ def test_bad_precision_is_a_clear_error(tts: TTS) -> None:
 
     with pytest.raises(SynthesisError, match="precision"):
         tts.synthesize("Hello.", precision="int4")
+
+
+def test_rounding_carries_the_remainder() -> None:
+    import torch
+
+    from fmtts.models.tts import frames_from_log_durations
+
+    real = torch.tensor([[0.4, 0.4, 0.4, 2.6, 0.2, 5.0]])
+    mask = torch.tensor([[1.0, 1, 1, 1, 1, 0]])
+    frames = frames_from_log_durations(torch.log(real), mask)
+    assert frames.tolist() == [[0, 1, 0, 3, 0, 0]]  # running totals 0.4 1.2 1.8 4.4 4.6 → 0 1 2 4 5
+    assert int(frames.sum()) == round(float((real * mask).sum()))
+    slow = frames_from_log_durations(torch.log(real), mask, length_scale=2.0)
+    assert int(slow.sum()) == round(2 * float((real * mask).sum()))
+
+
+def test_default_voice_speaks_at_its_corpus_pace(tts: TTS) -> None:
+    """Total predicted speaking time of the default voice against its corpus's source voice (piper joe) on
+    sentences neither saw; with every token rounded up (the old rule) the voice was ~18 % slower."""
+    import torch
+
+    pytest.importorskip("piper")
+    from piper import PiperVoice
+
+    from fmtts.corpus.piper_corpus import PROMPTS_FILE, joe_voice_paths, plan_clips, read_prompts
+    from fmtts.models.tts import frames_from_log_durations
+
+    texts = [c.text for c in plan_clips(read_prompts(PROMPTS_FILE), seed=1234)[-12:]]
+    voice = PiperVoice.load(*joe_voice_paths())
+    piper_s = sum(len(c.audio_float_array) for t in texts for c in voice.synthesize(t)) / 22050
+    frames = {1.0: 0, 1.25: 0}
+    ceil_frames = 0
+    with torch.inference_mode():
+        for t in texts:
+            ids = torch.tensor([tts.text.text_to_ids(t)])
+            _, hidden, x_mask = tts.model.encoder(ids, torch.tensor([ids.shape[1]]), None)
+            logw = tts.model.duration_predictor(hidden, x_mask)
+            for scale in frames:
+                frames[scale] += int(frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale).sum())
+            ceil_frames += int((torch.ceil(torch.exp(logw)) * x_mask).sum())
+    seconds = {k: v * 256 / 22050 for k, v in frames.items()}
+    assert abs(seconds[1.0] / piper_s - 1) < 0.12, (seconds, piper_s)
+    assert ceil_frames * 256 / 22050 / piper_s > 1.12  # the old rule is what this test would catch
+    assert seconds[1.25] / seconds[1.0] == pytest.approx(1.25, rel=0.02)

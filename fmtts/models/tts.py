@@ -135,8 +135,7 @@ class FlowTTS(nn.Module):
         mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
         if durations is None:
             logw = self.duration_predictor(hidden, x_mask)
-            durations = torch.ceil(torch.exp(logw) * length_scale) * x_mask
-            durations = durations[:, 0].long()
+            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], length_scale)
         else:
             durations = durations.long() * x_mask[:, 0].long()
         mel_lengths = durations.sum(1).clamp_min(1)
@@ -153,6 +152,19 @@ class FlowTTS(nn.Module):
             durations=durations,
             mu=self.denormalize(mu_y) * y_mask,
         )
+
+
+def frames_from_log_durations(
+    logw: torch.Tensor, mask: torch.Tensor, length_scale: float = 1.0
+) -> torch.Tensor:
+    """(B, T_x) predicted log-durations → integer frames per token whose running total stays within half a
+    frame of the real-valued running total: each token gets round(cumsum up to it) − round(cumsum before
+    it). Rounding every token up on its own (ceil) adds about half a frame per token, blanks included,
+    and makes the voice drawl; rounding each token alone would still drift over a sentence."""
+    real = torch.exp(logw.float()) * length_scale * mask
+    total = torch.round(torch.cumsum(real, dim=1))
+    frames = torch.diff(total, dim=1, prepend=torch.zeros_like(total[:, :1]))
+    return (frames.clamp_min(0) * mask).long()
 
 
 def random_segments(

@@ -100,13 +100,16 @@ class ISTFTHead(nn.Module):
         self.register_buffer("window_sq", (window**2).view(1, 1, -1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, T) → (B, T * hop)
-        log_mag, phase = self.proj(x.transpose(1, 2)).transpose(1, 2).chunk(2, dim=1)
-        mag = torch.exp(log_mag.clamp(max=self.max_log_magnitude))
-        spec = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], dim=1)
-        frames = x.shape[-1]
-        wav = F.conv_transpose1d(spec, self.kernel, stride=self.hop)
-        ones = torch.ones(1, 1, frames, dtype=wav.dtype, device=wav.device)
-        envelope = F.conv_transpose1d(ones, self.window_sq.to(wav.dtype), stride=self.hop)
+        log_mag, phase = self.proj(x.transpose(1, 2)).transpose(1, 2).float().chunk(2, dim=1)
+        # The synthesis runs in fp32 even under autocast: phase and magnitude need the precision, and
+        # CPU transposed convolutions have no fast bf16 kernel.
+        with torch.autocast(x.device.type, enabled=False):
+            mag = torch.exp(log_mag.clamp(max=self.max_log_magnitude))
+            spec = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], dim=1)
+            frames = x.shape[-1]
+            wav = F.conv_transpose1d(spec, self.kernel, stride=self.hop)
+            ones = torch.ones(1, 1, frames, dtype=wav.dtype, device=wav.device)
+            envelope = F.conv_transpose1d(ones, self.window_sq, stride=self.hop)
         pad = (self.n_fft - self.hop) // 2
         wav = wav[..., pad : pad + frames * self.hop] / envelope[..., pad : pad + frames * self.hop]
         return wav.squeeze(1)
