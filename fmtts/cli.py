@@ -420,6 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--copy-only", action="store_true", help="recordings and copy-synthesis rows only")
     p.add_argument(
+        "--vocoder-precision",
+        choices=["auto", "fp32", "bf16"],
+        default="auto",
+        help="precision of fmtts's own vocoders in the copy rows (auto: bf16 where the CPU has it natively)",
+    )
+    p.add_argument(
         "--dnsmos",
         action=argparse.BooleanOptionalAction,
         default=None,

@@ -572,7 +572,8 @@ def _run(args: argparse.Namespace) -> int:
 
     # ---- vocoder copy-synthesis: the ceiling, one row per vocoder -------------------------------------
     copy_names = _parse_list(getattr(args, "copy_vocoders", None) or "", str, "copy vocoders")
-    copy_vocoders = [tts.vocoder] + [load_vocoder(n, device=dev) for n in copy_names]
+    precision = getattr(args, "vocoder_precision", "auto") or "auto"
+    copy_vocoders = [tts.vocoder] + [load_vocoder(n, device=dev, precision=precision) for n in copy_names]
     for vocoder in copy_vocoders:
         label = "vocoder copy-synthesis" if vocoder is tts.vocoder else f"copy-synthesis {_short(vocoder)}"
         rows.append(

