@@ -81,7 +81,13 @@ class FmttsSystem:
         m = self.synth_model.eval()
         x, x_len = tokens(batch, 100)
         durs = torch.full(x.shape, FRAMES_PER_TOKEN, dtype=torch.long)
-        out = m.synthesize(x, x_len, n_steps=10, temperature=0.667, durations=durs)
+        try:  # checkouts with one SamplerConfig
+            from fmtts.sampling import SamplerConfig
+
+            options = {"sampler": SamplerConfig(steps=10, temperature=0.667)}
+        except ImportError:  # older checkouts (ab_fmtts.py compares against them)
+            options = {"n_steps": 10, "temperature": 0.667}
+        out = m.synthesize(x, x_len, durations=durs, **options)
         return int(out.mel.shape[-1])
 
     def train_setup(self, out_size: int | None, batch: int):

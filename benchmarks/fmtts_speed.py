@@ -26,6 +26,7 @@ from _worker import train_batch  # noqa: E402
 
 from fmtts.config import load_config  # noqa: E402
 from fmtts.models.tts import FlowTTS  # noqa: E402
+from fmtts.sampling import SamplerConfig  # noqa: E402
 
 SECONDS_PER_FRAME = 256 / 22050
 
@@ -63,7 +64,7 @@ def measure_config(name: str, reps: int) -> dict:
     @torch.inference_mode()
     def synth():
         model.eval()
-        return model.synthesize(x, torch.tensor([100]), n_steps=10, durations=durs)
+        return model.synthesize(x, torch.tensor([100]), SamplerConfig(steps=10), durations=durs)
 
     t_synth = median_time(synth, reps)
     return {

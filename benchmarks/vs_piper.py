@@ -62,6 +62,12 @@ def main() -> None:
         "--vocoders", default="", help="more vocoders for the vocoder-only table, comma-separated"
     )
     ap.add_argument("--no-quality", action="store_true", help="timing only (no ASR or DNSMOS)")
+    ap.add_argument("--no-vocoder-table", action="store_true", help="end to end only")
+    ap.add_argument(
+        "--ceil-durations",
+        action="store_true",
+        help="reproduce the old duration rule (every token rounded up) for a before/after comparison",
+    )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vs_piper.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -69,6 +75,14 @@ def main() -> None:
 
     from fmtts import TTS
     from fmtts.vocoder import load_vocoder
+
+    if args.ceil_durations:
+        import fmtts.models.tts as acoustic
+
+        def ceil_frames(logw: torch.Tensor, mask: torch.Tensor, length_scale: float = 1.0) -> torch.Tensor:
+            return (torch.ceil(torch.exp(logw) * length_scale) * mask).long()
+
+        acoustic.frames_from_log_durations = ceil_frames
 
     texts = unseen_sentences(args.n)
     tts = TTS.load(device="cpu", **({"vocoder": args.fmtts_vocoder} if args.fmtts_vocoder else {}))
@@ -121,6 +135,8 @@ def main() -> None:
     # ---- vocoder only, on the same mels ---------------------------------------------------------------
     hifigan = load_vocoder("universal", device="cpu")
     variants = {"HiFi-GAN V1 universal fp32": lambda m: hifigan(m)}
+    if args.no_vocoder_table:
+        mels = mels[:1]
     if cpu_has_native_bf16():
 
         def hifigan_bf16(m: torch.Tensor) -> torch.Tensor:
@@ -187,6 +203,7 @@ def main() -> None:
                 "fmtts_voice": tts.source,
                 "fmtts_vocoder": tts.vocoder.name,
                 "fmtts_options": opts,
+                "duration_rule": "ceil (old)" if args.ceil_durations else "cumulative rounding",
                 "end_to_end": rows,
                 "vocoder_only": vocoder_rows,
             },

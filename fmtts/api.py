@@ -19,12 +19,17 @@ import torch
 from fmtts.audio import MelConfig, save_audio
 from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
-from fmtts.data.dataset import pad_tokens
+from fmtts.data.padding import pad_tokens
 from fmtts.devices import cpu_has_native_bf16, synchronize
-from fmtts.errors import SynthesisError
 from fmtts.models.tts import FlowTTS
+from fmtts.sampling import SamplerConfig
 from fmtts.text import TextProcessor, split_sentences
 from fmtts.user_warnings import warn_caller
+
+
+class SynthesisError(ValueError):
+    """Synthesis cannot proceed with the given options."""
+
 
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
 DEFAULT_VOICE = "joe"
@@ -178,29 +183,28 @@ class TTS:
         self,
         texts: list[str],
         *,
-        steps: int = 10,
-        solver: str = "euler",
-        schedule: str = "uniform",
-        temperature: float = 0.667,
-        length_scale: float = 1.0,
-        cfg_scale: float = 0.0,
+        sampler: SamplerConfig | None = None,
         seed: int | None = None,
         precision: str = "fp32",
         batch_size: int = 8,
         max_chars: int = 300,
         pause: float = 0.15,
+        **sampler_options,
     ) -> list[SynthesisResult]:
         """One result per text. Each text is split into chunks of at most ``max_chars`` characters at
         sentence boundaries; all chunks are synthesised ``batch_size`` at a time (similar lengths
         together) and each text's chunks are joined with ``pause`` seconds of silence.
 
-        ``length_scale`` > 1 speaks slower. ``precision`` "bf16" (or "fp16" on CUDA) runs the acoustic
-        model under autocast: up to ~1.3× faster on CPUs with AVX-512 BF16 (BENCHMARKS.md); the ODE state
-        and the vocoder stay fp32. ``seed`` makes the output repeatable.
+        ``sampler`` (a :class:`SamplerConfig`: steps, solver, schedule, temperature, length_scale,
+        cfg_scale) says how mels are sampled; its fields may also be given as keywords
+        (``steps=4, length_scale=1.1``), which override ``sampler``'s. ``precision`` "bf16" (or "fp16"
+        on CUDA) runs the acoustic model under autocast (BENCHMARKS.md); the ODE state and the vocoder
+        stay fp32. ``seed`` makes the output repeatable.
         """
         from fmtts.text import TextError
 
-        self._check_options(steps, length_scale, temperature, batch_size, pause, precision, cfg_scale)
+        sampler = self.sampler_config(sampler, **sampler_options)
+        self._check_options(batch_size, pause, precision)
         chunks: list[str] = []
         owner: list[int] = []
         for n, text in enumerate(texts):
@@ -212,15 +216,7 @@ class TTS:
         ids = self.text.batch_text_to_ids(chunks)
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
-        options = dict(
-            n_steps=steps,
-            temperature=temperature,
-            length_scale=length_scale,
-            solver=solver,
-            schedule=schedule,
-            cfg_scale=cfg_scale,
-            generator=gen,
-        )
+        options = dict(sampler=sampler, generator=gen)
         pieces: dict[int, SynthesisResult] = {}
         order = sorted(range(len(chunks)), key=lambda i: len(ids[i]))  # similar lengths share a batch
         for start in range(0, len(order), batch_size):
@@ -236,21 +232,28 @@ class TTS:
         ]
 
     @staticmethod
-    def _check_options(steps, length_scale, temperature, batch_size, pause, precision, cfg_scale) -> None:
-        if not isinstance(steps, int) or steps < 1:
-            raise SynthesisError(f"steps must be a positive integer, got {steps!r}")
-        if not math.isfinite(length_scale) or length_scale <= 0:
-            raise SynthesisError(f"length_scale must be a finite number > 0, got {length_scale}")
-        if not math.isfinite(temperature) or temperature < 0:
-            raise SynthesisError(f"temperature must be a finite number ≥ 0, got {temperature}")
+    def sampler_config(sampler: SamplerConfig | None = None, **options) -> SamplerConfig:
+        """``sampler`` (default: :class:`SamplerConfig`'s defaults) with ``options`` replacing its fields;
+        a bad value or unknown option is a :class:`SynthesisError`."""
+        unknown = set(options) - set(SamplerConfig.field_names())
+        if unknown:
+            raise SynthesisError(
+                f"unknown synthesis option(s) {sorted(unknown)}; "
+                f"sampler options: {SamplerConfig.field_names()}"
+            )
+        try:
+            return (sampler or SamplerConfig()).replace(**options)
+        except ValueError as exc:
+            raise SynthesisError(str(exc)) from exc
+
+    @staticmethod
+    def _check_options(batch_size: int, pause: float, precision: str) -> None:
         if batch_size < 1:
             raise SynthesisError(f"batch_size must be ≥ 1, got {batch_size}")
         if not math.isfinite(pause) or pause < 0:
             raise SynthesisError(f"pause must be ≥ 0 seconds, got {pause}")
         if precision not in PRECISIONS:
             raise SynthesisError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-        if not math.isfinite(cfg_scale) or cfg_scale < 0:
-            raise SynthesisError(f"cfg_scale must be ≥ 0, got {cfg_scale}")
 
     def _synthesize_ids(
         self, batch_ids: list[list[int]], precision: str, options: dict
@@ -263,7 +266,7 @@ class TTS:
                 "bf16 on a CPU without AVX-512 BF16 or AMX is emulated: typically several times slower "
                 "than fp32 (BENCHMARKS.md); use --precision fp32 here"
             )
-        if options["cfg_scale"] > 0 and self.config.model.cfm.cond_dropout == 0:
+        if options["sampler"].cfg_scale > 0 and self.config.model.cfm.cond_dropout == 0:
             warn_caller(
                 "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
                 "branch is untrained, expect worse audio"

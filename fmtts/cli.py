@@ -21,19 +21,27 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--checkpoint", default=None, help="fmtts checkpoint (default: the voice embedded in the package)"
     )
-    p.add_argument("--steps", type=int, default=10, help="ODE steps (default 10)")
-    p.add_argument("--solver", choices=["euler", "midpoint", "heun"], default="euler")
-    p.add_argument("--schedule", choices=["uniform", "cosine", "sway"], default="uniform")
+    from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig
+
+    d = SamplerConfig()
+    p.add_argument("--steps", type=int, default=d.steps, help=f"ODE steps (default {d.steps})")
+    p.add_argument("--solver", choices=SOLVERS, default=d.solver)
+    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
     p.add_argument(
-        "--temperature", type=float, default=0.667, help="scale of the starting noise (default 0.667)"
+        "--temperature",
+        type=float,
+        default=d.temperature,
+        help=f"scale of the starting noise (default {d.temperature})",
     )
     p.add_argument(
         "--length-scale",
         type=float,
-        default=1.0,
-        help="duration multiplier: >1 speaks slower, <1 faster (default 1.0)",
+        default=d.length_scale,
+        help=f"duration multiplier: >1 speaks slower, <1 faster (default {d.length_scale})",
     )
-    p.add_argument("--cfg-scale", type=float, default=0.0, help="classifier-free guidance strength (0 = off)")
+    p.add_argument(
+        "--cfg-scale", type=float, default=d.cfg_scale, help="classifier-free guidance strength (0 = off)"
+    )
     p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
     p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
     p.add_argument(
@@ -52,6 +60,19 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def sampler_from_args(args: argparse.Namespace):
+    """The parsed synthesis options as the one :class:`~fmtts.sampling.SamplerConfig`."""
+    from fmtts.api import TTS
+
+    return TTS.sampler_config(**{name: getattr(args, name) for name in _sampler_fields()})
+
+
+def _sampler_fields() -> tuple[str, ...]:
+    from fmtts.sampling import SamplerConfig
+
+    return SamplerConfig.field_names()
+
+
 def cmd_synthesize(args: argparse.Namespace) -> int:
     from fmtts.api import TTS
 
@@ -63,16 +84,7 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         vocoder_backend=args.vocoder_backend,
     )
     print(f"voice: {tts.source}", file=sys.stderr)
-    opts = dict(
-        steps=args.steps,
-        solver=args.solver,
-        schedule=args.schedule,
-        temperature=args.temperature,
-        length_scale=args.length_scale,
-        cfg_scale=args.cfg_scale,
-        seed=args.seed,
-        precision=args.precision,
-    )
+    opts = dict(sampler=sampler_from_args(args), seed=args.seed, precision=args.precision)
     if args.file:
         lines = [ln.strip() for ln in Path(args.file).read_text(encoding="utf-8").splitlines() if ln.strip()]
         if not lines:
@@ -191,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_train_vocoder(args: argparse.Namespace) -> int:
-    from fmtts.config import load_vocoder_recipe
+    from fmtts.training.vocoder_recipe import load_vocoder_recipe
     from fmtts.training.vocoder_trainer import VocoderTrainer, resolve_audio_data
 
     recipe = load_vocoder_recipe(args.config, args.set)
@@ -276,6 +288,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from fmtts.evaluate import main_evaluate
 
     return main_evaluate(args)
+
+
+# The errors that mean bad input (printed as one line, exit status 2), each defined beside what raises it.
+USER_ERROR_CLASSES = (
+    ("fmtts.api", "SynthesisError"),
+    ("fmtts.audio", "AudioError"),
+    ("fmtts.checkpoint", "CheckpointError"),
+    ("fmtts.config", "ConfigError"),
+    ("fmtts.corpus.piper_corpus", "CorpusError"),
+    ("fmtts.data.cache", "CacheError"),
+    ("fmtts.data.prepare", "DatasetError"),
+    ("fmtts.text", "TextError"),
+    ("fmtts.training.common", "TrainingError"),
+    ("fmtts.vocoder.hifigan", "VocoderError"),
+)
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The user-error classes of the modules this command imported: an exception can only come from a
+    module that was imported, so nothing is imported here just to name its errors."""
+    found: list[type[Exception]] = [FileNotFoundError]
+    for module, name in USER_ERROR_CLASSES:
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -446,11 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
-    from fmtts.errors import USER_ERRORS
-
     try:
         return args.func(args)
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, user_errors()):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

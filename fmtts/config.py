@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fmtts.audio import MelConfig
-from fmtts.vocoder.discriminators import DiscriminatorConfig
-from fmtts.vocoder.istft_net import ISTFTNetConfig
 
 
 class ConfigError(ValueError):
@@ -137,7 +135,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Config:
-        return _build(cls, d, "config")
+        return build_dataclass(cls, d, "config")
 
     def save(self, path: str | Path) -> None:
         """Write as YAML (``.yaml``/``.yml``) or JSON (any other suffix)."""
@@ -150,68 +148,8 @@ class Config:
             path.write_text(json.dumps(self.to_dict(), indent=2))
 
 
-@dataclass
-class VocoderDataConfig:
-    """Which clips a vocoder trains on (the split rules of :class:`DataConfig`) and the input mel."""
-
-    min_seconds: float = 0.3
-    max_seconds: float = 15.0
-    val_fraction: float = 0.02
-    test_fraction: float = 0.02
-    split_seed: int = 1234
-    mel: MelConfig = field(default_factory=MelConfig)
-
-
-@dataclass
-class VocoderTrainConfig:
-    batch_size: int = 16
-    segment_frames: int = 32  # random training segments, in mel frames
-    lr: float = 2.0e-4
-    betas: list[float] = field(default_factory=lambda: [0.8, 0.99])
-    weight_decay: float = 0.0
-    lr_decay: Literal["none", "cosine"] = "cosine"
-    warmup_steps: int = 0
-    max_steps: int = 1_000_000
-    # generator-only steps (mel loss) before the discriminators join: a cheap start that gets the
-    # spectral envelope right, after which adversarial training restores the harmonics
-    reconstruction_steps: int = 0
-    mel_weight: float = 45.0
-    feature_weight: float = 2.0
-    adversarial_weight: float = 1.0
-    mel_resolutions: list[list[int]] = field(default_factory=lambda: [[512, 64], [1024, 80], [2048, 128]])
-    grad_clip: float = 100.0
-    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast on CUDA only
-    seed: int = 1234
-    threads: int = 0
-    log_every: int = 50
-    checkpoint_every: int = 500
-    keep_checkpoints: int = 3
-    val_every: int = 1000
-    val_utterances: int = 4
-    max_bad_steps: int = 20
-
-
-@dataclass
-class VocoderRecipe:
-    generator: ISTFTNetConfig = field(default_factory=ISTFTNetConfig)
-    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    data: VocoderDataConfig = field(default_factory=VocoderDataConfig)
-    train: VocoderTrainConfig = field(default_factory=VocoderTrainConfig)
-    name: str = "vocoder"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> VocoderRecipe:
-        recipe = _build(cls, d, "vocoder recipe")
-        g, m = recipe.generator, recipe.data.mel
-        if (g.n_mels, g.hop_length) != (m.n_mels, m.hop_length):
-            raise ConfigError("generator n_mels/hop_length must match data.mel")
-        return recipe
-
-
-def _build(cls: type, d: Any, where: str) -> Any:
+def build_dataclass(cls: type, d: Any, where: str) -> Any:
+    """``d`` (a mapping) → ``cls``, recursively, with types checked and unknown keys refused."""
     if not isinstance(d, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(d).__name__}")
     hints = typing.get_type_hints(cls)
@@ -232,7 +170,7 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
             return value
         if tp is MelConfig:
             return MelConfig.from_dict(value)
-        return _build(tp, value, where)
+        return build_dataclass(tp, value, where)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
         if value is None and type(None) in args:
@@ -273,24 +211,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     return Config.from_dict(load_recipe_dict(path, overrides))
 
 
-def load_vocoder_recipe(path: str | Path, overrides: list[str] | None = None) -> VocoderRecipe:
-    """:func:`load_config` for vocoder recipes (``recipes/vocoder_<name>.yaml``)."""
-    p = Path(path)
-    if not p.suffix and not p.exists() and not str(path).startswith("vocoder_"):
-        with_prefix = f"vocoder_{path}"
-        if any((root / "recipes" / f"{with_prefix}.yaml").is_file() for root in _recipe_roots()):
-            path = with_prefix
-    return VocoderRecipe.from_dict(load_recipe_dict(path, overrides))
-
-
-def _recipe_roots() -> tuple[Path, ...]:
+def recipe_roots() -> tuple[Path, ...]:
     return (Path.cwd(), Path(__file__).resolve().parent.parent)
 
 
 def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
     p = Path(path)
     if not p.suffix and not p.exists():
-        for root in _recipe_roots():
+        for root in recipe_roots():
             if (root / "recipes" / f"{path}.yaml").is_file():
                 p = root / "recipes" / f"{path}.yaml"
                 break

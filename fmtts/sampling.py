@@ -7,8 +7,10 @@ Heun 2, with Heun's last step falling back to Euler as usual).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -18,6 +20,48 @@ Schedule = Literal["uniform", "cosine", "sway"]
 SOLVERS: tuple[str, ...] = ("euler", "midpoint", "heun")
 SCHEDULES: tuple[str, ...] = ("uniform", "cosine", "sway")
 VelocityFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """How a mel is sampled: the one place the defaults live (CLI, API and model all take this)."""
+
+    steps: int = 10  # ODE steps
+    solver: Solver = "euler"
+    schedule: Schedule = "uniform"
+    temperature: float = 0.667  # scale of the starting noise
+    length_scale: float = 1.0  # > 1 speaks slower
+    cfg_scale: float = 0.0  # classifier-free guidance strength (0 = off)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
+            raise ValueError(f"steps must be a positive integer, got {self.steps!r}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"unknown solver {self.solver!r}; choose one of {SOLVERS}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {SCHEDULES}")
+        for name, low, strict in (
+            ("temperature", 0.0, False),
+            ("length_scale", 0.0, True),
+            ("cfg_scale", 0.0, False),
+        ):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < low
+                or (strict and value == low)
+            ):
+                raise ValueError(
+                    f"{name} must be a finite number {'>' if strict else '≥'} {low:g}, got {value!r}"
+                )
+
+    def replace(self, **changes) -> SamplerConfig:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def time_grid(

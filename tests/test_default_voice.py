@@ -84,7 +84,7 @@ def test_cpu_bf16_detection_reads_the_flags(tmp_path) -> None:
 
 
 def test_bad_precision_is_a_clear_error(tts: TTS) -> None:
-    from fmtts.errors import SynthesisError
+    from fmtts.api import SynthesisError
 
     with pytest.raises(SynthesisError, match="precision"):
         tts.synthesize("Hello.", precision="int4")
@@ -95,13 +95,16 @@ def test_rounding_carries_the_remainder() -> None:
 
     from fmtts.models.tts import frames_from_log_durations
 
-    real = torch.tensor([[0.4, 0.4, 0.4, 2.6, 0.2, 5.0]])
+    real = torch.tensor([[1.4, 0.4, 1.4, 3.6, 1.2, 5.0]])
     mask = torch.tensor([[1.0, 1, 1, 1, 1, 0]])
     frames = frames_from_log_durations(torch.log(real), mask)
-    assert frames.tolist() == [[0, 1, 0, 3, 0, 0]]  # running totals 0.4 1.2 1.8 4.4 4.6 → 0 1 2 4 5
-    assert int(frames.sum()) == round(float((real * mask).sum()))
+    # one frame each, then the extras 0.4 0 0.4 2.6 0.2 carried: running totals 0.4 0.4 0.8 3.4 3.6
+    # round to 0 0 1 3 4, so the tokens get 0 0 1 2 1 extra frames
+    assert frames.tolist() == [[1, 1, 2, 3, 2, 0]]
+    extra = (real - 1).clamp_min(0) * mask
+    assert int(frames.sum()) == 5 + round(float(extra.sum()))
     slow = frames_from_log_durations(torch.log(real), mask, length_scale=2.0)
-    assert int(slow.sum()) == round(2 * float((real * mask).sum()))
+    assert int(slow.sum()) == 5 + round(float(((2 * real - 1).clamp_min(0) * mask).sum()))
 
 
 def test_default_voice_speaks_at_its_corpus_pace(tts: TTS) -> None:

@@ -11,7 +11,7 @@ from torch import nn
 
 from fmtts.config import CFMConfig
 from fmtts.models.flow import FlowMatchingDecoder, build_estimator, cfm_interpolate
-from fmtts.sampling import SCHEDULES, SOLVERS, evaluations, solve, time_grid
+from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig, evaluations, solve, time_grid
 
 N_FEATS = 16
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
@@ -315,10 +315,7 @@ def test_sample_with_guidance_follows_the_cfg_formula() -> None:
             out = dec.sample(
                 mu,
                 mask,
-                n_steps=3,
-                temperature=0.3,
-                solver=solver,
-                cfg_scale=scale,
+                SamplerConfig(steps=3, temperature=0.3, solver=solver, cfg_scale=scale),
                 generator=torch.Generator().manual_seed(4),
             )
             x0 = torch.randn(mu.shape, generator=torch.Generator().manual_seed(4)) * 0.3
@@ -331,7 +328,8 @@ def test_sample_is_seeded_masked_and_validates_steps(estimator: str, make_tiny_c
     _, mask, mu = masked_batch()
 
     def run(seed: int, **kw) -> torch.Tensor:
-        return dec.sample(mu, mask, n_steps=3, generator=torch.Generator().manual_seed(seed), **kw)
+        sampler = SamplerConfig(steps=3, **kw)
+        return dec.sample(mu, mask, sampler, generator=torch.Generator().manual_seed(seed))
 
     a, b, c = run(7), run(7), run(8)
     assert torch.equal(a, b), "same generator seed must give identical samples"
@@ -344,4 +342,4 @@ def test_sample_is_seeded_masked_and_validates_steps(estimator: str, make_tiny_c
         assert float((out * (1 - mask)).abs().sum()) == 0.0
     for bad in (0, -1):
         with pytest.raises(ValueError, match="positive integer"):
-            dec.sample(mu, mask, n_steps=bad)
+            SamplerConfig(steps=bad)

@@ -10,6 +10,7 @@ import torch
 from fmtts.data.dataset import collate
 from fmtts.models.flow import cfm_interpolate
 from fmtts.models.tts import FlowTTS
+from fmtts.sampling import SamplerConfig
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
 
@@ -112,7 +113,7 @@ def test_synthesize_with_given_durations(variant: str, make_tiny_config) -> None
     out = model.synthesize(
         batch["tokens"],
         batch["token_lengths"],
-        n_steps=2,
+        sampler=SamplerConfig(steps=2),
         durations=durations_junk,
         generator=torch.Generator().manual_seed(0),
     )
@@ -126,7 +127,7 @@ def test_synthesize_with_given_durations(variant: str, make_tiny_config) -> None
     again = model.synthesize(
         batch["tokens"],
         batch["token_lengths"],
-        n_steps=2,
+        sampler=SamplerConfig(steps=2),
         durations=durations_junk,
         generator=torch.Generator().manual_seed(0),
     )
@@ -143,8 +144,7 @@ def test_length_scale_lengthens_predicted_durations(variant: str, make_tiny_conf
         return model.synthesize(
             batch["tokens"],
             batch["token_lengths"],
-            n_steps=1,
-            length_scale=scale,
+            sampler=SamplerConfig(steps=1, length_scale=scale),
             generator=torch.Generator().manual_seed(0),
         )
 
@@ -154,7 +154,8 @@ def test_length_scale_lengthens_predicted_durations(variant: str, make_tiny_conf
         assert bool((out.durations[~valid] == 0).all())
         assert out.mel_lengths.tolist() == out.durations.sum(1).tolist()
         assert out.mel.shape[-1] == int(out.mel_lengths.max())
-    assert bool((slow.durations >= normal.durations).all())
+    # per token the carried remainder may move a frame, but every running total grows
+    assert bool((slow.durations.cumsum(1) + 1 >= normal.durations.cumsum(1)).all())
     assert bool((slow.mel_lengths > normal.mel_lengths).all()), (slow.mel_lengths, normal.mel_lengths)
 
 
@@ -171,8 +172,7 @@ def test_guidance_after_training_with_condition_dropout(variant: str, make_tiny_
         return model.synthesize(
             batch["tokens"],
             batch["token_lengths"],
-            n_steps=3,
-            cfg_scale=cfg_scale,
+            sampler=SamplerConfig(steps=3, cfg_scale=cfg_scale),
             durations=durations,
             generator=torch.Generator().manual_seed(3),
         )
@@ -220,8 +220,7 @@ def overfit_l1(utterances: list[dict], make_tiny_config, target_fn=None) -> list
     syn = model.synthesize(
         batch["tokens"],
         batch["token_lengths"],
-        n_steps=10,
-        temperature=0.1,
+        sampler=SamplerConfig(steps=10, temperature=0.1),
         durations=durations,
         generator=torch.Generator().manual_seed(0),
     )

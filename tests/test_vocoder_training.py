@@ -11,8 +11,9 @@ import torch
 
 from fmtts.audio import MelConfig, mel_filterbank, mel_spectrogram, save_audio
 from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
-from fmtts.config import ConfigError, load_vocoder_recipe
+from fmtts.config import ConfigError
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
+from fmtts.training.vocoder_recipe import load_vocoder_recipe
 from fmtts.vocoder import ISTFTVocoder, VocoderError, clear_vocoder_cache, export_vocoder, load_vocoder
 from fmtts.vocoder.discriminators import Discriminators
 from fmtts.vocoder.istft_net import ISTFTHead, ISTFTNet, ISTFTNetConfig

@@ -285,7 +285,8 @@ def synthesize_with_durations(
     with fewer frames than tokens."""
     import torch
 
-    from fmtts.data.dataset import pad_mels, pad_tokens
+    from fmtts.data.padding import pad_mels, pad_tokens
+    from fmtts.sampling import SamplerConfig
 
     out: list[np.ndarray | None] = [None] * len(refs)
     usable = [i for i, r in enumerate(refs) if r.mel.shape[1] >= len(r.ids)]
@@ -302,9 +303,7 @@ def synthesize_with_durations(
         res = model.synthesize(
             tokens,
             lens,
-            n_steps=steps,
-            temperature=temperature,
-            solver=solver,
+            sampler=SamplerConfig(steps=steps, temperature=temperature, solver=solver),
             durations=durations,
             generator=gen,
         )
@@ -571,7 +570,8 @@ def _run(args: argparse.Namespace) -> int:
     rows.append(rec.summary(fpp_range, rec_wer))
 
     # ---- vocoder copy-synthesis: the ceiling, one row per vocoder -------------------------------------
-    copy_names = _parse_list(getattr(args, "copy_vocoders", None) or "", str, "copy vocoders")
+    extra = getattr(args, "copy_vocoders", None)
+    copy_names = _parse_list(extra, str, "copy vocoders") if extra else []
     precision = getattr(args, "vocoder_precision", "auto") or "auto"
     copy_vocoders = [tts.vocoder] + [load_vocoder(n, device=dev, precision=precision) for n in copy_names]
     for vocoder in copy_vocoders:

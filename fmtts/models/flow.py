@@ -16,7 +16,9 @@ from torch import nn
 from fmtts.config import CFMConfig, DecoderConfig
 from fmtts.models.dit import DiTEstimator
 from fmtts.models.unet import UNetEstimator
-from fmtts.sampling import solve, time_grid
+from fmtts.sampling import SamplerConfig, solve, time_grid
+
+DEFAULT_SAMPLER = SamplerConfig()
 
 
 def cfm_interpolate(
@@ -72,18 +74,17 @@ class FlowMatchingDecoder(nn.Module):
         self,
         mu: torch.Tensor,
         mask: torch.Tensor,
-        n_steps: int = 10,
-        temperature: float = 0.667,
-        solver: str = "euler",
-        schedule: str = "uniform",
-        cfg_scale: float = 0.0,
+        sampler: SamplerConfig = DEFAULT_SAMPLER,
         speaker: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
-        """Integrate from noise to a (normalised) mel. μ and the mask are computed once by the caller."""
+        """Integrate from noise to a (normalised) mel. μ and the mask are computed once by the caller;
+        ``sampler.length_scale`` is the caller's business (it shaped μ)."""
         # The ODE state and the time grid stay fp32 even when the estimator runs under autocast.
-        x0 = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=torch.float32) * temperature
-        times = time_grid(n_steps, schedule, device=mu.device)
+        x0 = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=torch.float32)
+        x0 = x0 * sampler.temperature
+        times = time_grid(sampler.steps, sampler.schedule, device=mu.device)
+        cfg_scale = sampler.cfg_scale
 
         if cfg_scale > 0:
             mu2 = torch.cat([mu, torch.zeros_like(mu)])
@@ -99,4 +100,4 @@ class FlowMatchingDecoder(nn.Module):
             def velocity(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
                 return self.estimator(x, mask, mu, t, speaker)
 
-        return solve(velocity, x0, times, solver) * mask
+        return solve(velocity, x0, times, sampler.solver) * mask

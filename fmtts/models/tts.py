@@ -11,7 +11,8 @@ from torch import nn
 from fmtts.config import ModelConfig
 from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path, sequence_mask
 from fmtts.models.encoder import DurationPredictor, TextEncoder
-from fmtts.models.flow import FlowMatchingDecoder
+from fmtts.models.flow import DEFAULT_SAMPLER, FlowMatchingDecoder
+from fmtts.sampling import SamplerConfig
 
 
 @dataclass
@@ -119,23 +120,18 @@ class FlowTTS(nn.Module):
         self,
         tokens: torch.Tensor,
         token_lengths: torch.Tensor,
-        n_steps: int = 10,
-        temperature: float = 0.667,
-        length_scale: float = 1.0,
-        solver: str = "euler",
-        schedule: str = "uniform",
-        cfg_scale: float = 0.0,
+        sampler: SamplerConfig = DEFAULT_SAMPLER,
         speakers: torch.Tensor | None = None,
         durations: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> AcousticOutput:
         """Text → mel. Encoder and durations run once; only the decoder runs per ODE step.
-        ``length_scale`` > 1 makes speech slower (durations are multiplied by it)."""
+        ``sampler.length_scale`` > 1 makes speech slower (durations are multiplied by it)."""
         spk = self._speaker(speakers, tokens.shape[0], tokens.device)
         mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
         if durations is None:
             logw = self.duration_predictor(hidden, x_mask)
-            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], length_scale)
+            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], sampler.length_scale)
         else:
             durations = durations.long() * x_mask[:, 0].long()
         mel_lengths = durations.sum(1).clamp_min(1)
@@ -143,9 +139,7 @@ class FlowTTS(nn.Module):
         y_mask = sequence_mask(mel_lengths, t_y).unsqueeze(1).to(mu.dtype)
         attn = durations_to_path(durations, t_y).to(mu.dtype)
         mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)
-        mel = self.decoder.sample(
-            mu_y, y_mask, n_steps, temperature, solver, schedule, cfg_scale, spk, generator
-        )
+        mel = self.decoder.sample(mu_y, y_mask, sampler, speaker=spk, generator=generator)
         return AcousticOutput(
             mel=self.denormalize(mel) * y_mask,
             mel_lengths=mel_lengths,
@@ -157,14 +151,17 @@ class FlowTTS(nn.Module):
 def frames_from_log_durations(
     logw: torch.Tensor, mask: torch.Tensor, length_scale: float = 1.0
 ) -> torch.Tensor:
-    """(B, T_x) predicted log-durations → integer frames per token whose running total stays within half a
-    frame of the real-valued running total: each token gets round(cumsum up to it) − round(cumsum before
-    it). Rounding every token up on its own (ceil) adds about half a frame per token, blanks included,
-    and makes the voice drawl; rounding each token alone would still drift over a sentence."""
-    real = torch.exp(logw.float()) * length_scale * mask
-    total = torch.round(torch.cumsum(real, dim=1))
-    frames = torch.diff(total, dim=1, prepend=torch.zeros_like(total[:, :1]))
-    return (frames.clamp_min(0) * mask).long()
+    """(B, T_x) predicted log-durations → integer frames per token.
+
+    Every token keeps at least one frame (as in training, where monotonic alignment gives each token one
+    or more), and the frames beyond that first one are rounded with the remainder carried from token to
+    token: round(running total) − round(previous running total). So the total stays within half a frame
+    of the predicted one. Rounding every token up on its own (ceil) adds about half a frame per token,
+    blanks included, and made voices drawl."""
+    extra = (torch.exp(logw.float()) * length_scale - 1.0).clamp_min(0) * mask
+    total = torch.round(torch.cumsum(extra, dim=1))
+    extra_frames = torch.diff(total, dim=1, prepend=torch.zeros_like(total[:, :1]))
+    return ((1 + extra_frames.clamp_min(0)) * mask).long()
 
 
 def random_segments(

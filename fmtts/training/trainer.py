@@ -31,6 +31,7 @@ from fmtts.config import Config, TrainConfig
 from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
 from fmtts.models.tts import FlowTTS
+from fmtts.sampling import SamplerConfig
 from fmtts.training.common import (
     TrainingError,
     _NoBar,
@@ -476,7 +477,7 @@ class Trainer:
                 syn = model.synthesize(
                     item["tokens"].to(self.device),
                     item["token_lengths"].to(self.device),
-                    n_steps=self.cfg.train.synth_steps,
+                    sampler=SamplerConfig(steps=self.cfg.train.synth_steps),
                     generator=g,
                 )
                 mel = syn.mel[0, :, : int(syn.mel_lengths[0])].float().cpu()

@@ -25,7 +25,6 @@ import torch.distributed as dist
 from fmtts import __version__
 from fmtts.audio import MelSpectrogram
 from fmtts.checkpoint import CheckpointError, list_checkpoints, prune_checkpoints, save_checkpoint
-from fmtts.config import VocoderRecipe
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
     TrainingError,
@@ -38,6 +37,7 @@ from fmtts.training.common import (
     rng_state,
     set_rng_state,
 )
+from fmtts.training.vocoder_recipe import VocoderRecipe
 from fmtts.vocoder.discriminators import Discriminators
 from fmtts.vocoder.istft_net import ISTFTNet
 from fmtts.vocoder.istft_vocoder import KIND, load_vocoder_checkpoint
