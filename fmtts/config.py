@@ -211,19 +211,40 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     return Config.from_dict(load_recipe_dict(path, overrides))
 
 
-def recipe_roots() -> tuple[Path, ...]:
-    return (Path.cwd(), Path(__file__).resolve().parent.parent)
+def recipe_dirs() -> list[Path]:
+    """Where bare recipe names are looked up: the installed ``fmtts.recipes`` package data (a wheel or an
+    editable install), then the ``recipes/`` folder of a source checkout run without installing."""
+    dirs = []
+    try:
+        from importlib.resources import files
+
+        dirs.append(Path(str(files("fmtts.recipes"))))
+    except (ImportError, TypeError):  # not installed: running from a checkout on PYTHONPATH
+        pass
+    dirs.append(Path(__file__).resolve().parent.parent / "recipes")
+    return [d for d in dirs if d.is_dir()]
+
+
+def recipe_names() -> list[str]:
+    return sorted({p.stem for d in recipe_dirs() for p in d.glob("*.yaml")})
+
+
+def find_recipe(name: str) -> Path | None:
+    for d in recipe_dirs():
+        if (d / f"{name}.yaml").is_file():
+            return d / f"{name}.yaml"
+    return None
 
 
 def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
+    """A recipe file (YAML or JSON) by path, or by bare name from :func:`recipe_dirs`, with overrides."""
     p = Path(path)
     if not p.suffix and not p.exists():
-        for root in recipe_roots():
-            if (root / "recipes" / f"{path}.yaml").is_file():
-                p = root / "recipes" / f"{path}.yaml"
-                break
+        p = find_recipe(str(path)) or p
     if not p.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigError(
+            f"config file not found: {path} (recipes shipped with fmtts: {', '.join(recipe_names())})"
+        )
     if p.suffix == ".json":
         try:
             raw = json.loads(p.read_text())

@@ -6,7 +6,7 @@ as R lazy-load files. We read them without R: ``Rdata.rdx`` is a gzip'ed seriali
 (name -> offset, length in ``Rdata.rdb``), and each ``.rdb`` chunk is a 4-byte length followed by a
 zlib stream of a serialized R object, which PyPI ``rdata`` parses.
 
-The committed output (``egs/demo/prompts.txt``, one sentence a line) is what the corpus builder reads, so
+The committed output (``fmtts/corpus/prompts.txt``, package data, one sentence a line) is what the corpus builder reads, so
 nobody needs Debian to rebuild the corpus.
 
     python egs/demo/make_prompts.py [--src /usr/lib/R/site-library/janeaustenr/data/Rdata] [--out prompts.txt]
@@ -114,7 +114,9 @@ def build_prompts(src: str = DEFAULT_SRC, min_words: int = 3, max_words: int = 2
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--src", default=DEFAULT_SRC, help="R lazy-load database path without extension")
-    ap.add_argument("--out", default=str(Path(__file__).with_name("prompts.txt")))
+    ap.add_argument(
+        "--out", default=str(Path(__file__).resolve().parents[2] / "fmtts" / "corpus" / "prompts.txt")
+    )
     ap.add_argument("--min-words", type=int, default=3)
     ap.add_argument("--max-words", type=int, default=25)
     args = ap.parse_args()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-PROMPTS_FILE = Path(__file__).resolve().parents[2] / "egs" / "demo" / "prompts.txt"
+PROMPTS_FILE = Path(__file__).resolve().parent / "prompts.txt"  # package data: works from any install
 
 
 class CorpusError(RuntimeError):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fmtts.audio import MelConfig
-from fmtts.config import ConfigError, build_dataclass, load_recipe_dict, recipe_roots
+from fmtts.config import ConfigError, build_dataclass, find_recipe, load_recipe_dict
 from fmtts.vocoder.discriminators import DiscriminatorConfig
 from fmtts.vocoder.istft_net import ISTFTNetConfig
 
@@ -78,7 +78,6 @@ def load_vocoder_recipe(path: str | Path, overrides: list[str] | None = None) ->
     """:func:`load_config` for vocoder recipes (``recipes/vocoder_<name>.yaml``)."""
     p = Path(path)
     if not p.suffix and not p.exists() and not str(path).startswith("vocoder_"):
-        with_prefix = f"vocoder_{path}"
-        if any((root / "recipes" / f"{with_prefix}.yaml").is_file() for root in recipe_roots()):
-            path = with_prefix
+        if find_recipe(f"vocoder_{path}") is not None:
+            path = f"vocoder_{path}"
     return VocoderRecipe.from_dict(load_recipe_dict(path, overrides))
