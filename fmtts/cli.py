@@ -414,7 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--hours", type=float, default=3.0)
     p.add_argument("--limit", type=int, default=None, help="render exactly this many prompts instead")
-    p.add_argument("--prompts", default=None, help="prompt file (default: the Austen prompts shipped in fmtts/corpus/prompts.txt)")
+    p.add_argument(
+        "--prompts",
+        default=None,
+        help="prompt file (default: the Austen prompts shipped in fmtts/corpus/prompts.txt)",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_corpus)

@@ -90,6 +90,26 @@ def test_resume_reproduces_an_uninterrupted_run(prepared_data: Path, tmp_path: P
         make_trainer(other, prepared_data, tmp_path / "resumed", max_steps=9, resume=True)
 
 
+def test_resume_falls_back_to_the_newest_readable_checkpoint(
+    prepared_data: Path, tmp_path: Path, make_tiny_config, caplog
+):
+    """A damaged newest checkpoint (a crash mid-copy, a full disk) is reported, and the run resumes from the
+    one before it instead of stopping."""
+    cfg = make_tiny_config("train.batch_size=2", "train.checkpoint_every=2", "train.keep_checkpoints=3")
+    make_trainer(cfg, prepared_data, tmp_path / "run", max_steps=4).train()
+    ckpts = list_checkpoints(tmp_path / "run" / "checkpoints")
+    assert [p.name for p in ckpts] == ["step_00000002.pt", "step_00000004.pt"]
+    ckpts[-1].write_bytes(ckpts[-1].read_bytes()[:2000])
+    with caplog.at_level("WARNING"):
+        resumed = make_trainer(cfg, prepared_data, tmp_path / "run", max_steps=6, resume=True)
+    assert resumed.step == 2
+    assert "step_00000004.pt" in caplog.text and "previous checkpoint" in caplog.text
+    for p in ckpts:
+        p.write_bytes(b"garbage")
+    with pytest.raises(TrainingError, match="no readable checkpoint"):
+        make_trainer(cfg, prepared_data, tmp_path / "run", max_steps=6, resume=True)
+
+
 def test_loader_workers_yield_the_same_batches(prepared_data: Path, tmp_path: Path, make_tiny_config):
     """train.num_workers > 0 collates in worker processes: the same batches in the same order across
     epoch boundaries, resumable mid-epoch, and the global RNG untouched (resume stays exact)."""

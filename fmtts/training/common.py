@@ -3,14 +3,21 @@ optimizer state loading, progress bars and TensorBoard images."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.distributed as dist
+
+from fmtts.checkpoint import CheckpointError, load_checkpoint
+
+log = logging.getLogger(__name__)
 
 
 class TrainingError(RuntimeError):
@@ -115,3 +122,16 @@ def _progress_bar(total: int, initial: int, enabled: bool):
     except ImportError:  # minimal training machines may lack tqdm: log lines still report progress
         return _NoBar()
     return tqdm(total=total, initial=initial, desc="train", dynamic_ncols=True)
+
+
+def newest_readable_checkpoint(
+    checkpoints: list[Path], load: Callable[[Path], dict[str, Any]] = load_checkpoint
+) -> tuple[Path, dict[str, Any]]:
+    """The newest of ``checkpoints`` (oldest first) that loads: a crash or a full disk can leave the last
+    one damaged while the one before it is intact, and resuming from that one loses only a few steps."""
+    for path in reversed(checkpoints):
+        try:
+            return path, load(path)
+        except CheckpointError as exc:
+            log.warning("cannot resume from %s (%s); trying the previous checkpoint", path, exc)
+    raise TrainingError(f"no readable checkpoint among {[p.name for p in checkpoints]}")

@@ -39,6 +39,7 @@ from fmtts.training.common import (
     _with_kernel_choice,
     init_distributed,
     mel_image,
+    newest_readable_checkpoint,
     resolve_device,
     rng_state,
     set_rng_state,
@@ -214,10 +215,10 @@ class Trainer:
         if not ckpts:
             log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
             return
-        ckpt = load_checkpoint(ckpts[-1])
+        path, ckpt = newest_readable_checkpoint(ckpts)
         if ckpt["config"] != self.cfg.to_dict():
             raise TrainingError(
-                f"{ckpts[-1]} was written with another config; resume with the same recipe "
+                f"{path} was written with another config; resume with the same recipe "
                 "(or start a new run directory)"
             )
         self.model.load_state_dict(ckpt["model"])
@@ -229,7 +230,7 @@ class Trainer:
         rng = ckpt["rng"]
         set_rng_state(rng[self.dist.rank] if isinstance(rng, list) and self.dist.rank < len(rng) else rng[0])
         if self.dist.main:
-            log.info("resumed from %s at step %d", ckpts[-1], self.step)
+            log.info("resumed from %s at step %d", path, self.step)
 
     def payload(
         self, with_training_state: bool = True, rng: list[dict[str, Any]] | None = None

@@ -24,7 +24,7 @@ import torch.distributed as dist
 
 from fmtts import __version__
 from fmtts.audio import MelSpectrogram
-from fmtts.checkpoint import CheckpointError, list_checkpoints, prune_checkpoints, save_checkpoint
+from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoint
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
     TrainingError,
@@ -33,6 +33,7 @@ from fmtts.training.common import (
     _with_kernel_choice,
     init_distributed,
     mel_image,
+    newest_readable_checkpoint,
     resolve_device,
     rng_state,
     set_rng_state,
@@ -186,15 +187,9 @@ class VocoderTrainer:
         if not ckpts:
             log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
             return
-        ckpt = None
-        for path in reversed(ckpts):  # the newest readable one: a crash may have left a damaged file
-            try:
-                ckpt = load_vocoder_checkpoint(path, map_location=self.device)
-                break
-            except CheckpointError as exc:
-                log.warning("cannot resume from %s (%s); trying the previous checkpoint", path, exc)
-        if ckpt is None:
-            raise TrainingError(f"no readable checkpoint in {self.out / 'checkpoints'}")
+        path, ckpt = newest_readable_checkpoint(
+            ckpts, lambda p: load_vocoder_checkpoint(p, map_location=self.device)
+        )
         if ckpt["recipe"] != self.recipe.to_dict():
             raise TrainingError(
                 f"{path} was written with another recipe; resume with the same one (or a new run folder)"
