@@ -212,17 +212,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 
 def recipe_dirs() -> list[Path]:
-    """Where bare recipe names are looked up: the installed ``fmtts.recipes`` package data (a wheel or an
-    editable install), then the ``recipes/`` folder of a source checkout run without installing."""
-    dirs = []
-    try:
-        from importlib.resources import files
-
-        dirs.append(Path(str(files("fmtts.recipes"))))
-    except (ImportError, TypeError):  # not installed: running from a checkout on PYTHONPATH
-        pass
-    dirs.append(Path(__file__).resolve().parent.parent / "recipes")
-    return [d for d in dirs if d.is_dir()]
+    """Where bare recipe names are looked up: the ``fmtts/recipes/`` folder an installed wheel has (the
+    package data ``fmtts.recipes``), then the ``recipes/`` folder of a source checkout (which an editable
+    install maps to ``fmtts.recipes``)."""
+    package = Path(__file__).resolve().parent
+    return [d for d in (package / "recipes", package.parent / "recipes") if d.is_dir()]
 
 
 def recipe_names() -> list[str]:

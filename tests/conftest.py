@@ -178,3 +178,60 @@ def torch_single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A tiny trained voice, shared by the API, CLI, export, checkpoint, config and evaluate tests.
+# ---------------------------------------------------------------------------------------------------------
+
+SR, HOP = 22050, 256
+TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+def make_trainer(cfg, data: Path, out: Path, **kw):
+    from fmtts.training.trainer import Trainer
+
+    return Trainer(cfg, data, out, device="cpu", progress=False, tensorboard=False, vocoder=None, **kw)
+
+
+def state_equal(a: dict, b: dict) -> list[str]:
+    """Names of entries that differ (bitwise) between two state dicts."""
+    import torch
+
+    assert a.keys() == b.keys()
+    return [k for k in a if not torch.equal(a[k], b[k])]
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    audio, sr = sf.read(str(path), dtype="float32")
+    return audio, sr
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, prepared_data: Path, make_tiny_config) -> Path:
+    """A tiny model trained for 20 steps on the 4 spoken sentences: its newest checkpoint."""
+    import torch
+
+    from fmtts.checkpoint import list_checkpoints
+
+    out = tmp_path_factory.mktemp("trained")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    trainer = make_trainer(make_tiny_config("train.batch_size=2"), prepared_data, out, max_steps=20)
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+        torch.set_num_threads(threads)
+    ckpts = list_checkpoints(out / "checkpoints")
+    assert [p.name for p in ckpts] == ["step_00000010.pt", "step_00000020.pt"]  # keep_checkpoints: 2
+    return ckpts[-1]
+
+
+@pytest.fixture(scope="session")
+def voice(trained_run: Path):
+    from fmtts.api import TTS
+
+    return TTS.load(trained_run, device="cpu", vocoder="griffinlim")

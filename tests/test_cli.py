@@ -1,0 +1,95 @@
+"""The fmtts command line on a tiny trained voice: synthesize, --file batches, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import HOP, SR, TEXT, read_wav
+
+from fmtts.api import TTS
+from fmtts.cli import main
+
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
+
+
+def test_cli_synthesize_writes_a_wav(trained_run: Path, voice: TTS, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out.wav"
+    rc = main(
+        [
+            "synthesize",
+            TEXT,
+            str(out),
+            "--checkpoint",
+            str(trained_run),
+            "--vocoder",
+            "griffinlim",
+            "--steps",
+            "3",
+            "--seed",
+            "1",
+            "--device",
+            "cpu",
+        ]
+    )
+    assert rc == 0, capsys.readouterr().err
+    info = sf.info(str(out))
+    assert info.samplerate == SR and info.channels == 1
+    assert 0.2 < info.duration < 30
+    assert info.frames % HOP == 0
+    audio, _ = read_wav(out)
+    expected = voice.synthesize(TEXT, steps=3, seed=1).audio
+    np.testing.assert_allclose(audio, expected, atol=1.5 / 32768)  # 16-bit PCM rounding
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_cli_file_mode_writes_one_wav_per_line(trained_run: Path, voice: TTS, tmp_path: Path) -> None:
+    lines = ["Good morning.", "How are you today?", "Fine, thank you."]
+    listing = tmp_path / "lines.txt"
+    listing.write_text(f"{lines[0]}\n\n{lines[1]}\n{lines[2]}\n", encoding="utf-8")
+    out_dir = tmp_path / "wavs"
+    opts = ["--checkpoint", str(trained_run), "--vocoder", "griffinlim", "--steps", "2", "--device", "cpu"]
+    rc = main(["synthesize", "--file", str(listing), "--out-dir", str(out_dir), *opts, "--save-mel"])
+    assert rc == 0
+    assert sorted(p.name for p in out_dir.glob("*.wav")) == ["0000.wav", "0001.wav", "0002.wav"]
+    for i, line in enumerate(lines):
+        audio, sr = read_wav(out_dir / f"{i:04d}.wav")
+        mel = np.load(out_dir / f"{i:04d}.npy")
+        assert sr == SR and len(audio) == mel.shape[1] * HOP
+        # durations come from the text alone, so each file has its own sentence's length
+        assert mel.shape[1] == sum(d for _, d in voice.synthesize(line, steps=1).durations)
+
+
+def test_cli_empty_text_is_an_error(trained_run: Path, tmp_path: Path, capsys) -> None:
+    for text in ("", "   "):
+        rc = main(
+            [
+                "synthesize",
+                text,
+                str(tmp_path / "empty.wav"),
+                "--checkpoint",
+                str(trained_run),
+                "--vocoder",
+                "griffinlim",
+                "--device",
+                "cpu",
+            ]
+        )
+        err = capsys.readouterr().err
+        assert rc == 2, f"text {text!r}: exit code {rc}"
+        assert "error:" in err and "empty" in err
+        assert not (tmp_path / "empty.wav").exists()
+    rc = main(
+        [
+            "synthesize",
+            TEXT,
+            str(tmp_path / "x.wav"),
+            "--checkpoint",
+            str(tmp_path / "missing.pt"),
+            "--vocoder",
+            "griffinlim",
+        ]
+    )
+    assert rc == 2 and "error:" in capsys.readouterr().err

@@ -1,0 +1,34 @@
+"""fmtts export: compact fp16 voices that load and speak like the checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import SR, TEXT
+
+from fmtts.api import TTS
+from fmtts.checkpoint import load_checkpoint
+from fmtts.cli import main
+
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
+
+
+def test_export_fp16_voice_loads_and_speaks(trained_run: Path, voice: TTS, tmp_path: Path) -> None:
+    fp16, fp32 = tmp_path / "voice16.pt", tmp_path / "voice32.pt"
+    assert main(["export", str(trained_run), str(fp16)]) == 0
+    assert main(["export", str(trained_run), str(fp32), "--dtype", "fp32"]) == 0
+    exported = load_checkpoint(fp16)
+    assert exported["weights_dtype"] == "fp16" and "optimizer" not in exported and "ema" not in exported
+    assert exported["model"]["encoder.embedding.weight"].dtype == torch.float16
+    assert fp16.stat().st_size < 0.6 * fp32.stat().st_size < 0.6 * trained_run.stat().st_size
+
+    reference = voice.synthesize(TEXT, steps=3, seed=2)
+    same = TTS.load(fp32, device="cpu", vocoder="griffinlim").synthesize(TEXT, steps=3, seed=2)
+    assert np.array_equal(same.mel, reference.mel), "an fp32 export holds exactly the EMA weights"
+    half = TTS.load(fp16, device="cpu", vocoder="griffinlim").synthesize(TEXT, steps=3, seed=2)
+    assert half.audio.dtype == np.float32 and half.sample_rate == SR
+    assert half.mel.shape == reference.mel.shape
+    assert float(np.abs(half.mel - reference.mel).mean()) < 0.05, "fp16 rounding should barely matter"
