@@ -59,7 +59,6 @@ class FlowTTS(nn.Module):
         mel_lengths: torch.Tensor,
         speakers: torch.Tensor | None = None,
         durations: torch.Tensor | None = None,
-        target_fn=None,
     ) -> dict[str, torch.Tensor]:
         """Training losses. ``durations`` (B, T_text) replaces MAS with external alignments."""
         spk = self._speaker(speakers, tokens.shape[0], tokens.device)
@@ -89,8 +88,7 @@ class FlowTTS(nn.Module):
 
         if self.cfg.out_size:
             y, mu_y, y_mask = random_segments(y, mu_y, mel_lengths, self.cfg.out_size)
-        kwargs = {} if target_fn is None else {"target_fn": target_fn}
-        flow_loss = self.decoder.loss(y, y_mask, mu_y, spk, **kwargs)
+        flow_loss = self.decoder.loss(y, y_mask, mu_y, spk)
         return {"duration": dur_loss, "prior": prior_loss, "flow": flow_loss, "attn": attn.detach()}
 
     @staticmethod

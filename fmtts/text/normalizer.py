@@ -1,24 +1,42 @@
 """English text normalisation: turn written text into words that eSpeak reads the way a person would.
 
-eSpeak has its own number and abbreviation rules, but they are inconsistent (years, currency, times and
-ordinals are read digit-wise or literally), so everything that has a spoken form is expanded here first.
-The output keeps sentence punctuation (``, . ! ? ; :``) and quotes so the phonemizer can preserve pauses.
+eSpeak has its own number and abbreviation rules, but they are inconsistent (years, currency, times,
+dates, units, roman numerals and some acronyms are read digit-wise, letter-wise or as "roman two"), so
+everything that has a spoken form is expanded here first. The output keeps sentence punctuation
+(``, . ! ? ; :``) and quotes so the phonemizer can preserve pauses. The rules are regular expressions over
+the word tables in :mod:`fmtts.text.normalizer_tables`, applied in a fixed order (:func:`normalize_text`).
 
 Design choices (documented because they are judgement calls):
 
 * Accented Latin-1 letters (é, ü, ñ, ç ...) are *kept*: eSpeak's English rules know many loanwords and
   stripping the accent changes the word ("résumé" -> "resume", "cliché", "Beyoncé" all get worse).
   Letters from the Latin Extended blocks (ł, ő, ş, ř ...) are reduced to ASCII via NFKD, which eSpeak
-  reads at least as well. Compatibility characters (ligatures, full-width digits, superscripts) go
-  through NFKC. Letters of other scripts (Greek, Cyrillic, CJK ...) are dropped: eSpeak en-us would spell
-  them out as "chinese letter" / Greek letter names, which is worse than silence for an English voice.
+  reads at least as well. Compatibility characters (ligatures, full-width digits) go through NFKC.
+  Letters of other scripts (Greek, Cyrillic, CJK ...) are dropped: eSpeak en-us would spell them out as
+  "chinese letter" / Greek letter names, which is worse than silence for an English voice.
 * Emoji and other symbols without a spoken form are dropped, so emoji-only text normalises to "".
 * ``St.`` is "Saint" when the next word is capitalised ("St. Louis"), otherwise "Street" ("Main St.").
   "Main St. Then ..." is therefore read "Main Saint Then": an accepted error of this simple rule.
 * Abbreviations that can end a sentence (etc., Jr., Street, Co., Ltd. ...) keep their period when they
   are last in the text or followed by a capitalised word, so the sentence end is not lost.
 * Four-digit numbers 1100-2099 are read as years unless a unit/currency word follows ("2048 bytes").
-* Hour 0 in a time reads "twelve" ("00:30" -> "twelve thirty").
+* Hour 0 in a time reads "twelve" ("00:30" -> "twelve thirty"); a full hour after 12 reads "hundred"
+  ("18:00" -> "eighteen hundred").
+* Letters that are spelled are written joined by hyphens ("N-Y-C", "a-m"), which eSpeak reads as letter
+  names with acronym stress. A spelled "A" at the end is written "eh": eSpeak reads a lone or final "A"
+  in the middle of a phrase as the article "uh".
+* Numeric dates are month first ("03/04/2021" -> "March fourth") unless the first number cannot be a
+  month or the separator is a dot (European "17.05.2024"); those read "the seventeenth of May".
+* Telephone numbers are read digit by digit in their groups, with "zero" (like :func:`digits_to_words`)
+  and a comma between groups; a US toll-free "800" reads "eight hundred".
+* URLs drop their scheme ("https://" is not said) and read "dot", "slash"; "www" is spelled.
+* Roman numerals are read only in context: a cardinal after words like "War", "Chapter", "Part", "Bowl"
+  or after another capitalised word ("Rocky IV" -> "Rocky four"); "the fourteenth" after a regnal given
+  name ("Louis XIV", "Henry Ford II"). The pronoun "I" stays, except after a capitalised context word
+  ("World War I") or a regnal name when nothing but punctuation, "of" or "'s" follows ("Charles I of
+  England"). "IV" on its own is spelled ("an I-V drip"); other free-standing numerals of I, V and X
+  become cardinals, because eSpeak would say "roman two".
+* A bare decade ("80s") reads "eighties"; "10s" is left alone (it is more often seconds).
 """
 
 from __future__ import annotations
@@ -27,6 +45,36 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from fmtts.text.normalizer_tables import (
+    ACRONYM_READINGS,
+    AMBIGUOUS_UNITS,
+    AMBIGUOUS_WEEKDAYS,
+    CODAS,
+    COMPARISONS,
+    CURRENCY_MAGNITUDES,
+    FINALS,
+    LITERALS,
+    MAGNITUDES,
+    MEASURE_NOUNS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    NOT_REGNAL,
+    ONSETS,
+    PER_UNITS,
+    REFERENCES,
+    REFERENCES_WITHOUT_PERIOD,
+    REGNAL_NAMES,
+    ROMAN_CARDINAL_CONTEXT,
+    SPELLED_ACRONYMS,
+    SPELLED_TLDS,
+    SYMBOLS,
+    TITLES,
+    UNITS,
+    URL_TLDS,
+    WEEKDAY_ABBREVIATIONS,
+    WORD_ACRONYMS,
+)
+
 __all__ = [
     "normalize_text",
     "number_to_words",
@@ -34,7 +82,19 @@ __all__ = [
     "year_to_words",
     "decimal_to_words",
     "digits_to_words",
+    "fraction_to_words",
+    "date_to_words",
+    "telephone_to_words",
+    "spell_out",
 ]
+
+Repl = Callable[[re.Match[str]], str]
+
+
+def _alternation(words: object) -> str:
+    """Regex alternation of literal words, longest first so that "km/h" wins over "km"."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+
 
 # --------------------------------------------------------------------------------------------------------
 # Number to words
@@ -132,6 +192,14 @@ def year_to_words(year: int) -> str:
     return f"{number_to_words(high)} {_under_100(low)}"
 
 
+def _two_digit_year(yy: str) -> str:
+    """'99 -> "ninety-nine", '05 -> "oh five", '00 -> "two thousand"."""
+    n = int(yy)
+    if n == 0:
+        return "two thousand"
+    return f"oh {_ONES[n]}" if n < 10 else _under_100(n)
+
+
 def decimal_to_words(int_part: str, frac_part: str) -> str:
     """ "3", "14" -> "three point one four"; an empty integer part reads "point five"."""
     head = number_to_words(int(int_part)) + " " if int_part else ""
@@ -146,13 +214,125 @@ def _plural(words: str) -> str:
     return words + "s"
 
 
+def _article(word: str) -> str:
+    """ "a" or "an" before ``word`` (by its first letter; "hour" is the one silent h that matters here)."""
+    return "an" if word[:1] in "aeio" or word.startswith("hour") else "a"
+
+
+def _denominator(d: int, plural: bool) -> str:
+    if d == 2:
+        return "halves" if plural else "half"
+    if d == 4:
+        return "quarters" if plural else "quarter"
+    word = ordinal_to_words(d)
+    return word + "s" if plural else word
+
+
+def fraction_to_words(numerator: int, denominator: int) -> str:
+    """3/4 -> "three quarters", 1/2 -> "one half", 5/8 -> "five eighths".
+
+    Scores out of 10 or 100 and n/n read "out of" ("8/10" -> "eight out of ten"), and denominators below 2
+    or above 1000 read "over"."""
+    n, d = numerator, denominator
+    if (d in (10, 100) and n > 1) or (n == d and d > 1):
+        return f"{number_to_words(n)} out of {number_to_words(d)}"
+    if d < 2 or d > 1000:
+        return f"{number_to_words(n)} over {number_to_words(d)}"
+    return f"{number_to_words(n)} {_denominator(d, n != 1)}"
+
+
+def _mixed_fraction_words(whole: int, n: int, d: int) -> str:
+    """1 1/2 -> "one and a half", 2 3/4 -> "two and three quarters"."""
+    if n == 1 and 2 <= d <= 1000:
+        part = _denominator(d, False)
+        return f"{number_to_words(whole)} and {_article(part)} {part}"
+    return f"{number_to_words(whole)} and {fraction_to_words(n, d)}"
+
+
+def _fraction_of(n: int, d: int, noun: str) -> str:
+    """1/2 cup -> "half a cup", 1/4 mile -> "a quarter of a mile", 3/4 inch -> "three quarters of an inch"."""
+    if n == 1 and d == 2:
+        return f"half {_article(noun)} {noun}"
+    if n == 1 and 2 < d <= 1000:
+        part = _denominator(d, False)
+        return f"{_article(part)} {part} of {_article(noun)} {noun}"
+    return f"{fraction_to_words(n, d)} of {_article(noun)} {noun}"
+
+
+def date_to_words(year: int | None, month: int, day: int | None = None, *, day_first: bool = False) -> str:
+    """Spoken date: (2021, 3, 4) -> "March fourth, twenty twenty-one"; with ``day_first`` "the fourth of
+    March, twenty twenty-one". ``day`` or ``year`` may be None; a year below 100 reads as two digits."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1-12, got {month}")
+    if day is not None and not 1 <= day <= 31:
+        raise ValueError(f"day must be 1-31, got {day}")
+    name = MONTHS[month - 1]
+    if day is None:
+        words = name
+    elif day_first:
+        words = f"the {ordinal_to_words(day)} of {name}"
+    else:
+        words = f"{name} {ordinal_to_words(day)}"
+    if year is not None:
+        year_words = _two_digit_year(f"{year:02d}") if 0 <= year < 100 else year_to_words(year)
+        words += (", " if day is not None else " ") + year_words
+    return words
+
+
+_LETTERS_OR_DIGITS_RE = re.compile(r"[A-Za-z]+|\d+")
+
+
+def _spell_letters(letters: str) -> str:
+    """ "NYC" -> "N-Y-C"; a final A is written "eh" (see the module docstring)."""
+    spelled = "-".join(letters.upper())
+    return spelled[:-1] + "eh" if spelled.endswith("A") else spelled
+
+
+def spell_out(text: str) -> str:
+    """Letters as letter names and digits one by one: "ABC123" -> "A-B-C one two three"."""
+    parts = []
+    for run in _LETTERS_OR_DIGITS_RE.findall(text):
+        parts.append(digits_to_words(run) if run[0].isdigit() else _spell_letters(run))
+    return " ".join(parts)
+
+
+def _phone_group(group: str, area_code: bool) -> str:
+    if area_code and group == "800":  # toll-free numbers are said "one eight hundred ..."
+        return "eight hundred"
+    return digits_to_words(group)
+
+
+def telephone_to_words(number: str) -> str:
+    """ "+1 (555) 123-4567" -> "plus one, five five five, one two three, four five six seven".
+
+    Groups come from the separators; an unseparated 7, 10 or 11 (leading 1) digit number is grouped the
+    North American way."""
+    groups = re.findall(r"\d+", number)
+    if len(groups) == 1:
+        g = groups[0]
+        if len(g) == 11 and g[0] == "1":
+            groups = [g[0], g[1:4], g[4:7], g[7:]]
+        elif len(g) == 10:
+            groups = [g[:3], g[3:6], g[6:]]
+        elif len(g) == 7:
+            groups = [g[:3], g[3:]]
+    us_country_code = bool(groups) and groups[0] == "1" and len(groups) > 1
+    words = [_phone_group(g, i == int(us_country_code)) for i, g in enumerate(groups)]
+    head = "plus " if number.lstrip().startswith("+") and words else ""
+    return head + ", ".join(words)
+
+
 # --------------------------------------------------------------------------------------------------------
 # Unicode cleanup
 # --------------------------------------------------------------------------------------------------------
 
 _PRE_NFKC = {
-    # mapped before NFKC because NFKC would turn them into something unhelpful ("1⁄2", "TM", " ́")
-    "½": " one half ", "⅓": " one third ", "⅔": " two thirds ", "¼": " one quarter ", "¾": " three quarters ",
+    # mapped before NFKC because NFKC would turn them into something unhelpful ("1⁄2", "TM", " ́"); the
+    # space keeps "1½" apart as "1 1/2"
+    "½": " 1/2", "⅓": " 1/3", "⅔": " 2/3", "¼": " 1/4", "¾": " 3/4", "⅕": " 1/5", "⅛": " 1/8",
+    "⅜": " 3/8", "⅝": " 5/8", "⅞": " 7/8", "²": " squared", "³": " cubed",
+    "¹": "", "⁰": "", "⁴": "", "⁵": "", "⁶": "", "⁷": "", "⁸": "", "⁹": "",  # footnote marks
+    "º": "°", "\u2044": "/",
     "™": "", "®": "", "©": "",
     "´": "'", "`": "'", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u02bc": "'", "\u2039": '"', "\u203a": '"',
@@ -164,7 +344,9 @@ _PRE_NFKC = {
 }  # fmt: skip
 _PRE_NFKC_TABLE = str.maketrans(_PRE_NFKC)
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\ufe0e\ufe0f]")
-_EN_DASH_RANGE_RE = re.compile(r"(?<=\d)\s*\u2013\s*(?=\d)")
+# an en dash after a number-ish token and before a number is a range: 1990–1995, 9am–5pm, $10–$20
+_EN_DASH_RANGE_RE = re.compile(r"(?:(?<=\d)|(?<=%)|(?<=[ap]m))\s*\u2013\s*(?=[$£€¥]?\d)")
+_SPACED_HYPHEN_NUMBERS_RE = re.compile(r"(?<=\d) - (?=\d)")
 _DASH_RE = re.compile(r"\s*[\u2013\u2014\u2015]+\s*|\s+-{1,3}\s+|(?<=\w)--+(?=\w)")
 
 
@@ -182,14 +364,16 @@ def _clean_unicode(text: str) -> str:
     text = text.translate(_PRE_NFKC_TABLE)
     text = _ZERO_WIDTH_RE.sub("", text)
     text = unicodedata.normalize("NFKC", text)  # ligatures, full-width forms, NBSP and odd spaces
-    text = _EN_DASH_RANGE_RE.sub(" to ", text)  # 1990–1995
+    text = _EN_DASH_RANGE_RE.sub(" to ", text)
+    # "5 - 3" is a subtraction in a formula, a range otherwise
+    text = _SPACED_HYPHEN_NUMBERS_RE.sub(" minus " if "=" in text else " to ", text)
     text = _DASH_RE.sub(", ", text)  # a dash is a pause
     if text.isascii():
         return text
     return "".join(_fold_letter(c) if not c.isascii() and c.isalpha() else c for c in text)
 
 
-_ASCII_DROP = str.maketrans({c: " " for c in "*_~^|\\<>`"})
+_ASCII_DROP = str.maketrans({c: " " for c in "*_~^|\\<>`#/"})
 _BRACKETS_RE = re.compile(r"\s*[()\[\]{}]+\s*")
 _KEEP_NON_ASCII = set("$£€¥")
 
@@ -217,8 +401,122 @@ def _drop_unspeakable(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Literals, e-mail addresses, URLs
+# --------------------------------------------------------------------------------------------------------
+
+
+def _literal_pattern(literal: str) -> str:
+    head = r"(?<![\w/])" if literal[0].isalnum() else ""
+    tail = r"(?!\w)" if literal[-1].isalnum() else ""
+    return head + re.escape(literal) + tail
+
+
+_LITERAL_RE = re.compile("|".join(_literal_pattern(k) for k in sorted(LITERALS, key=len, reverse=True)))
+
+_URL_CHARS = {
+    ".": "dot", "/": "slash", "-": "dash", "_": "underscore", "?": "question mark", "=": "equals",
+    "&": "and", "#": "hash", "%": "percent", "~": "tilde", "+": "plus", ":": "colon", "@": "at",
+}  # fmt: skip
+_URL_CHAR_RE = re.compile("[" + re.escape("".join(_URL_CHARS)) + "]")
+_URL_RE = re.compile(
+    r"(?<![\w@./])(?P<scheme>(?:https?|ftp)://)?(?P<www>www\.)?"
+    r"(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,}))(?![\w-])"
+    r"(?P<rest>(?::\d+)?/[^\s]*)?"
+)
+_URL_TLD_SET = frozenset(URL_TLDS)
+_EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?![\w-])")
+_TRAILING_PUNCT_RE = re.compile(r"[.,;:!?)\]\"']+$")
+
+
+def _url_text(part: str) -> str:
+    """Symbols inside a URL or address read as words: "a_b-c" -> "a underscore b dash c"."""
+    return _URL_CHAR_RE.sub(lambda m: f" {_URL_CHARS[m.group()]} ", part)
+
+
+def _host_words(host: str) -> str:
+    labels = host.split(".")
+    words = [_url_text(label) for label in labels[:-1]]
+    tld = labels[-1]
+    words.append(_spell_letters(tld) if tld.lower() in SPELLED_TLDS else tld)
+    return " dot ".join(words)
+
+
+def _url(m: re.Match[str]) -> str:
+    if not (m.group("scheme") or m.group("www")) and m.group("tld").lower() not in _URL_TLD_SET:
+        return m.group(0)  # "Node.js", "e.g": not an address
+    rest = m.group("rest") or ""
+    trailing = _TRAILING_PUNCT_RE.search(rest)
+    tail = trailing.group() if trailing else ""
+    rest = rest[: len(rest) - len(tail)]
+    words = "double-u double-u double-u dot " if m.group("www") else ""
+    words += _host_words(m.group("host")) + _url_text(rest)
+    return f" {words} {tail}"
+
+
+def _email(m: re.Match[str]) -> str:
+    return f" {_url_text(m.group(1))} at {_host_words(m.group(2))} "
+
+
+# --------------------------------------------------------------------------------------------------------
+# Telephone numbers and numeric dates (before abbreviations and ranges, which would split them)
+# --------------------------------------------------------------------------------------------------------
+
+_EXTENSION = r"(?:\s*,?\s*(?:ext\.?|x|extension)\s*(?P<ext>\d{1,5}))?"
+_PHONE_RE = re.compile(
+    r"(?<![\w+.-])(?:(?:\+\d{1,3}|1)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}(?![\w-]|[.-]\d)"
+    + _EXTENSION
+)
+_INTERNATIONAL_PHONE_RE = re.compile(
+    r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}(?![\w-]|[.-]\d)" + _EXTENSION
+)
+_LOCAL_PHONE_RE = re.compile(r"(?<![\w.+-])\d{3}-\d{4}(?![\w-]|[.-]\d)" + _EXTENSION)
+# "555-1234" is a telephone number only after one of these words; otherwise it is a range ("500-1000")
+_PHONE_CUE_RE = re.compile(r"\b(?:call|phone|tel|telephone|dial|fax|text|mobile|cell|number)\b", re.I)
+
+
+def _phone(m: re.Match[str]) -> str:
+    number = m.group(0)[: m.start("ext") - m.start()] if m.group("ext") else m.group(0)
+    words = telephone_to_words(number)
+    if m.group("ext"):
+        words += f", extension {digits_to_words(m.group('ext'))}"
+    return words
+
+
+def _local_phone(m: re.Match[str]) -> str:
+    if not _PHONE_CUE_RE.search(m.string[max(0, m.start() - 30) : m.start()]):
+        return m.group(0)
+    return _phone(m)
+
+
+_ISO_DATE_RE = re.compile(r"(?<![\w.-])(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?![\w-]|[./]\d)")
+_NUMERIC_DATE_RE = re.compile(r"(?<![\w./-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/-]|\.\d)")
+
+
+def _iso_date(m: re.Match[str]) -> str:
+    year, _sep, month, day = m.groups()
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return m.group(0)
+    return date_to_words(int(year), int(month), int(day))
+
+
+def _numeric_date(m: re.Match[str]) -> str:
+    first, sep, second, year = m.groups()
+    a, b = int(first), int(second)
+    if sep != "/" and len(year) == 2:
+        return m.group(0)  # "1.2.34", "3-4-21": more likely versions or ranges than dates
+    day_first = sep == "." or a > 12
+    month, day = (b, a) if day_first else (a, b)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return m.group(0)
+    year_words = _two_digit_year(year) if len(year) == 2 else year_to_words(int(year))
+    return date_to_words(None, month, day, day_first=day_first) + ", " + year_words
+
+
+# --------------------------------------------------------------------------------------------------------
 # Abbreviations
 # --------------------------------------------------------------------------------------------------------
+
+_FINALS_ALT = _alternation(FINALS)
 
 
 def _sentence_period(text: str, end: int) -> str:
@@ -231,39 +529,51 @@ def _sentence_period(text: str, end: int) -> str:
     return ""
 
 
-# Titles only occur before a name: the period is always consumed.
-_TITLES = {
-    "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor", "Gen": "General",
-    "Capt": "Captain", "Lt": "Lieutenant", "Col": "Colonel", "Sgt": "Sergeant", "Rev": "Reverend",
-    "Hon": "Honorable", "Gov": "Governor", "Sen": "Senator", "Rep": "Representative", "Mt": "Mount",
-    "Ft": "Fort", "Pres": "President", "vs": "versus",
-}  # fmt: skip
-# May end a sentence: the period is kept when it looks like a sentence end.
-_FINALS = {
-    "Jr": "Junior", "Sr": "Senior", "etc": "et cetera", "Etc": "et cetera", "Co": "Company",
-    "Ltd": "Limited", "Inc": "Incorporated", "Corp": "Corporation", "Bros": "Brothers", "Ave": "Avenue",
-    "Blvd": "Boulevard", "Rd": "Road", "Dept": "Department", "dept": "department",
-    "approx": "approximately",
-}  # fmt: skip
-
-_FINALS_ALT = "|".join(sorted(_FINALS, key=len, reverse=True))
-_TITLE_RE = re.compile(r"(?<![\w.])(" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")\.(?=\s)")
+_TITLE_RE = re.compile(r"(?<![\w.])(" + _alternation(TITLES) + r")\.(?=\s)")
 _TITLE_NODOT_RE = re.compile(r"(?<![\w.])(Mrs|Mr|Ms|Dr)(?=\s+[A-Z])")
 _FINAL_RE = re.compile(r"(?<![\w.])(" + _FINALS_ALT + r")\.")
 _VS_RE = re.compile(r"(?<![\w.])vs(?=\s)")
+_LEGAL_V_RE = re.compile(r"(?<=[A-Z][a-z]) v\.? (?=[A-Z])")  # Roe v. Wade
 _ST_RE = re.compile(r"(?<![\w.])St\.")
 _ST_NODOT_RE = re.compile(r"(?<![\w.])St(?=\s+[A-Z])")
 _EG_RE = re.compile(r"(?<![\w.])e\.\s?g\.", re.IGNORECASE)
 _IE_RE = re.compile(r"(?<![\w.])i\.\s?e\.", re.IGNORECASE)
-_NO_RE = re.compile(r"(?<![\w.])[Nn]o\.\s*(?=\d)")
+_ET_AL_RE = re.compile(r"(?<![\w.])et al\.")
+_ROMAN_AHEAD = r"(?:\d|[IVXLC]+\b)"
+_REFERENCE_RE = re.compile(
+    r"(?<![\w.])(?:(" + _alternation(REFERENCES) + r")\.|(" + _alternation(REFERENCES_WITHOUT_PERIOD) + r"))"
+    r"\s*(?=" + _ROMAN_AHEAD + ")"
+)
 _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
+_MONTH_ABBR_RE = re.compile(r"(?<![\w.])(" + _alternation(MONTH_ABBREVIATIONS) + r")\.")
+_MONTH_ALT = _alternation(MONTHS)
+_WEEKDAY_RE = re.compile(
+    r"(?<![\w.])(" + _alternation(WEEKDAY_ABBREVIATIONS) + r")(?:\.|(?=,))(?=(,?\s*(?:\d|" + _MONTH_ALT + r"))?)"
+)
+
+
+def _weekday(m: re.Match[str]) -> str:
+    abbr = m.group(1)
+    dotted = m.group(0).endswith(".")
+    if abbr in AMBIGUOUS_WEEKDAYS and m.group(2) is None:
+        return m.group(0)  # "the Sun."
+    if not dotted and m.group(2) is None:
+        return m.group(0)  # "Wed," without a date after it
+    return WEEKDAY_ABBREVIATIONS[abbr] + (_sentence_period(m.string, m.end()) if dotted else "")
+
+
+def _reference(m: re.Match[str]) -> str:
+    return REFERENCES.get(m.group(1) or m.group(2), "") + " "
 
 
 def _expand_abbreviations(text: str) -> str:
-    text = _NO_RE.sub("number ", text)
+    text = _REFERENCE_RE.sub(_reference, text)
     text = _NUMBER_SIGN_RE.sub("number ", text)
     text = _EG_RE.sub("for example", text)
     text = _IE_RE.sub("that is", text)
+    text = _ET_AL_RE.sub(lambda m: "et al" + _sentence_period(m.string, m.end()), text)
+    text = _MONTH_ABBR_RE.sub(lambda m: MONTH_ABBREVIATIONS[m.group(1)] + _sentence_period(m.string, m.end()), text)
+    text = _WEEKDAY_RE.sub(_weekday, text)
 
     def saint_or_street(m: re.Match[str]) -> str:
         if re.match(r"\s+[A-Z]", m.string[m.end() :]):
@@ -272,14 +582,64 @@ def _expand_abbreviations(text: str) -> str:
 
     text = _ST_RE.sub(saint_or_street, text)
     text = _ST_NODOT_RE.sub("Saint", text)
-    text = _TITLE_RE.sub(lambda m: _TITLES[m.group(1)], text)
-    text = _TITLE_NODOT_RE.sub(lambda m: _TITLES[m.group(1)], text)
-    text = _FINAL_RE.sub(lambda m: _FINALS[m.group(1)] + _sentence_period(m.string, m.end()), text)
+    text = _TITLE_RE.sub(lambda m: TITLES[m.group(1)], text)
+    text = _TITLE_NODOT_RE.sub(lambda m: TITLES[m.group(1)], text)
+    text = _FINAL_RE.sub(lambda m: FINALS[m.group(1)] + _sentence_period(m.string, m.end()), text)
+    text = _LEGAL_V_RE.sub(" versus ", text)
     return _VS_RE.sub("versus", text)
 
 
 # --------------------------------------------------------------------------------------------------------
-# Numbers, currency, times
+# Roman numerals
+# --------------------------------------------------------------------------------------------------------
+
+_ROMAN_TOKEN_RE = re.compile(r"(?<![\w'-])([IVXLCDM]+)(?=(?:'s)?(?![\w'-]))")
+_VALID_ROMAN_RE = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_PREVIOUS_WORDS_RE = re.compile(r"(?:([A-Za-z]+)\.?\s+)?([A-Za-z]+)\.?\s+$")
+# after these, "I" is a numeral ("Charles I of England", "Elizabeth I's reign", "World War I.")
+_NUMERAL_I_FOLLOWS_RE = re.compile(r"(?:'s\b|\s*(?:$|[,.;:!?)\"]|\s(?:of|and)\b))")
+# the free-standing numerals that are more often something else: "an IV drip", "the VI editor", "XX"
+_ROMAN_LOOKALIKES = frozenset({"IV", "VI", "XX", "XXX"})
+
+
+def _roman_value(token: str) -> int | None:
+    if not _VALID_ROMAN_RE.fullmatch(token) or not set(token) & set("IVX"):
+        return None  # "DC", "CD", "MM" and "L" are never read as numbers
+    total = 0
+    for ch, nxt in zip(token, token[1:] + " ", strict=True):
+        value = _ROMAN_VALUES[ch]
+        total += -value if nxt != " " and _ROMAN_VALUES[nxt] > value else value
+    return total
+
+
+def _roman(m: re.Match[str]) -> str:
+    token = m.group(1)
+    value = _roman_value(token)
+    if value is None:
+        return token
+    only_ivx = set(token) <= set("IVX")
+    words = _PREVIOUS_WORDS_RE.search(m.string[: m.start()])
+    prev2, prev = (words.group(1) or "", words.group(2)) if words else ("", "")
+    if prev.lower() in ROMAN_CARDINAL_CONTEXT and (token != "I" or prev[0].isupper()):
+        return number_to_words(value)
+    if not only_ivx or f"{prev} {token}" in NOT_REGNAL:
+        return token
+    if (prev in REGNAL_NAMES or (prev.istitle() and prev2 in REGNAL_NAMES)) and value <= 39:
+        if token == "I" and not _NUMERAL_I_FOLLOWS_RE.match(m.string, m.end()):
+            return token  # "When Peter I saw ...": the pronoun
+        return "the " + ordinal_to_words(value)
+    if len(token) < 2:
+        return token  # "Malcolm X", "Plan V", the pronoun "I"
+    if prev.istitle():
+        return number_to_words(value)  # "Rocky IV", "Final Fantasy VII"
+    if token in _ROMAN_LOOKALIKES:
+        return token
+    return number_to_words(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Numbers, currency, times, dates, units
 # --------------------------------------------------------------------------------------------------------
 
 _INT = r"(\d{1,3}(?:,\d{3})+|\d+)"  # 1,000,000 or 1000000
@@ -291,9 +651,14 @@ _CURRENCIES = {
     "¥": ("yen", "yen", None, None),
 }
 _CURRENCY_PREFIX_RE = re.compile(
-    r"(?<![\w.])(-)?([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d+))?(?:\s(thousand|million|billion|trillion)\b)?"
+    r"(?<![\w.])(-)?([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d+))?"
+    r"(?:\s?(" + _alternation(CURRENCY_MAGNITUDES) + r")\b)?"
 )
 _CURRENCY_SUFFIX_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?([$£€¥])(?!\w)")
+# a hyphen between two number-ish tokens is a range or a score: "1990-1995", "10am-2pm", "won 3-2"
+_RANGE_RE = re.compile(
+    r"(?<![\w.,/:-])(\d[\d,]*(?:\.\d+)?(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|%|[A-Za-z°]{1,3}))?)-(?=[$£€¥]?\d)"
+)
 _TIME_RE = re.compile(
     r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])(?:\s?([AaPp])\.?\s?([Mm])\b(\.)?)?"
 )
@@ -301,21 +666,43 @@ _HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s?([AaPp])\.?\s?[Mm]\b(
 _PERCENT_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?%")
 _ORDINAL_RE = re.compile(r"(?<![\w.])" + _INT + r"(st|nd|rd|th|ST|ND|RD|TH)\b")
 _DECADE_RE = re.compile(r"(?<![\w.])(1[1-9]\d0|20\d0)s\b")
-# "the 90s", "'90s"; a bare "30s" is too often seconds to expand without context
+# "the 90s", "'90s", "80s music"
 _SHORT_DECADE_RE = re.compile(
-    r"(?:(?<![\w.])'|\b(?:the|early|late|mid|his|her|their|my|your|our)[ -]'?)([2-9]0)s\b"
+    r"(?:(?<![\w.])'|\b(?:the|early|late|mid|his|her|their|my|your|our)[ -]'?|(?<![\w.'-]))([2-9]0)s\b"
 )
 _LEADING_POINT_RE = re.compile(r"(?<![\w.,])(-)?\.(\d+)(?![\w]|\.\d)")
 _NUMBER_RE = re.compile(r"(?<![\w.,])(-)?" + _INT + r"(?:\.(\d+))?(?![\w]|[.,]\d)")
-_MONTHS = {
-    "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July",
-    "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October", "Nov": "November",
-    "Dec": "December",
-}  # fmt: skip
-_MONTH_NAMES = sorted(set(_MONTHS) | set(_MONTHS.values()) | {"May"}, key=len, reverse=True)
-# "January 5" / "Jan. 5th" -> "January fifth"; the day must not be part of a longer number ("May 2020")
-_DATE_RE = re.compile(r"\b(" + "|".join(_MONTH_NAMES) + r")\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]\d)")
+_MONTH_NAMES = sorted(set(MONTH_ABBREVIATIONS) | set(MONTHS), key=len, reverse=True)
+_MONTH_NAME_ALT = "|".join(_MONTH_NAMES)
+# "January 5" / "Jan 5th, 1999" -> "January fifth"; the day must not be part of a longer number ("May 2020")
+_DATE_RE = re.compile(
+    r"\b(" + _MONTH_NAME_ALT + r")\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]\d)(?:(,?) (\d{4})\b(?![.,]\d))?"
+)
+# "5 January 1990", "the 5th of May"
+_DAY_MONTH_RE = re.compile(
+    r"(?<![\w.,])(\d{1,2})(?:st|nd|rd|th)?(?: of)? (" + _MONTH_NAME_ALT + r")\b\.?(?:,? (\d{4})\b(?![.,]\d))?"
+)
 _DEGREES_RE = re.compile(r"\s?°\s?([CF])\b|\s?°")
+
+# A unit after a number: "5 kg", "1.5kg", "-3 °C", "1/2 kg", "1 1/2 mi", "a 5-km run".
+_QUANTITY = (
+    r"(?P<sign>-)?(?:(?P<whole>\d+)\s(?=\d+/\d))?(?P<int>\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\.(?P<frac>\d+)|/(?P<den>\d+))?"
+)
+_UNIT_RE = re.compile(
+    r"(?<![\w.,/])" + _QUANTITY + r"(?P<sep>\s?|-)(?P<unit>" + _alternation(UNITS) + r")(?P<dot>\.)?(?![\w°])"
+)
+_PER_RE = re.compile(r"(?<=[a-z])/(" + _alternation(PER_UNITS) + r")\b")
+_MAGNITUDE_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)(" + _alternation(MAGNITUDES) + r")\b")
+_DIMENSIONS_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[x×]\s?(?=\d)")
+_TIMES_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[xX×](?!\w)")
+_MIXED_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d+) (\d+)/(\d+)(?![\w/]|\.\d)")
+_FRACTION_RE = re.compile(
+    r"(?<![\w.,/])(\d+)/(\d+)(?![\w/]|\.\d)(?: (" + _alternation(MEASURE_NOUNS) + r")\b(?!s))?"
+)
+_LETTER_DIGIT_HYPHEN_RE = re.compile(r"(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Z]\b)")  # COVID-19, 3-D
+_ALNUM_RE = re.compile(r"(?<![\w'])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]+(?![\w'])")
+_VERSION_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
 # A four-digit number followed by one of these is a quantity, not a year.
 _UNIT_WORDS = frozenset(
@@ -326,7 +713,7 @@ _UNIT_WORDS = frozenset(
     bytes kb mb gb tb kilobytes megabytes gigabytes hz khz mhz ghz w kw watts volts calories kcal
     degrees seconds minutes hours days weeks months years pixels rpm
     """.split()
-)
+) | frozenset(plural.split()[0] for _singular, plural in UNITS.values())
 
 
 def _amount_words(int_part: str, frac: str | None) -> str:
@@ -337,8 +724,8 @@ def _amount_words(int_part: str, frac: str | None) -> str:
 def _currency_words(sign: str | None, symbol: str, int_part: str, frac: str | None, scale: str | None) -> str:
     unit, units, sub, subs = _CURRENCIES[symbol]
     minus = "minus " if sign else ""
-    if scale:  # $2.5 million -> two point five million dollars
-        return f"{minus}{_amount_words(int_part, frac)} {scale} {units}"
+    if scale:  # $2.5 million, $5M -> two point five million dollars
+        return f"{minus}{_amount_words(int_part, frac)} {CURRENCY_MAGNITUDES[scale]} {units}"
     whole = int(int_part.replace(",", "")) if int_part else 0
     if frac and (sub is None or len(frac) > 2):
         return f"{minus}{_amount_words(int_part, frac)} {units}"
@@ -364,7 +751,8 @@ def _currency_suffix(m: re.Match[str]) -> str:
 
 
 def _ampm(letter: str, period: str | None, m: re.Match[str]) -> str:
-    words = " a m" if letter.lower() == "a" else " p m"
+    # "a m" would be read "uh em" (see the module docstring on spelled letters)
+    words = " a-m" if letter.lower() == "a" else " p m"
     return words + (_sentence_period(m.string, m.end()) if period else "")
 
 
@@ -373,7 +761,7 @@ def _time(m: re.Match[str]) -> str:
     h, mi = int(hour), int(minute)
     words = "twelve" if h == 0 else number_to_words(h)
     if mi == 0:
-        words += "" if ampm else " o'clock"
+        words += "" if ampm else (" hundred" if h > 12 else " o'clock")
     elif mi < 10:
         words += f" oh {_ONES[mi]}"
     else:
@@ -438,11 +826,24 @@ def _number(m: re.Match[str]) -> str:
     return minus + number_to_words(value)
 
 
+def _month_name(name: str) -> str:
+    return MONTH_ABBREVIATIONS.get(name, name)
+
+
 def _date(m: re.Match[str]) -> str:
-    month, day = m.group(1), int(m.group(2))
+    month, day, year = m.group(1), int(m.group(2)), m.group(4)
     if not 1 <= day <= 31:
         return m.group(0)
-    return f"{_MONTHS.get(month, month)} {ordinal_to_words(day)}"
+    words = f"{_month_name(month)} {ordinal_to_words(day)}"
+    return words + (f", {year}" if year else "")  # "January 5 1990" gets the comma it is read with
+
+
+def _day_month(m: re.Match[str]) -> str:
+    day, month, year = int(m.group(1)), m.group(2), m.group(3)
+    if not 1 <= day <= 31:
+        return m.group(0)
+    words = f"the {ordinal_to_words(day)} of {_month_name(month)}"
+    return words + (f", {year}" if year else "")
 
 
 def _degrees(m: re.Match[str]) -> str:
@@ -450,34 +851,136 @@ def _degrees(m: re.Match[str]) -> str:
     return " degrees" + {"C": " Celsius", "F": " Fahrenheit", None: ""}[unit] + " "
 
 
-_EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+def _unit(m: re.Match[str]) -> str:
+    unit, sep = m.group("unit"), m.group("sep")
+    rest = m.string[m.end() :]
+    if unit in AMBIGUOUS_UNITS and re.match(r"\s+[A-Z]", rest):
+        return m.group(0)  # "500 W Main St"
+    if unit == "in" and not (m.group("dot") or re.match(r"\s*(?:$|[,;:)]|[x×]\s*\d)", rest)):
+        return m.group(0)  # "5 in the morning": the preposition
+    singular, plural = UNITS[unit]
+    sign = "minus " if m.group("sign") else ""
+    whole, int_part, frac, den = m.group("whole"), m.group("int"), m.group("frac"), m.group("den")
+    period = _sentence_period(m.string, m.end()) if m.group("dot") else ""
+    if den and not whole:
+        return sign + _fraction_of(int(int_part), int(den), singular) + period
+    if den:
+        amount = _mixed_fraction_words(int(whole), int(int_part), int(den))
+    else:
+        amount = _amount_words(int_part, frac)
+    if sep == "-":  # adjectival: "a five-kilometer run"
+        return f"{sign}{amount}-{singular.replace(' ', '-')}{period}"
+    one = amount == "one" and not den
+    return f"{sign}{amount} {singular if one else plural}{period}"
 
 
-def _email(m: re.Match[str]) -> str:
-    return m.group(0).replace("@", " at ").replace(".", " dot ")
+def _magnitude(m: re.Match[str]) -> str:
+    return f"{m.group(1)} {MAGNITUDES[m.group(2)]}"
 
 
-_SYMBOLS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\s*&\s*"), " and "),
-    (re.compile(r"\s*\+\s*"), " plus "),
-    (re.compile(r"\s*@\s*"), " at "),
-    (re.compile(r"\s+=\s+"), " equals "),
-]
+def _dimensions(m: re.Match[str]) -> str:
+    if m.group(1) == "0":
+        return m.group(0)  # hexadecimal "0x1F"
+    return m.group(1) + (" times " if "=" in m.string else " by ")
+
+
+def _mixed_fraction(m: re.Match[str]) -> str:
+    whole, n, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not 0 < n < d:
+        return m.group(0)
+    return _mixed_fraction_words(whole, n, d)
+
+
+def _fraction(m: re.Match[str]) -> str:
+    n, d, noun = int(m.group(1)), int(m.group(2)), m.group(3)
+    if noun:
+        return _fraction_of(n, d, noun)
+    return fraction_to_words(n, d)
+
+
+def _alnum(m: re.Match[str]) -> str:
+    token = m.group(0)
+    if re.fullmatch(r"0x[0-9A-Fa-f]+", token) or re.fullmatch(r"\d+s", token):
+        return token
+    # a lone capital A before a number would be read as the article: "A4" -> "eh four"
+    runs = ["eh" if run == "A" else run for run in _LETTERS_OR_DIGITS_RE.findall(token)]
+    return " ".join(runs)
+
+
+def _version(m: re.Match[str]) -> str:
+    parts = m.group(0).split(".")
+    if len(parts) == 4 and all(int(p) <= 255 for p in parts):  # an IPv4 address
+        return " dot ".join(digits_to_words(p) for p in parts)
+    return " point ".join(number_to_words(int(p)) for p in parts)
+
 
 # Ordered: each step relies on the previous ones having removed their patterns.
-_NUMBER_STEPS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+_NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
+    (_RANGE_RE, r"\1 to "),
     (_CURRENCY_PREFIX_RE, _currency_prefix),
     (_CURRENCY_SUFFIX_RE, _currency_suffix),
     (_TIME_RE, _time),
     (_HOUR_AMPM_RE, _hour_ampm),
-    (_PERCENT_RE, _percent),
+    (_DAY_MONTH_RE, _day_month),
     (_DATE_RE, _date),
+    (_UNIT_RE, _unit),
+    (_PERCENT_RE, _percent),
+    (_PER_RE, lambda m: " per " + PER_UNITS[m.group(1)]),
+    (_MAGNITUDE_RE, _magnitude),
+    (_DIMENSIONS_RE, _dimensions),
+    (_TIMES_RE, r"\1 times"),
+    (_MIXED_FRACTION_RE, _mixed_fraction),
+    (_FRACTION_RE, _fraction),
     (_ORDINAL_RE, _ordinal),
     (_DECADE_RE, _decade),
     (_SHORT_DECADE_RE, _short_decade),
+    (_LETTER_DIGIT_HYPHEN_RE, " "),
+    (_ALNUM_RE, _alnum),
+    (_VERSION_RE, _version),
     (_LEADING_POINT_RE, _leading_point),
     (_NUMBER_RE, _number),
 ]
+
+# --------------------------------------------------------------------------------------------------------
+# Symbols and acronyms
+# --------------------------------------------------------------------------------------------------------
+
+_COMPARISON_RE = re.compile(r"(?:(?<=\s)|^)([<>~])(?=\s|[$£€¥]?\d)")
+_SYMBOL_RE = re.compile(r"\s*(" + _alternation(SYMBOLS) + r")\s*")
+
+_ONSET_RE = "(?:" + _alternation(ONSETS) + ")"
+_CODA_RE = "(?:" + _alternation(CODAS) + ")"
+_NUCLEUS_RE = "(?:[AEIOU]+Y?|Y)"
+_PRONOUNCEABLE_RE = re.compile(f"(?:{_ONSET_RE}?{_NUCLEUS_RE}{_CODA_RE}?)+")
+# how eSpeak decides to try a word: a vowel first, or a consonant (cluster) and then a vowel
+_WORD_START_RE = re.compile(f"(?:{_ONSET_RE}|[B-DF-HJ-NP-TV-Z])?{_NUCLEUS_RE}")
+_ACRONYM_RE = re.compile(r"(?<![\w'])([A-Z]{2,5})(s|'s)?(?![\w'])")
+_DOTTED_RE = re.compile(r"(?<![\w.])((?:[A-Z]\.){2,})")
+
+
+def _acronym(m: re.Match[str]) -> str:
+    letters, suffix = m.group(1), m.group(2) or ""
+    if letters in ACRONYM_READINGS:
+        return ACRONYM_READINGS[letters] + ("'s" if suffix else "")
+    if letters in WORD_ACRONYMS:
+        return m.group(0)
+    spell = (
+        letters in SPELLED_ACRONYMS
+        or suffix == "s"  # eSpeak drops or misreads the plural: "TVs" -> "T V", "ICUs" -> "icus"
+        or (not _PRONOUNCEABLE_RE.fullmatch(letters) and _WORD_START_RE.match(letters))
+    )
+    if not spell:
+        return m.group(0)
+    if suffix:
+        return "-".join(letters) + "'s"  # "E-P-A's": before "'s" the A is read as a letter
+    return _spell_letters(letters)
+
+
+def _dotted(m: re.Match[str]) -> str:
+    letters = m.group(1).replace(".", "")
+    # "U.S. Army": a capital after the last dot is no evidence of a sentence end here
+    return _spell_letters(letters) + ("." if not m.string[m.end() :].strip() else "")
+
 
 # --------------------------------------------------------------------------------------------------------
 # Punctuation / whitespace cleanup
@@ -503,22 +1006,36 @@ def _tidy(text: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Normalise English text for phonemization (see module docstring for the rules).
+    """Normalise English text for phonemization (see the module docstring for the rules).
 
     >>> normalize_text("Dr. Smith paid $3.50 on Jan 1st, 1999 at 3:15 pm.")[:62]
     'Doctor Smith paid three dollars and fifty cents on January fir'
     >>> normalize_text("It's 50% off at 10:00.")
     "It's fifty percent off at ten o'clock."
+    >>> normalize_text("Louis XIV weighed 70 kg on 2024-05-17.")
+    'Louis the fourteenth weighed seventy kilograms on May seventeenth, twenty twenty-four.'
     """
     text = _clean_unicode(text)
     text = _SPACES_RE.sub(" ", text)
     text = _EMAIL_RE.sub(_email, text)
+    text = _URL_RE.sub(_url, text)
+    text = _LITERAL_RE.sub(lambda m: LITERALS[m.group()], text)
+    has_digits = _DIGIT_RE.search(text) is not None
+    if has_digits:
+        for pattern in (_PHONE_RE, _INTERNATIONAL_PHONE_RE):
+            text = pattern.sub(_phone, text)
+        text = _LOCAL_PHONE_RE.sub(_local_phone, text)
+        text = _ISO_DATE_RE.sub(_iso_date, text)
+        text = _NUMERIC_DATE_RE.sub(_numeric_date, text)
     text = _expand_abbreviations(text)
-    text = _DEGREES_RE.sub(_degrees, text)
-    if _DIGIT_RE.search(text):
+    text = _ROMAN_TOKEN_RE.sub(_roman, text)
+    text = _COMPARISON_RE.sub(lambda m: COMPARISONS[m.group(1)] + " ", text)
+    if has_digits:
         for pattern, repl in _NUMBER_STEPS:
             text = pattern.sub(repl, text)
-    for pattern, words in _SYMBOLS:
-        text = pattern.sub(words, text)
+    text = _DEGREES_RE.sub(_degrees, text)
+    text = _SYMBOL_RE.sub(lambda m: f" {SYMBOLS[m.group(1)]} ", text)
+    text = _DOTTED_RE.sub(_dotted, text)
+    text = _ACRONYM_RE.sub(_acronym, text)
     text = _drop_unspeakable(text)
     return _tidy(text)

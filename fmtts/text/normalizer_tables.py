@@ -121,14 +121,14 @@ PER_UNITS: dict[str, str] = {
     "m": "meter", "person": "person", "night": "night", "unit": "unit", "item": "item",
 }  # fmt: skip
 
-# Number suffixes for magnitudes: "$5M", "£2.5bn", "10k steps". Upper-case "K" is left alone ("4K", "a
-# 5K run" are said "four K", "five K"); lower-case "m" is metres unless a currency symbol precedes.
-MAGNITUDES: dict[str, str] = {
-    "k": "thousand", "thousand": "thousand", "M": "million", "mn": "million", "million": "million",
-    "bn": "billion", "B": "billion", "billion": "billion", "tn": "trillion", "T": "trillion",
-    "trillion": "trillion",
+# Magnitude suffixes written straight after a number: "10k steps", "5M users", "2.5bn". Upper-case "K"
+# is left alone ("4K", "a 5K run" are said "four K", "five K") and lower-case "m" is metres, except after
+# a currency symbol, where more letters count ("$5m", "$50K", "$1.2B").
+MAGNITUDES: dict[str, str] = {"k": "thousand", "M": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
+CURRENCY_MAGNITUDES: dict[str, str] = MAGNITUDES | {
+    "K": "thousand", "m": "million", "b": "billion", "B": "billion", "T": "trillion",
+    "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
 }  # fmt: skip
-CURRENCY_ONLY_MAGNITUDES: dict[str, str] = {"m": "million", "b": "billion"}
 
 # --------------------------------------------------------------------------------------------------------
 # Dates
@@ -237,7 +237,7 @@ NOT_REGNAL = frozenset({"Malcolm X"})
 SPELLED_ACRONYMS = frozenset(
     """
     AD AI AKA AOL API AR CE DIY DOA DOD EA EEG EOD EOF EPA EST ETA FYI ICU IDE IOU IP IPA IPO IRA IRS IV
-    LED MIT NYSE NYU RAF SEC SEO SOS UAE UFO UI UPS URI URL UX VIP YMCA
+    LED MIT NYSE NYU RAF SEC SEO SOS UAE UFO UI UPS URI URL UX VIP XX XXX YMCA
     """.split()
 )
 
@@ -246,7 +246,7 @@ WORD_ACRONYMS = frozenset(
     """
     NASA NATO UNESCO SCUBA LASER RADAR SONAR UNICEF NAFTA OPEC FIFA AIDS COVID IKEA CUDA JSON JPEG MPEG
     GIF PIN RAM SIM ZIP RAID LAN WAN WIFI ASCII BIOS OLED CERN SARS NOAA OSHA HIPAA GUI AJAX FEMA DARPA
-    NIST ANSI ASAP YOLO NIMBY POTUS SWAT TASER AWOL EFTA ASEAN ANZAC IMAX SIMD
+    NIST ANSI ASAP YOLO NIMBY POTUS SWAT TASER AWOL EFTA ASEAN ANZAC IMAX SIMD AHH ARGH UGH HMM
     """.split()
 )
 
@@ -262,15 +262,13 @@ ONSETS = """
     SCH SCR SH SHR SK SL SM SN SP SPH SPL SPR SQU ST STR SW T TH THR TR TW V W WH WR Y Z
 """.split()
 CODAS = """
-    B BS CH CK CKS CT D DS F FF FS FT G GS GHT K KS L LD LF LK LL LM LP LS LT M MB MP MPS MS N NCH ND NDS
+    B BS CH CK CKS CT D DS F FF FS FT G GH GS GHT K KS L LD LF LK LL LM LP LS LT M MB MP MPS MS N NCH ND NDS
     NG NGS NK NKS NS NT NTH NTS P PS PT R RB RCH RD RF RG RK RM RN RP RS RST RT RTH S SH SK SP SS ST T TCH
     TH TS W WN X Z
 """.split()
 
 # Top-level domains that are spelled ("dot I-O"); the others are read as words ("dot com").
-SPELLED_TLDS = frozenset(
-    "ai au ca cn de eu fr in io jp ly nl nz ru se tv uk us fm gg".split()
-)
+SPELLED_TLDS = frozenset("ai au ca cn de eu fr in io jp ly nl nz ru se tv uk us fm gg".split())
 URL_TLDS = """
     com org net edu gov mil int io ai co uk us ca de fr jp cn ru au nl nz se eu in info biz app dev me tv
     ly gg xyz online site tech fm
@@ -286,4 +284,4 @@ SYMBOLS: dict[str, str] = {
     "≤": "is less than or equal to", "≥": "is greater than or equal to", "§": "section",
 }  # fmt: skip
 # Only read between spaces or before a number ("x < 5", "<5 ms"); elsewhere they are markup or arrows.
-COMPARISONS: dict[str, str] = {"<": "less than", ">": "more than", "~": "about"}
+COMPARISONS: dict[str, str] = {"<": "less than", ">": "greater than", "~": "about"}
