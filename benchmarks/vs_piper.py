@@ -77,7 +77,7 @@ def main() -> None:
     from fmtts.vocoder import load_vocoder
 
     if args.ceil_durations:
-        import fmtts.models.tts as acoustic
+        import fmtts.models.tts as acoustic  # the name synthesis looks up
 
         def ceil_frames(logw: torch.Tensor, mask: torch.Tensor, length_scale: float = 1.0) -> torch.Tensor:
             return (torch.ceil(torch.exp(logw) * length_scale) * mask).long()

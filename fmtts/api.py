@@ -21,6 +21,7 @@ from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
 from fmtts.data.padding import pad_tokens
 from fmtts.devices import cpu_has_native_bf16, synchronize
+from fmtts.models.masks import sequence_mask
 from fmtts.models.tts import FlowTTS
 from fmtts.sampling import SamplerConfig
 from fmtts.text import TextProcessor, split_sentences
@@ -281,7 +282,7 @@ class TTS:
         mel = out.mel.float()
         # Padding frames get the log-mel silence floor, not 0 (a loud value the vocoder would smear
         # into the end of shorter utterances).
-        valid = torch.arange(mel.shape[-1], device=mel.device)[None, :] < out.mel_lengths[:, None]
+        valid = sequence_mask(out.mel_lengths, mel.shape[-1])
         mel = torch.where(valid[:, None, :], mel, math.log(self.mel_config.log_clamp))
         wav = self.vocoder(mel).reshape(len(batch_ids), -1)
         synchronize(self.device)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path, sequence_mask
+from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path
+from fmtts.models.masks import sequence_mask
 
 
 def all_paths(t_x: int, t_y: int):

@@ -93,7 +93,7 @@ def test_bad_precision_is_a_clear_error(tts: TTS) -> None:
 def test_rounding_carries_the_remainder() -> None:
     import torch
 
-    from fmtts.models.tts import frames_from_log_durations
+    from fmtts.models.duration import frames_from_log_durations
 
     real = torch.tensor([[1.4, 0.4, 1.4, 3.6, 1.2, 5.0]])
     mask = torch.tensor([[1.0, 1, 1, 1, 1, 0]])
@@ -116,7 +116,7 @@ def test_default_voice_speaks_at_its_corpus_pace(tts: TTS) -> None:
     from piper import PiperVoice
 
     from fmtts.corpus.piper_corpus import PROMPTS_FILE, joe_voice_paths, plan_clips, read_prompts
-    from fmtts.models.tts import frames_from_log_durations
+    from fmtts.models.duration import frames_from_log_durations
 
     texts = [c.text for c in plan_clips(read_prompts(PROMPTS_FILE), seed=1234)[-12:]]
     voice = PiperVoice.load(*joe_voice_paths())

@@ -30,7 +30,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 # --------------------------------------------------------------------------------------------------------
@@ -95,46 +94,38 @@ class ErrorCounts:
 
 
 def edit_counts(ref: Sequence, hyp: Sequence) -> ErrorCounts:
-    """Minimum-edit alignment of ``hyp`` against ``ref`` (unit costs) with its S/D/I/hit counts.
+    """Minimum-edit (Levenshtein) alignment of ``hyp`` against ``ref``, any sequences of hashable
+    tokens, with its substitution/deletion/insertion/hit counts (rapidfuzz's opcodes, the alignment jiwer
+    itself uses)."""
+    from rapidfuzz.distance import Levenshtein
 
-    Among alignments of equal cost the backtrace prefers match/substitution, then deletion, then
-    insertion, so the counts are deterministic."""
-    n, m = len(ref), len(hyp)
-    # cost[i][j]: edits turning ref[:i] into hyp[:j]
-    cost = [list(range(m + 1))]
-    for i in range(1, n + 1):
-        prev = cost[-1]
-        row = [i] + [0] * m
-        r = ref[i - 1]
-        for j in range(1, m + 1):
-            diag = prev[j - 1] + (r != hyp[j - 1])
-            dele = prev[j] + 1
-            ins = row[j - 1] + 1
-            row[j] = min(diag, dele, ins)
-        cost.append(row)
     out = ErrorCounts()
-    i, j = n, m
-    while i > 0 or j > 0:
-        c = cost[i][j]
-        if i > 0 and j > 0 and c == cost[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
-            if ref[i - 1] == hyp[j - 1]:
-                out.hits += 1
-            else:
-                out.substitutions += 1
-            i, j = i - 1, j - 1
-        elif i > 0 and c == cost[i - 1][j] + 1:
-            out.deletions += 1
-            i -= 1
+    for op in Levenshtein.opcodes(list(ref), list(hyp)):
+        a, b = op.src_end - op.src_start, op.dest_end - op.dest_start
+        if op.tag == "equal":
+            out.hits += a
+        elif op.tag == "replace":
+            out.substitutions += a
+        elif op.tag == "delete":
+            out.deletions += a
         else:
-            out.insertions += 1
-            j -= 1
+            out.insertions += b
     return out
+
+
+def _jiwer_counts(ref: str, hyp: str, characters: bool) -> ErrorCounts:
+    import jiwer
+
+    if not ref:  # jiwer refuses empty references: every hypothesis token is then an insertion
+        return ErrorCounts(insertions=len(hyp) if characters else len(hyp.split()))
+    out = (jiwer.process_characters if characters else jiwer.process_words)(ref, hyp)
+    return ErrorCounts(out.substitutions, out.deletions, out.insertions, out.hits)
 
 
 def word_counts(ref: str, hyp: str, normalize: bool = True) -> ErrorCounts:
     if normalize:
         ref, hyp = normalize_for_wer(ref), normalize_for_wer(hyp)
-    return edit_counts(ref.split(), hyp.split())
+    return _jiwer_counts(" ".join(ref.split()), " ".join(hyp.split()), characters=False)
 
 
 def char_counts(ref: str, hyp: str, normalize: bool = True) -> ErrorCounts:
@@ -142,7 +133,7 @@ def char_counts(ref: str, hyp: str, normalize: bool = True) -> ErrorCounts:
         ref, hyp = normalize_for_wer(ref), normalize_for_wer(hyp)
     else:
         ref, hyp = " ".join(ref.split()), " ".join(hyp.split())
-    return edit_counts(list(ref), list(hyp))
+    return _jiwer_counts(ref, hyp, characters=True)
 
 
 def wer(ref: str, hyp: str, normalize: bool = True) -> float:
@@ -175,38 +166,6 @@ def mel_cepstrum(logmel: np.ndarray, n_coeffs: int = 13) -> np.ndarray:
     return np.ascontiguousarray(c[1 : n_coeffs + 1].T)
 
 
-@numba.njit(cache=True, nogil=True)
-def _dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    n, m = cost.shape
-    acc = np.full((n + 1, m + 1), np.inf)
-    acc[0, 0] = 0.0
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            best = acc[i - 1, j - 1]
-            if acc[i - 1, j] < best:
-                best = acc[i - 1, j]
-            if acc[i, j - 1] < best:
-                best = acc[i, j - 1]
-            acc[i, j] = cost[i - 1, j - 1] + best
-    path_a = np.empty(n + m, dtype=np.int64)
-    path_b = np.empty(n + m, dtype=np.int64)
-    k = 0
-    i, j = n, m
-    while i > 0 and j > 0:
-        path_a[k] = i - 1
-        path_b[k] = j - 1
-        k += 1
-        diag, up, left = acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1]
-        if diag <= up and diag <= left:
-            i -= 1
-            j -= 1
-        elif up <= left:
-            i -= 1
-        else:
-            j -= 1
-    return path_a[:k][::-1].copy(), path_b[:k][::-1].copy(), acc[n, m]
-
-
 def dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Dynamic time warping over a (T_a, T_b) local-cost matrix.
 
@@ -215,8 +174,11 @@ def dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     cost = np.ascontiguousarray(cost, dtype=np.float64)
     if cost.ndim != 2 or cost.shape[0] == 0 or cost.shape[1] == 0:
         raise ValueError(f"DTW needs a non-empty 2-D cost matrix, got shape {cost.shape}")
-    a, b, total = _dtw(cost)
-    return a, b, float(total)
+    from librosa.sequence import dtw as librosa_dtw
+
+    acc, path = librosa_dtw(C=cost, backtrack=True)
+    path = path[::-1]  # librosa returns the path from the end
+    return np.ascontiguousarray(path[:, 0]), np.ascontiguousarray(path[:, 1]), float(acc[-1, -1])
 
 
 def _pairwise_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -104,9 +104,3 @@ def durations_to_path(durations: torch.Tensor, t_y: int) -> torch.Tensor:
     starts = ends - durations
     frames = torch.arange(t_y, device=durations.device).view(1, 1, -1)
     return ((frames >= starts.unsqueeze(-1)) & (frames < ends.unsqueeze(-1))).to(torch.float32)
-
-
-def sequence_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
-    """(B,) lengths → (B, max_len) bool mask."""
-    max_len = int(lengths.max()) if max_len is None else max_len
-    return torch.arange(max_len, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)

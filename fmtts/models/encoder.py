@@ -1,4 +1,4 @@
-"""Text encoder (symbols → hidden states and the mel-space prior μ) and the duration predictor."""
+"""Text encoder: symbols → hidden states and the mel-space prior μ."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import math
 import torch
 from torch import nn
 
-from fmtts.config import DurationConfig, EncoderConfig
+from fmtts.config import EncoderConfig
 from fmtts.models.layers import ChannelLayerNorm, ConvFeedForward, Dropout, MultiHeadAttention
+from fmtts.models.masks import sequence_mask
 
 
 class ConvPrenet(nn.Module):
@@ -67,7 +68,7 @@ class TextEncoder(nn.Module):
         self, tokens: torch.Tensor, lengths: torch.Tensor, speaker: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """tokens (B, T) → (mu (B, n_feats, T), hidden (B, C, T), mask (B, 1, T) float)."""
-        mask_b = torch.arange(tokens.shape[1], device=tokens.device)[None, :] < lengths[:, None]
+        mask_b = sequence_mask(lengths, tokens.shape[1])
         mask = mask_b.unsqueeze(1).to(self.embedding.weight.dtype)
         x = self.embedding(tokens) * math.sqrt(self.cfg.channels)  # (B, T, C)
         x = x.transpose(1, 2)
@@ -81,23 +82,3 @@ class TextEncoder(nn.Module):
         h = (self.norm(x).transpose(1, 2)) * mask
         mu = self.proj_mu(h) * mask
         return mu, h, mask
-
-
-class DurationPredictor(nn.Module):
-    """Predicts log-durations from the (detached) encoder output."""
-
-    def __init__(self, in_channels: int, cfg: DurationConfig):
-        super().__init__()
-        k = cfg.kernel_size
-        self.conv1 = nn.Conv1d(in_channels, cfg.channels, k, padding=k // 2)
-        self.norm1 = ChannelLayerNorm(cfg.channels)
-        self.conv2 = nn.Conv1d(cfg.channels, cfg.channels, k, padding=k // 2)
-        self.norm2 = ChannelLayerNorm(cfg.channels)
-        self.proj = nn.Conv1d(cfg.channels, 1, 1)
-        self.dropout = Dropout(cfg.dropout)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """x (B, C, T), mask (B, 1, T) → log-durations (B, 1, T)."""
-        h = self.dropout(self.norm1(torch.relu(self.conv1(x * mask))))
-        h = self.dropout(self.norm2(torch.relu(self.conv2(h * mask))))
-        return self.proj(h * mask) * mask

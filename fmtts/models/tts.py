@@ -9,9 +9,11 @@ import torch
 from torch import nn
 
 from fmtts.config import ModelConfig
-from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path, sequence_mask
-from fmtts.models.encoder import DurationPredictor, TextEncoder
+from fmtts.models.alignment import durations_to_path, gaussian_log_likelihood, maximum_path
+from fmtts.models.duration import DurationPredictor, frames_from_log_durations
+from fmtts.models.encoder import TextEncoder
 from fmtts.models.flow import DEFAULT_SAMPLER, FlowMatchingDecoder
+from fmtts.models.masks import sequence_mask
 from fmtts.sampling import SamplerConfig
 
 
@@ -144,22 +146,6 @@ class FlowTTS(nn.Module):
             durations=durations,
             mu=self.denormalize(mu_y) * y_mask,
         )
-
-
-def frames_from_log_durations(
-    logw: torch.Tensor, mask: torch.Tensor, length_scale: float = 1.0
-) -> torch.Tensor:
-    """(B, T_x) predicted log-durations → integer frames per token.
-
-    Every token keeps at least one frame (as in training, where monotonic alignment gives each token one
-    or more), and the frames beyond that first one are rounded with the remainder carried from token to
-    token: round(running total) − round(previous running total). So the total stays within half a frame
-    of the predicted one. Rounding every token up on its own (ceil) adds about half a frame per token,
-    blanks included, and made voices drawl."""
-    extra = (torch.exp(logw.float()) * length_scale - 1.0).clamp_min(0) * mask
-    total = torch.round(torch.cumsum(extra, dim=1))
-    extra_frames = torch.diff(total, dim=1, prepend=torch.zeros_like(total[:, :1]))
-    return ((1 + extra_frames.clamp_min(0)) * mask).long()
 
 
 def random_segments(

@@ -36,7 +36,8 @@ Design choices (documented because they are judgement calls):
   ("World War I") or a regnal name when nothing but punctuation, "of" or "'s" follows ("Charles I of
   England"). "IV" on its own is spelled ("an I-V drip"); other free-standing numerals of I, V and X
   become cardinals, because eSpeak would say "roman two".
-* A bare decade ("80s") reads "eighties"; "10s" is left alone (it is more often seconds).
+* A bare decade ("80s") reads "eighties" and other plural numbers "fives", "hundreds" ("in 5s and 10s",
+  "100s of people"); seconds are recognised only as "10 s" or "10 sec".
 """
 
 from __future__ import annotations
@@ -533,9 +534,10 @@ _TITLE_RE = re.compile(r"(?<![\w.])(" + _alternation(TITLES) + r")\.(?=\s)")
 _TITLE_NODOT_RE = re.compile(r"(?<![\w.])(Mrs|Mr|Ms|Dr)(?=\s+[A-Z])")
 _FINAL_RE = re.compile(r"(?<![\w.])(" + _FINALS_ALT + r")\.")
 _VS_RE = re.compile(r"(?<![\w.])vs(?=\s)")
-_LEGAL_V_RE = re.compile(r"(?<=[A-Z][a-z]) v\.? (?=[A-Z])")  # Roe v. Wade
+_LEGAL_V_RE = re.compile(r"\b([A-Z][a-z]+) v\.? (?=[A-Z])")  # Roe v. Wade
 _ST_RE = re.compile(r"(?<![\w.])St\.")
 _ST_NODOT_RE = re.compile(r"(?<![\w.])St(?=\s+[A-Z])")
+_ST_END_RE = re.compile(r"(?<![\w.])St(?=\s*(?:$|[,;:!?]))")
 _EG_RE = re.compile(r"(?<![\w.])e\.\s?g\.", re.IGNORECASE)
 _IE_RE = re.compile(r"(?<![\w.])i\.\s?e\.", re.IGNORECASE)
 _ET_AL_RE = re.compile(r"(?<![\w.])et al\.")
@@ -548,7 +550,8 @@ _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
 _MONTH_ABBR_RE = re.compile(r"(?<![\w.])(" + _alternation(MONTH_ABBREVIATIONS) + r")\.")
 _MONTH_ALT = _alternation(MONTHS)
 _WEEKDAY_RE = re.compile(
-    r"(?<![\w.])(" + _alternation(WEEKDAY_ABBREVIATIONS) + r")(?:\.|(?=,))(?=(,?\s*(?:\d|" + _MONTH_ALT + r"))?)"
+    r"(?<![\w.])(" + _alternation(WEEKDAY_ABBREVIATIONS) + r")(?:\.|(?=,))"
+    r"(?=(,?\s*(?:\d|" + _MONTH_ALT + r"))?)"  # group 2: a date follows
 )
 
 
@@ -572,7 +575,7 @@ def _expand_abbreviations(text: str) -> str:
     text = _EG_RE.sub("for example", text)
     text = _IE_RE.sub("that is", text)
     text = _ET_AL_RE.sub(lambda m: "et al" + _sentence_period(m.string, m.end()), text)
-    text = _MONTH_ABBR_RE.sub(lambda m: MONTH_ABBREVIATIONS[m.group(1)] + _sentence_period(m.string, m.end()), text)
+    text = _MONTH_ABBR_RE.sub(lambda m: _month_name(m.group(1)) + _sentence_period(m.string, m.end()), text)
     text = _WEEKDAY_RE.sub(_weekday, text)
 
     def saint_or_street(m: re.Match[str]) -> str:
@@ -582,10 +585,11 @@ def _expand_abbreviations(text: str) -> str:
 
     text = _ST_RE.sub(saint_or_street, text)
     text = _ST_NODOT_RE.sub("Saint", text)
+    text = _ST_END_RE.sub("Street", text)
     text = _TITLE_RE.sub(lambda m: TITLES[m.group(1)], text)
     text = _TITLE_NODOT_RE.sub(lambda m: TITLES[m.group(1)], text)
     text = _FINAL_RE.sub(lambda m: FINALS[m.group(1)] + _sentence_period(m.string, m.end()), text)
-    text = _LEGAL_V_RE.sub(" versus ", text)
+    text = _LEGAL_V_RE.sub(r"\1 versus ", text)
     return _VS_RE.sub("versus", text)
 
 
@@ -657,18 +661,22 @@ _CURRENCY_PREFIX_RE = re.compile(
 _CURRENCY_SUFFIX_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?([$£€¥])(?!\w)")
 # a hyphen between two number-ish tokens is a range or a score: "1990-1995", "10am-2pm", "won 3-2"
 _RANGE_RE = re.compile(
-    r"(?<![\w.,/:-])(\d[\d,]*(?:\.\d+)?(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|%|[A-Za-z°]{1,3}))?)-(?=[$£€¥]?\d)"
+    r"(?<![\w.,/:])(\d[\d,]*(?:\.\d+)?(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|%|[A-Za-z°]{1,3}))?)-(?=[$£€¥]?\d)"
 )
 _TIME_RE = re.compile(
     r"(?<![\w:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])(?:\s?([AaPp])\.?\s?([Mm])\b(\.)?)?"
 )
+# what is left of "16:9" after the times: a ratio
+_RATIO_RE = re.compile(r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)")
+# 5'11", 6' (feet and inches); not "the 1990's"
+_FEET_INCHES_RE = re.compile(r"(?<![\w.'])(\d{1,2})'(?:\s?(\d{1,2})(?:\"|''))?(?![\w'])")
 _HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s?([AaPp])\.?\s?[Mm]\b(\.)?")
 _PERCENT_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?%")
 _ORDINAL_RE = re.compile(r"(?<![\w.])" + _INT + r"(st|nd|rd|th|ST|ND|RD|TH)\b")
-_DECADE_RE = re.compile(r"(?<![\w.])(1[1-9]\d0|20\d0)s\b")
+_DECADE_RE = re.compile(r"(?<![\w.])(1[1-9]\d0|20\d0)'?s\b")
 # "the 90s", "'90s", "80s music"
 _SHORT_DECADE_RE = re.compile(
-    r"(?:(?<![\w.])'|\b(?:the|early|late|mid|his|her|their|my|your|our)[ -]'?|(?<![\w.'-]))([2-9]0)s\b"
+    r"(?:(?<![\w.])'|\b(?:the|early|late|mid|his|her|their|my|your|our)[ -]'?|(?<![\w.'-]))([2-9]0)'?s\b"
 )
 _LEADING_POINT_RE = re.compile(r"(?<![\w.,])(-)?\.(\d+)(?![\w]|\.\d)")
 _NUMBER_RE = re.compile(r"(?<![\w.,])(-)?" + _INT + r"(?:\.(\d+))?(?![\w]|[.,]\d)")
@@ -695,6 +703,8 @@ _UNIT_RE = re.compile(
 _PER_RE = re.compile(r"(?<=[a-z])/(" + _alternation(PER_UNITS) + r")\b")
 _MAGNITUDE_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)(" + _alternation(MAGNITUDES) + r")\b")
 _DIMENSIONS_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[x×]\s?(?=\d)")
+# "3 in. x 5 in." once the first unit is words: "three inches by 5 in."
+_UNIT_BY_RE = re.compile(r"\b(" + _alternation({p for _s, p in UNITS.values()}) + r")\.? [x×] (?=\w)")
 _TIMES_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[xX×](?!\w)")
 _MIXED_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d+) (\d+)/(\d+)(?![\w/]|\.\d)")
 _FRACTION_RE = re.compile(
@@ -774,6 +784,14 @@ def _time(m: re.Match[str]) -> str:
     return words
 
 
+def _feet_inches(m: re.Match[str]) -> str:
+    feet, inches = int(m.group(1)), m.group(2)
+    words = f"{number_to_words(feet)} {'foot' if feet == 1 else 'feet'}"
+    if inches:
+        words += f" {number_to_words(int(inches))} {'inch' if inches == '1' else 'inches'}"
+    return words
+
+
 def _hour_ampm(m: re.Match[str]) -> str:
     hour, ampm, period = m.groups()
     return number_to_words(int(hour)) + _ampm(ampm, period, m)
@@ -842,7 +860,8 @@ def _day_month(m: re.Match[str]) -> str:
     day, month, year = int(m.group(1)), m.group(2), m.group(3)
     if not 1 <= day <= 31:
         return m.group(0)
-    words = f"the {ordinal_to_words(day)} of {_month_name(month)}"
+    article = "" if re.search(r"\bthe\s+$", m.string[max(0, m.start() - 5) : m.start()]) else "the "
+    words = f"{article}{ordinal_to_words(day)} of {_month_name(month)}"
     return words + (f", {year}" if year else "")
 
 
@@ -858,6 +877,8 @@ def _unit(m: re.Match[str]) -> str:
         return m.group(0)  # "500 W Main St"
     if unit == "in" and not (m.group("dot") or re.match(r"\s*(?:$|[,;:)]|[x×]\s*\d)", rest)):
         return m.group(0)  # "5 in the morning": the preposition
+    if unit == "s" and sep != " ":
+        return m.group(0)  # "5s" is a plural or a decade, "5 s" seconds
     singular, plural = UNITS[unit]
     sign = "minus " if m.group("sign") else ""
     whole, int_part, frac, den = m.group("whole"), m.group("int"), m.group("frac"), m.group("den")
@@ -872,6 +893,11 @@ def _unit(m: re.Match[str]) -> str:
         return f"{sign}{amount}-{singular.replace(' ', '-')}{period}"
     one = amount == "one" and not den
     return f"{sign}{amount} {singular if one else plural}{period}"
+
+
+def _range(m: re.Match[str]) -> str:
+    between = re.search(r"\bbetween\s+$", m.string[max(0, m.start() - 10) : m.start()], re.IGNORECASE)
+    return m.group(1) + (" and " if between else " to ")  # "between 5 and 10", "from 5 to 10"
 
 
 def _magnitude(m: re.Match[str]) -> str:
@@ -900,8 +926,11 @@ def _fraction(m: re.Match[str]) -> str:
 
 def _alnum(m: re.Match[str]) -> str:
     token = m.group(0)
-    if re.fullmatch(r"0x[0-9A-Fa-f]+", token) or re.fullmatch(r"\d+s", token):
+    if re.fullmatch(r"0x[0-9A-Fa-f]+", token):
         return token
+    if re.fullmatch(r"\d+s", token):  # "in 5s and 10s", "100s of people"
+        words = number_to_words(int(token[:-1]))
+        return _plural(words[4:] if re.fullmatch(r"one [a-z]+", words) else words)
     # a lone capital A before a number would be read as the article: "A4" -> "eh four"
     runs = ["eh" if run == "A" else run for run in _LETTERS_OR_DIGITS_RE.findall(token)]
     return " ".join(runs)
@@ -916,11 +945,13 @@ def _version(m: re.Match[str]) -> str:
 
 # Ordered: each step relies on the previous ones having removed their patterns.
 _NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
-    (_RANGE_RE, r"\1 to "),
+    (_RANGE_RE, _range),
     (_CURRENCY_PREFIX_RE, _currency_prefix),
     (_CURRENCY_SUFFIX_RE, _currency_suffix),
     (_TIME_RE, _time),
     (_HOUR_AMPM_RE, _hour_ampm),
+    (_RATIO_RE, r"\1 to \2"),
+    (_FEET_INCHES_RE, _feet_inches),
     (_DAY_MONTH_RE, _day_month),
     (_DATE_RE, _date),
     (_UNIT_RE, _unit),
@@ -928,6 +959,7 @@ _NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
     (_PER_RE, lambda m: " per " + PER_UNITS[m.group(1)]),
     (_MAGNITUDE_RE, _magnitude),
     (_DIMENSIONS_RE, _dimensions),
+    (_UNIT_BY_RE, r"\1 by "),
     (_TIMES_RE, r"\1 times"),
     (_MIXED_FRACTION_RE, _mixed_fraction),
     (_FRACTION_RE, _fraction),

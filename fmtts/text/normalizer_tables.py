@@ -49,6 +49,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "ns": ("nanosecond", "nanoseconds"),
     "μs": ("microsecond", "microseconds"),
     "ms": ("millisecond", "milliseconds"),
+    "s": ("second", "seconds"),  # only with a space: "9.58 s"
     "sec": ("second", "seconds"),
     "secs": ("second", "seconds"),
     "min": ("minute", "minutes"),
@@ -56,6 +57,10 @@ UNITS: dict[str, tuple[str, str]] = {
     "h": ("hour", "hours"),
     "hr": ("hour", "hours"),
     "hrs": ("hour", "hours"),
+    "wk": ("week", "weeks"),
+    "wks": ("week", "weeks"),
+    "yr": ("year", "years"),
+    "yrs": ("year", "years"),
     # speed
     "mph": ("mile per hour", "miles per hour"),
     "km/h": ("kilometer per hour", "kilometers per hour"),
@@ -93,6 +98,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "kJ": ("kilojoule", "kilojoules"),
     "dB": ("decibel", "decibels"),
     "px": ("pixel", "pixels"),
+    "MP": ("megapixel", "megapixels"),
+    "pts": ("point", "points"),
     # money written as a code after the amount
     "USD": ("dollar", "dollars"),
     "EUR": ("euro", "euros"),
@@ -103,7 +110,7 @@ UNITS: dict[str, tuple[str, str]] = {
 
 # Single-letter units are also initials and compass points ("500 W Main St"): they count as units only
 # when no capitalised word follows.
-AMBIGUOUS_UNITS = frozenset({"m", "g", "l", "L", "h", "V", "W"})
+AMBIGUOUS_UNITS = frozenset({"m", "g", "l", "L", "h", "s", "V", "W"})
 
 # Measure words spelled out in full. With a plain fraction they read "half a cup", "a quarter of a mile".
 MEASURE_NOUNS = frozenset(
@@ -124,7 +131,7 @@ PER_UNITS: dict[str, str] = {
 # Magnitude suffixes written straight after a number: "10k steps", "5M users", "2.5bn". Upper-case "K"
 # is left alone ("4K", "a 5K run" are said "four K", "five K") and lower-case "m" is metres, except after
 # a currency symbol, where more letters count ("$5m", "$50K", "$1.2B").
-MAGNITUDES: dict[str, str] = {"k": "thousand", "M": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
+MAGNITUDES: dict[str, str] = {"k": "thousand", "M": "million", "mn": "million", "bn": "billion"}
 CURRENCY_MAGNITUDES: dict[str, str] = MAGNITUDES | {
     "K": "thousand", "m": "million", "b": "billion", "B": "billion", "T": "trillion",
     "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
@@ -160,6 +167,7 @@ TITLES: dict[str, str] = {
     "Capt": "Captain", "Lt": "Lieutenant", "Col": "Colonel", "Sgt": "Sergeant", "Rev": "Reverend",
     "Hon": "Honorable", "Gov": "Governor", "Sen": "Senator", "Rep": "Representative", "Mt": "Mount",
     "Ft": "Fort", "Pres": "President", "vs": "versus", "cf": "compare", "viz": "namely",
+    "Tel": "telephone", "tel": "telephone",
 }  # fmt: skip
 
 # May end a sentence: the period is kept when it looks like a sentence end.
@@ -191,7 +199,7 @@ LITERALS: dict[str, str] = {
     "w/o": "without", "w/": "with", "c/o": "care of", "a.k.a.": "also known as", "A.K.A.": "also known as",
     "Ph.D.": "PhD", "AT&T": "A-T and T", "C#": "C sharp", "F#": "F sharp", "C++": "C plus plus",
     "int'l": "international", "Int'l": "International", "24/7": "twenty-four seven", "9/11": "nine eleven",
-    "50/50": "fifty-fifty", "20/20": "twenty-twenty",
+    "50/50": "fifty-fifty", "20/20": "twenty-twenty", "911": "nine one one",
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------------

@@ -103,25 +103,11 @@ def mel_image(mel: np.ndarray) -> np.ndarray:
     )
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
+def progress_bar(total: int, initial: int, enabled: bool, desc: str = "train"):
+    """A tqdm bar (a silent one when ``enabled`` is false: the loop then logs lines instead)."""
+    from tqdm import tqdm
 
-    def set_postfix(self, **kw: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, initial: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:  # minimal training machines may lack tqdm: log lines still report progress
-        return _NoBar()
-    return tqdm(total=total, initial=initial, desc="train", dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, desc=desc, dynamic_ncols=True, disable=not enabled)
 
 
 def newest_readable_checkpoint(

@@ -13,37 +13,22 @@ import random
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 import torch.distributed as dist
 
-from fmtts import __version__
-from fmtts.checkpoint import (
-    inference_state,
-    list_checkpoints,
-    load_checkpoint,
-    prune_checkpoints,
-    save_checkpoint,
-)
 from fmtts.config import Config, TrainConfig
 from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
-from fmtts.models.tts import FlowTTS
-from fmtts.sampling import SamplerConfig
 from fmtts.training.common import (
     TrainingError,
-    _NoBar,
-    _progress_bar,
-    _with_kernel_choice,
     init_distributed,
-    mel_image,
-    newest_readable_checkpoint,
+    progress_bar,
     resolve_device,
-    rng_state,
-    set_rng_state,
 )
+from fmtts.training.state import CheckpointState, build_model
+from fmtts.training.validation import Validation
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +88,10 @@ def lr_lambda(cfg: Config):
     return f
 
 
-def build_model(cfg: Config, meta: dict) -> FlowTTS:
-    n_vocab = len(meta["text"]["symbols"]["symbols"])
-    stats = meta["mel_stats"]
-    return FlowTTS(cfg.model, n_vocab, stats["mean"], stats["std"])
+class Trainer(CheckpointState, Validation):
+    """The acoustic model's training loop; checkpoints and resume in :mod:`.state`, validation in
+    :mod:`.validation`."""
 
-
-class Trainer:
     def __init__(
         self,
         cfg: Config,
@@ -127,55 +109,46 @@ class Trainer:
     ):
         self.cfg = cfg
         self.out = Path(out_dir)
+        self._setup_runtime(device, max_steps, max_minutes, progress)
+        self._open_data(Path(data_dir))
+        self._build_model(init_from)
+        self.step = self.epoch = self.batch_in_epoch = 0
+        if resume:
+            self._resume()
+        self._wrap_model()
+        self.writer = self._open_writer(tensorboard)
+        self.vocoder_name = vocoder
+        self._vocoder = None
+
+    # ------------------------------------------------------------------------------------------ setup
+    def _setup_runtime(self, device: str, max_steps: int | None, max_minutes: float | None, progress: bool):
+        """Process group, device, threads, limits."""
         self.dist = init_distributed(
             device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
         )
         self.device = resolve_device(device, self.dist)
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        if cfg.train.threads and self.device.type == "cpu":
-            torch.set_num_threads(cfg.train.threads)
-        self.max_steps = max_steps if max_steps is not None else cfg.train.max_steps
+        if self.cfg.train.threads and self.device.type == "cpu":
+            torch.set_num_threads(self.cfg.train.threads)
+        self.max_steps = max_steps if max_steps is not None else self.cfg.train.max_steps
         self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
         self.progress = progress and self.dist.main
-        data_dir = Path(data_dir)
+
+    def _open_data(self, data_dir: Path) -> None:
+        """The prepared feature caches and the batch order over them."""
         cache_root = data_dir / "cache" if (data_dir / "cache" / "train").is_dir() else data_dir
         self.train_cache = FeatureCache(cache_root / "train")
         self.val_cache = (
             FeatureCache(cache_root / "val") if (cache_root / "val" / "meta.json").is_file() else None
         )
         self.meta = self.train_cache.meta
-        if cfg.data.use_durations and self.train_cache.durations is None:
+        if self.cfg.data.use_durations and self.train_cache.durations is None:
             raise TrainingError(
                 f"data.use_durations is set but {cache_root / 'train'} holds no durations "
                 "(prepare a dataset with a durations/ folder)"
             )
-
-        torch.manual_seed(cfg.train.seed + self.dist.rank)
-        np.random.seed(cfg.train.seed + self.dist.rank)
-        random.seed(cfg.train.seed + self.dist.rank)
-        self.model = build_model(cfg, self.meta).to(self.device)
-        if init_from is not None:
-            self._init_weights(init_from)
-        self.ema = EMA(self.model, cfg.train.ema_decay)
-        t = cfg.train
-        self.optimizer = build_optimizer(self.model, t)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(cfg))
-        self.step = 0
-        self.epoch = 0
-        self.batch_in_epoch = 0
-        if resume:
-            self._resume()
-        self.ddp_model: torch.nn.Module = self.model
-        if self.dist.world_size > 1:
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.ddp_model = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-        self.forward = torch.compile(self.ddp_model) if t.compile else self.ddp_model
-        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
-        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-        if getattr(self, "_scaler_state", None):
-            self.scaler.load_state_dict(self._scaler_state)
+        t = self.cfg.train
         self.sampler = BucketBatchSampler(
             self.train_cache.mel_lengths,
             t.batch_size,
@@ -184,96 +157,37 @@ class Trainer:
             rank=self.dist.rank,
             world_size=self.dist.world_size,
         )
-        self.writer = None
-        if tensorboard and self.dist.main:
-            from torch.utils.tensorboard import SummaryWriter
 
-            self.writer = SummaryWriter(str(self.out / "tensorboard"))
-        self.vocoder_name = vocoder
-        self._vocoder = None
+    def _build_model(self, init_from: str | Path | None) -> None:
+        """Seeded model, EMA, optimizer, schedule and (fp16 on CUDA) gradient scaler."""
+        t = self.cfg.train
+        torch.manual_seed(t.seed + self.dist.rank)
+        np.random.seed(t.seed + self.dist.rank)
+        random.seed(t.seed + self.dist.rank)
+        self.model = build_model(self.cfg, self.meta).to(self.device)
+        if init_from is not None:
+            self._init_weights(init_from)
+        self.ema = EMA(self.model, t.ema_decay)
+        self.optimizer = build_optimizer(self.model, t)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(self.cfg))
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
+        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
 
-    # ------------------------------------------------------------------------------------------ state
-    def _init_weights(self, path: str | Path) -> None:
-        """Fine-tuning: take model weights (EMA if present) from another checkpoint; fresh optimizer."""
-        ckpt = load_checkpoint(path)
-        if ckpt["text"] != self.meta["text"]:
-            raise TrainingError(
-                f"{path} was trained with another symbol table than this data; cannot fine-tune"
-            )
-        state = inference_state(ckpt)
-        missing, unexpected = self.model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise TrainingError(
-                f"{path} does not fit this model config: missing {missing[:5]}, unexpected {unexpected[:5]}"
-            )
-        # Keep this dataset's statistics.
-        self.model.mel_mean.fill_(self.meta["mel_stats"]["mean"])
-        self.model.mel_std.fill_(self.meta["mel_stats"]["std"])
+    def _wrap_model(self) -> None:
+        """DDP across ranks, torch.compile when the recipe asks: what the loop calls."""
+        self.ddp_model: torch.nn.Module = self.model
+        if self.dist.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.ddp_model = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.forward = torch.compile(self.ddp_model) if self.cfg.train.compile else self.ddp_model
 
-    def _resume(self) -> None:
-        ckpts = list_checkpoints(self.out / "checkpoints")
-        if not ckpts:
-            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
-            return
-        path, ckpt = newest_readable_checkpoint(ckpts)
-        if ckpt["config"] != self.cfg.to_dict():
-            raise TrainingError(
-                f"{path} was written with another config; resume with the same recipe "
-                "(or start a new run directory)"
-            )
-        self.model.load_state_dict(ckpt["model"])
-        self.ema.state = {k: v.to(self.device) for k, v in ckpt["ema"].items()}
-        self.optimizer.load_state_dict(_with_kernel_choice(ckpt["optimizer"], self.optimizer))
-        self.scheduler.load_state_dict(ckpt["scheduler"])
-        self._scaler_state = ckpt.get("scaler")  # applied once the scaler exists
-        self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"]
-        rng = ckpt["rng"]
-        set_rng_state(rng[self.dist.rank] if isinstance(rng, list) and self.dist.rank < len(rng) else rng[0])
-        if self.dist.main:
-            log.info("resumed from %s at step %d", path, self.step)
-
-    def payload(
-        self, with_training_state: bool = True, rng: list[dict[str, Any]] | None = None
-    ) -> dict[str, Any]:
-        """The checkpoint dict. Under DDP, gathering the RNG states is a collective: pass ``rng`` when only
-        rank 0 builds the payload."""
-        p = {
-            "fmtts_version": __version__,
-            "config": self.cfg.to_dict(),
-            "text": self.meta["text"],
-            "mel_config": self.meta["mel_config"],
-            "mel_stats": self.meta["mel_stats"],
-            "model": self.model.state_dict(),
-            "ema": self.ema.state,
-            "step": self.step,
-        }
-        if with_training_state:
-            p.update(
-                optimizer=self.optimizer.state_dict(),
-                scheduler=self.scheduler.state_dict(),
-                scaler=self.scaler.state_dict(),
-                epoch=self.epoch,
-                batch_in_epoch=self.batch_in_epoch,
-                rng=rng if rng is not None else self._gather_rng(),
-            )
-        return p
-
-    def _gather_rng(self) -> list[dict[str, Any]]:
-        mine = rng_state()
-        if self.dist.world_size == 1:
-            return [mine]
-        states: list[Any] = [None] * self.dist.world_size
-        dist.all_gather_object(states, mine)
-        return states
-
-    def save(self) -> Path | None:
-        rng = self._gather_rng() if self.dist.world_size > 1 else None
-        if not self.dist.main:
+    def _open_writer(self, tensorboard: bool):
+        if not (tensorboard and self.dist.main):
             return None
-        p = self.payload(rng=rng)  # not payload(): gathering again on rank 0 alone would desync the ranks
-        path = save_checkpoint(p, self.out / "checkpoints" / f"step_{self.step:08d}.pt")
-        prune_checkpoints(self.out / "checkpoints", self.cfg.train.keep_checkpoints)
-        return path
+        from torch.utils.tensorboard import SummaryWriter
+
+        return SummaryWriter(str(self.out / "tensorboard"))
 
     # ------------------------------------------------------------------------------------------ loop
     def _batches(self):
@@ -317,11 +231,41 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast("cuda", dtype=self.amp_dtype)
 
+    def _forward_backward(self, batch: dict[str, torch.Tensor]):
+        """Losses and gradients of one batch: (out, loss, grad_norm, None), or a description of why the
+        step must be skipped (a non-finite loss on any rank, or a non-finite gradient norm) in place of
+        None, with the gradients cleared."""
+        with self._autocast():
+            out = self.forward(
+                batch["tokens"],
+                batch["token_lengths"],
+                batch["mels"],
+                batch["mel_lengths"],
+                durations=batch.get("durations"),
+            )
+        loss = out["duration"] + out["prior"] + out["flow"]
+        self.optimizer.zero_grad(set_to_none=True)
+        finite = torch.isfinite(loss)
+        if self.dist.world_size > 1:  # every rank skips together, or DDP would wait forever
+            flag = finite.float().to(self.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MIN)
+            finite = flag > 0
+        if not bool(finite):
+            return out, loss, None, f"non-finite loss ({loss.item()})"
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.grad_clip)
+        if not torch.isfinite(grad_norm):
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.update()
+            return out, loss, grad_norm, "non-finite gradient norm"
+        return out, loss, grad_norm, None
+
     def train(self) -> dict[str, float]:
         """Train until ``max_steps`` (or ``max_minutes`` of wall time); always ends with a checkpoint."""
         t = self.cfg.train
         self.model.train()
-        bar = _progress_bar(self.max_steps, self.step, self.progress)
+        bar = progress_bar(self.max_steps, self.step, self.progress)
         started = time.perf_counter()
         bad = 0
         last: dict[str, float] = {}
@@ -334,46 +278,15 @@ class Trainer:
                 self.save()
                 break
             batch = {k: v.to(self.device, non_blocking=True) for k, v in next(batches).items()}
-            with self._autocast():
-                out = self.forward(
-                    batch["tokens"],
-                    batch["token_lengths"],
-                    batch["mels"],
-                    batch["mel_lengths"],
-                    durations=batch.get("durations"),
-                )
-            loss = out["duration"] + out["prior"] + out["flow"]
-            self.optimizer.zero_grad(set_to_none=True)
-            finite = torch.isfinite(loss)
-            if self.dist.world_size > 1:
-                flag = finite.float().to(self.device)
-                dist.all_reduce(flag, op=dist.ReduceOp.MIN)
-                finite = flag > 0
-            if not bool(finite):
+            out, loss, grad_norm, problem = self._forward_backward(batch)
+            if problem is not None:
                 bad += 1
-                warnings.warn(
-                    f"step {self.step}: non-finite loss ({loss.item()}), step skipped", stacklevel=1
-                )
+                warnings.warn(f"step {self.step}: {problem}, step skipped", stacklevel=1)
                 if bad >= t.max_bad_steps:
                     path = self.save()
                     raise TrainingError(
-                        f"{bad} non-finite losses in a row at step {self.step}; stopped. Last good "
-                        f"weights saved to {path}. Lower the learning rate or check the data."
-                    )
-                continue
-            self.scaler.scale(loss).backward()
-            self.scaler.unscale_(self.optimizer)
-            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
-            if not torch.isfinite(grad_norm):
-                bad += 1
-                self.optimizer.zero_grad(set_to_none=True)
-                self.scaler.update()
-                warnings.warn(f"step {self.step}: non-finite gradient norm, step skipped", stacklevel=1)
-                if bad >= t.max_bad_steps:
-                    path = self.save()
-                    raise TrainingError(
-                        f"{bad} non-finite gradients in a row at step {self.step}; stopped. "
-                        f"Last good weights saved to {path}."
+                        f"{bad} steps in a row skipped at step {self.step} (last: {problem}); stopped. "
+                        f"Last good weights saved to {path}. Lower the learning rate or check the data."
                     )
                 continue
             bad = 0
@@ -404,7 +317,7 @@ class Trainer:
                         self.writer.add_scalar(f"train/{k}", v, self.step)
                     self.writer.add_scalar("train/lr", self.scheduler.get_last_lr()[0], self.step)
                     self.writer.add_scalar("train/steps_per_s", sps, self.step)
-                if self.dist.main and isinstance(bar, _NoBar):
+                if self.dist.main and not self.progress:
                     log.info(
                         "step %d loss %.4f (dur %.4f prior %.4f flow %.4f) %.2f steps/s",
                         self.step,
@@ -423,74 +336,6 @@ class Trainer:
         if self.writer is not None:
             self.writer.flush()
         return last
-
-    # ------------------------------------------------------------------------------------------ validation
-    def _get_vocoder(self):
-        if self._vocoder is None and self.vocoder_name:
-            from fmtts.vocoder import load_vocoder
-
-            name = self.vocoder_name
-            try:
-                self._vocoder = load_vocoder("universal" if name == "auto" else name, device=str(self.device))
-            except Exception as exc:  # no weights installed: fall back to Griffin-Lim for listening
-                log.warning("validation vocoder unavailable (%s); using Griffin-Lim", exc)
-                self._vocoder = load_vocoder("griffinlim", device=str(self.device))
-        return self._vocoder
-
-    @torch.no_grad()
-    def validate(
-        self, train_attn: torch.Tensor | None = None, t_x: int = 0, t_y: int = 0
-    ) -> dict[str, float]:
-        """Validation losses (teacher-forced, EMA weights) and a few synthesised utterances to TensorBoard."""
-        assert self.val_cache is not None
-        model = build_model(self.cfg, self.meta).to(self.device)
-        model.load_state_dict(self.ema.state)
-        model.eval()
-        ds = CachedDataset(self.val_cache)
-        devices = [self.device] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):  # leaves the training RNG streams untouched
-            torch.manual_seed(0)
-            return self._validate(model, ds, train_attn, t_x, t_y)
-
-    def _validate(self, model, ds, train_attn, t_x: int, t_y: int) -> dict[str, float]:
-        totals: dict[str, float] = {"duration": 0.0, "prior": 0.0, "flow": 0.0}
-        n = 0
-        for start in range(0, min(len(ds), 64), self.cfg.train.batch_size):
-            batch = collate(
-                [ds[i] for i in range(start, min(len(ds), start + self.cfg.train.batch_size, 64))]
-            )
-            batch = {k: v.to(self.device) for k, v in batch.items()}
-            out = model(batch["tokens"], batch["token_lengths"], batch["mels"], batch["mel_lengths"])
-            for k in totals:
-                totals[k] += float(out[k]) * len(batch["index"])
-            n += len(batch["index"])
-        result = {k: v / max(n, 1) for k, v in totals.items()}
-        if self.writer is not None:
-            for k, v in result.items():
-                self.writer.add_scalar(f"val/{k}", v, self.step)
-            if train_attn is not None:
-                a = train_attn[:t_x, :t_y].float().cpu().numpy()[::-1]
-                self.writer.add_image("train/alignment", np.stack([a, a, a]), self.step)
-            vocoder = self._get_vocoder()
-            for i in range(min(self.cfg.train.val_utterances, len(ds))):
-                item = collate([ds[i]])
-                g = torch.Generator(device=self.device).manual_seed(i)
-                syn = model.synthesize(
-                    item["tokens"].to(self.device),
-                    item["token_lengths"].to(self.device),
-                    sampler=SamplerConfig(steps=self.cfg.train.synth_steps),
-                    generator=g,
-                )
-                mel = syn.mel[0, :, : int(syn.mel_lengths[0])].float().cpu()
-                self.writer.add_image(f"val/mel_{i}", mel_image(mel.numpy()), self.step)
-                if self.step == self.cfg.train.val_every:
-                    self.writer.add_image(
-                        f"val/mel_{i}_target", mel_image(item["mels"][0].numpy()), self.step
-                    )
-                if vocoder is not None:
-                    wav = vocoder(mel.to(self.device)).flatten().float().cpu()
-                    self.writer.add_audio(f"val/audio_{i}", wav, self.step, sample_rate=vocoder.sample_rate)
-        return result
 
     def close(self) -> None:
         if self.writer is not None:

@@ -28,12 +28,11 @@ from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoin
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
     TrainingError,
-    _NoBar,
-    _progress_bar,
     _with_kernel_choice,
     init_distributed,
     mel_image,
     newest_readable_checkpoint,
+    progress_bar,
     resolve_device,
     rng_state,
     set_rng_state,
@@ -325,7 +324,7 @@ class VocoderTrainer:
         self.generator.train()
         self.discriminators.train()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        bar = _progress_bar(self.max_steps, self.step, self.progress)
+        bar = progress_bar(self.max_steps, self.step, self.progress)
         started = tick = time.perf_counter()
         tick_step = self.step
         bad = 0
@@ -363,7 +362,7 @@ class VocoderTrainer:
                             self.writer.add_scalar(f"train/{k}", v, self.step)
                         self.writer.add_scalar("train/lr", self.sched_g.get_last_lr()[0], self.step)
                         self.writer.add_scalar("train/steps_per_s", sps, self.step)
-                    if self.dist.main and isinstance(bar, _NoBar):
+                    if self.dist.main and not self.progress:
                         log.info(
                             "step %d %s %.2f steps/s",
                             self.step,

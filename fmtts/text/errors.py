@@ -1,0 +1,7 @@
+"""The text frontend's error (its own module so every text module can raise it without import cycles)."""
+
+from __future__ import annotations
+
+
+class TextError(ValueError):
+    """Text that cannot be turned into speakable symbols (empty, emoji-only, ...)."""
