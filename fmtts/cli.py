@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -160,29 +159,13 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from fmtts.config import load_config
-    from fmtts.data.prepare import prepare_dataset
+    from fmtts.training.data import resolve_training_data
     from fmtts.training.trainer import Trainer
 
     cfg = load_config(args.config, args.set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = Path(args.data)
-    if data.is_file():  # a packed cache (fmtts pack): unpack next to the run
-        from fmtts.data.portable import unpack_caches
-
-        prep = Path(args.prepared or out / "data")
-        if int(os.environ.get("RANK", "0")) == 0 and not (prep / "cache" / "train" / "meta.json").is_file():
-            unpack_caches(data, prep)
-        _wait_for(prep / "cache" / "train" / "meta.json")
-        data = prep
-    elif (data / "metadata.csv").is_file():  # a raw LJSpeech-format folder: prepare it into the run folder
-        from fmtts.text import TextProcessor
-
-        prep = Path(args.prepared or out / "data")
-        if int(os.environ.get("RANK", "0")) == 0:
-            prepare_dataset(data, prep, cfg.data, TextProcessor(intersperse_blank=cfg.data.intersperse_blank))
-        _wait_for(prep / "prepare_report.json")
-        data = prep
+    data = resolve_training_data(cfg, args.data, args.prepared or out / "data")
     cfg.save(out / "config.json")
     trainer = Trainer(
         cfg,
@@ -209,12 +192,7 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     recipe = load_vocoder_recipe(args.config, args.set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    prep = Path(args.prepared or out / "data")
-    if int(os.environ.get("RANK", "0")) == 0:
-        data = resolve_audio_data(recipe, args.data, prep)
-    else:
-        data = Path(args.data) if (Path(args.data) / "train" / "audio.npy").is_file() else prep
-        _wait_for(data / "test" / "meta.json")
+    data = resolve_audio_data(recipe, args.data, args.prepared or out / "data")
     (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))
     trainer = VocoderTrainer(
         recipe,
@@ -232,17 +210,6 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     finally:
         trainer.close()
     return 0
-
-
-def _wait_for(path: Path, timeout: float = 3600.0) -> None:
-    """Under torchrun, ranks > 0 wait for rank 0 to finish preparing data."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not path.is_file():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"error: timed out waiting for {path}")
-        time.sleep(1)
 
 
 def cmd_pack(args: argparse.Namespace) -> int:

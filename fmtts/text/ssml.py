@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from fmtts.text import TextError
 from fmtts.text.normalizer import (
     date_to_words,
+    decimal_to_words,
     digits_to_words,
     normalize_text,
     number_to_words,
@@ -118,8 +119,12 @@ _MIN_SPEED, _MAX_SPEED = 0.2, 5.0  # speaking-rate factors a <prosody rate> may 
 
 _TIME_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)\s*")
 _RATE_NUMBER_RE = re.compile(r"\s*([+-])?(\d+(?:\.\d*)?|\.\d+)\s*(%)?\s*")
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.!?;:])")
 _INLINE_PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
-_XML_DECLARATION_RE = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?")
+# what may come before the root: a byte-order mark, an XML declaration, a DOCTYPE (rejected later), comments
+_PROLOG_RE = re.compile(
+    r"\A\ufeff?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!DOCTYPE[^>]*>\s*)?(?:<!--.*?-->\s*)*", re.DOTALL
+)
 
 
 def parse_break_time(value: str) -> float:
@@ -156,8 +161,8 @@ def parse_rate(value: str) -> float:
 
 
 def is_ssml(text: str) -> bool:
-    """True when ``text`` (after an optional XML declaration) starts with a ``<speak`` tag."""
-    return text[_XML_DECLARATION_RE.match(text).end() :].startswith("<speak")  # type: ignore[union-attr]
+    """True when ``text`` (after an optional XML declaration and comments) starts with a ``<speak`` tag."""
+    return text[_PROLOG_RE.match(text).end() :].startswith("<speak")  # type: ignore[union-attr]
 
 
 def split_inline_phonemes(text: str, rate: float = 1.0) -> list[TextSegment | PhonemeSegment]:
@@ -262,7 +267,7 @@ class _Builder:
                 lead = " " if piece.text[:1].isspace() else ""
                 trail = " " if piece.text[-1:].isspace() else ""
                 parts.append(f"{lead}{body}{trail}" if body else lead or trail)
-        return " ".join("".join(parts).split())
+        return _SPACE_BEFORE_PUNCT_RE.sub(r"\1", " ".join("".join(parts).split()))
 
     def flush(self) -> None:
         pieces, self.pieces = self.pieces, []
@@ -306,7 +311,7 @@ _KNOWN = frozenset({"speak", "break", "prosody", "say-as", "sub", "phoneme", "p"
 _TEXT_ONLY = frozenset({"say-as", "sub", "phoneme"})  # their content is text, no markup
 _SPELL = frozenset({"characters", "spell-out", "verbatim"})
 _DATE_FORMATS = frozenset({"mdy", "dmy", "ymd", "md", "dm", "ym", "my", "y"})
-_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER_RE = re.compile(r"(-)?(\d+)(?:\.(\d+))?")
 _ORDINAL_RE = re.compile(r"(\d+)(?:st|nd|rd|th)?", re.IGNORECASE)
 
 
@@ -449,10 +454,12 @@ class _SSMLParser:
         if kind in _SPELL:
             return spell_out(content)
         if kind in ("cardinal", "number"):
-            number = content.replace(",", "")
-            if not _NUMBER_RE.fullmatch(number):
+            m = _NUMBER_RE.fullmatch(content.replace(",", ""))
+            if not m:
                 raise ValueError(f"{content!r} is not a number")
-            return normalize_text(number)
+            sign, whole, frac = m.groups()
+            words = decimal_to_words(whole, frac) if frac else number_to_words(int(whole))
+            return ("minus " if sign else "") + words
         if kind == "ordinal":
             m = _ORDINAL_RE.fullmatch(content.replace(",", ""))
             if not m:

@@ -37,6 +37,7 @@ from fmtts.training.common import (
     rng_state,
     set_rng_state,
 )
+from fmtts.training.data import is_rank_zero, wait_for
 from fmtts.training.vocoder_recipe import VocoderRecipe
 from fmtts.vocoder.discriminators import Discriminators
 from fmtts.vocoder.istft_net import ISTFTNet
@@ -52,22 +53,24 @@ log = logging.getLogger(__name__)
 
 
 def resolve_audio_data(recipe: VocoderRecipe, data: str | Path, prepared: str | Path) -> Path:
-    """``data``: an audio-cache folder (``train/meta.json`` inside) or an LJSpeech-format folder, which is
-    cached into ``prepared`` first."""
+    """``data``: an audio-cache folder (``train/audio.npy`` inside) or an LJSpeech-format folder, which is
+    cached into ``prepared`` first (by rank 0 under torchrun; the other ranks wait for it)."""
     data = Path(data)
     if (data / "train" / "audio.npy").is_file():
         return data
     d = recipe.data
-    build_audio_cache(
-        data,
-        prepared,
-        sample_rate=d.mel.sample_rate,
-        min_seconds=d.min_seconds,
-        max_seconds=d.max_seconds,
-        val_fraction=d.val_fraction,
-        test_fraction=d.test_fraction,
-        split_seed=d.split_seed,
-    )
+    if is_rank_zero():
+        build_audio_cache(
+            data,
+            prepared,
+            sample_rate=d.mel.sample_rate,
+            min_seconds=d.min_seconds,
+            max_seconds=d.max_seconds,
+            val_fraction=d.val_fraction,
+            test_fraction=d.test_fraction,
+            split_seed=d.split_seed,
+        )
+    wait_for(Path(prepared) / "test" / "meta.json")
     return Path(prepared)
 
 
