@@ -126,6 +126,9 @@ UNITS = [
     ("1,500 kg", "one thousand five hundred kilograms"),
     ("3 mg/kg", "three milligrams per kilogram"),
     ("5 m²", "five meters squared"),
+    ("She is 5'11\" tall", "She is five feet eleven inches tall"),
+    ("a 6' pole", "a six feet pole"),
+    ("38 yrs old", "thirty-eight years old"),
 ]
 
 FRACTIONS = [
@@ -163,6 +166,8 @@ RANGES_AND_SCORES = [
     ("a 1-0 lead", "a one to zero lead"),
     ("5 - 3 = 2", "five minus three equals two"),
     ("a 2-year-old", "a two-year-old"),  # not a range
+    ("a 50-50 chance", "a fifty-fifty chance"),
+    ("open Mon-Fri", "open Monday to Friday"),
 ]
 
 ROMAN = [
@@ -219,6 +224,10 @@ ORDINALS_AND_NUMBERS = [
     ("1.5x", "one point five times"),
     ("a 2x4", "a two by four"),
     ("1920x1080", "nineteen twenty by one thousand eighty"),
+    ("the 1990's", "the nineteen nineties"),
+    ("a 16:9 screen", "a sixteen to nine screen"),
+    ("Call 911!", "Call nine one one!"),
+    ("in 1066 AD", "in ten sixty-six A-D"),
 ]
 
 CURRENCY = [

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from fmtts.text.normalizer_tables import (
     ACRONYM_READINGS,
@@ -92,9 +92,9 @@ __all__ = [
 Repl = Callable[[re.Match[str]], str]
 
 
-def _alternation(words: object) -> str:
+def _alternation(words: Iterable[str]) -> str:
     """Regex alternation of literal words, longest first so that "km/h" wins over "km"."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[arg-type]
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -541,7 +541,7 @@ _ST_END_RE = re.compile(r"(?<![\w.])St(?=\s*(?:$|[,;:!?]))")
 _EG_RE = re.compile(r"(?<![\w.])e\.\s?g\.", re.IGNORECASE)
 _IE_RE = re.compile(r"(?<![\w.])i\.\s?e\.", re.IGNORECASE)
 _ET_AL_RE = re.compile(r"(?<![\w.])et al\.")
-_ROMAN_AHEAD = r"(?:\d|[IVXLC]+\b)"
+_ROMAN_AHEAD = r"(?:\d|[IVXLC]{2,}\b|[VX]\b)"  # not "I": "No. I think ..."
 _REFERENCE_RE = re.compile(
     r"(?<![\w.])(?:(" + _alternation(REFERENCES) + r")\.|(" + _alternation(REFERENCES_WITHOUT_PERIOD) + r"))"
     r"\s*(?=" + _ROMAN_AHEAD + ")"
@@ -549,10 +549,18 @@ _REFERENCE_RE = re.compile(
 _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
 _MONTH_ABBR_RE = re.compile(r"(?<![\w.])(" + _alternation(MONTH_ABBREVIATIONS) + r")\.")
 _MONTH_ALT = _alternation(MONTHS)
+_WEEKDAY_ALT = _alternation(WEEKDAY_ABBREVIATIONS)
 _WEEKDAY_RE = re.compile(
-    r"(?<![\w.])(" + _alternation(WEEKDAY_ABBREVIATIONS) + r")(?:\.|(?=,))"
+    r"(?<![\w.])(" + _WEEKDAY_ALT + r")(?:\.|(?=,))"
     r"(?=(,?\s*(?:\d|" + _MONTH_ALT + r"))?)"  # group 2: a date follows
 )
+
+
+_WEEKDAY_RANGE_RE = re.compile(r"\b(" + _WEEKDAY_ALT + r")\.?-(" + _WEEKDAY_ALT + r")\b\.?")  # Mon-Fri
+
+
+def _weekday_name(abbreviation: str) -> str:
+    return WEEKDAY_ABBREVIATIONS[abbreviation]
 
 
 def _weekday(m: re.Match[str]) -> str:
@@ -576,6 +584,9 @@ def _expand_abbreviations(text: str) -> str:
     text = _IE_RE.sub("that is", text)
     text = _ET_AL_RE.sub(lambda m: "et al" + _sentence_period(m.string, m.end()), text)
     text = _MONTH_ABBR_RE.sub(lambda m: _month_name(m.group(1)) + _sentence_period(m.string, m.end()), text)
+    text = _WEEKDAY_RANGE_RE.sub(
+        lambda m: f"{_weekday_name(m.group(1))} to {_weekday_name(m.group(2))}", text
+    )
     text = _WEEKDAY_RE.sub(_weekday, text)
 
     def saint_or_street(m: re.Match[str]) -> str:
@@ -654,9 +665,14 @@ _CURRENCIES = {
     "€": ("euro", "euros", "cent", "cents"),
     "¥": ("yen", "yen", None, None),
 }
+_SPACED_MAGNITUDES = _alternation(
+    ["thousand", "million", "billion", "trillion"] + [m for m in CURRENCY_MAGNITUDES if len(m) > 1]
+)
+_LETTER_MAGNITUDES = _alternation(m for m in CURRENCY_MAGNITUDES if len(m) == 1)
 _CURRENCY_PREFIX_RE = re.compile(
     r"(?<![\w.])(-)?([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d+))?"
-    r"(?:\s?(" + _alternation(CURRENCY_MAGNITUDES) + r")\b)?"
+    # a spelled or two-letter magnitude may stand apart ("$3 bn"), a single letter must not ("$5 T-shirts")
+    r"(?:\s?(" + _SPACED_MAGNITUDES + r")|(" + _LETTER_MAGNITUDES + r"))?\b"
 )
 _CURRENCY_SUFFIX_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?([$£€¥])(?!\w)")
 # a hyphen between two number-ish tokens is a range or a score: "1990-1995", "10am-2pm", "won 3-2"
@@ -674,17 +690,15 @@ _HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s?([AaPp])\.?\s?[Mm]\b(
 _PERCENT_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?%")
 _ORDINAL_RE = re.compile(r"(?<![\w.])" + _INT + r"(st|nd|rd|th|ST|ND|RD|TH)\b")
 _DECADE_RE = re.compile(r"(?<![\w.])(1[1-9]\d0|20\d0)'?s\b")
-# "the 90s", "'90s", "80s music"
-_SHORT_DECADE_RE = re.compile(
-    r"(?:(?<![\w.])'|\b(?:the|early|late|mid|his|her|their|my|your|our)[ -]'?|(?<![\w.'-]))([2-9]0)'?s\b"
-)
+# "the 90s", "'90s", "mid-80s", "80s music"
+_SHORT_DECADE_RE = re.compile(r"(?:(?<![\w.])'|(?<![\w.']))([2-9]0)'?s\b")
 _LEADING_POINT_RE = re.compile(r"(?<![\w.,])(-)?\.(\d+)(?![\w]|\.\d)")
 _NUMBER_RE = re.compile(r"(?<![\w.,])(-)?" + _INT + r"(?:\.(\d+))?(?![\w]|[.,]\d)")
 _MONTH_NAMES = sorted(set(MONTH_ABBREVIATIONS) | set(MONTHS), key=len, reverse=True)
 _MONTH_NAME_ALT = "|".join(_MONTH_NAMES)
 # "January 5" / "Jan 5th, 1999" -> "January fifth"; the day must not be part of a longer number ("May 2020")
 _DATE_RE = re.compile(
-    r"\b(" + _MONTH_NAME_ALT + r")\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]\d)(?:(,?) (\d{4})\b(?![.,]\d))?"
+    r"\b(" + _MONTH_NAME_ALT + r")\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![.,]\d)(?:,? (\d{4})\b(?![.,]\d))?"
 )
 # "5 January 1990", "the 5th of May"
 _DAY_MONTH_RE = re.compile(
@@ -714,6 +728,7 @@ _LETTER_DIGIT_HYPHEN_RE = re.compile(r"(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Z]\b)"
 _ALNUM_RE = re.compile(r"(?<![\w'])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]+(?![\w'])")
 _VERSION_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
+_ERAS = frozenset({"ad", "bc", "ce", "bce"})
 # A four-digit number followed by one of these is a quantity, not a year.
 _UNIT_WORDS = frozenset(
     """
@@ -735,7 +750,7 @@ def _currency_words(sign: str | None, symbol: str, int_part: str, frac: str | No
     unit, units, sub, subs = _CURRENCIES[symbol]
     minus = "minus " if sign else ""
     if scale:  # $2.5 million, $5M -> two point five million dollars
-        return f"{minus}{_amount_words(int_part, frac)} {CURRENCY_MAGNITUDES[scale]} {units}"
+        return f"{minus}{_amount_words(int_part, frac)} {CURRENCY_MAGNITUDES.get(scale, scale)} {units}"
     whole = int(int_part.replace(",", "")) if int_part else 0
     if frac and (sub is None or len(frac) > 2):
         return f"{minus}{_amount_words(int_part, frac)} {units}"
@@ -749,10 +764,10 @@ def _currency_words(sign: str | None, symbol: str, int_part: str, frac: str | No
 
 
 def _currency_prefix(m: re.Match[str]) -> str:
-    sign, symbol, int_part, frac, scale = m.groups()
+    sign, symbol, int_part, frac, scale_word, scale_abbreviation = m.groups()
     if not int_part and not frac:
         return m.group(0)
-    return _currency_words(sign, symbol, int_part, frac, scale)
+    return _currency_words(sign, symbol, int_part, frac, scale_word or scale_abbreviation)
 
 
 def _currency_suffix(m: re.Match[str]) -> str:
@@ -811,8 +826,7 @@ def _decade(m: re.Match[str]) -> str:
 
 
 def _short_decade(m: re.Match[str]) -> str:
-    prefix = m.group(0)[: m.start(1) - m.start()].rstrip("'")
-    return prefix + _plural(number_to_words(int(m.group(1))))
+    return _plural(number_to_words(int(m.group(1))))
 
 
 def _leading_point(m: re.Match[str]) -> str:
@@ -832,12 +846,10 @@ def _number(m: re.Match[str]) -> str:
     if "," in int_part:
         return minus + number_to_words(int(int_part.replace(",", "")))
     value = int(int_part)
-    if (
-        not sign
-        and len(int_part) == 4
-        and 1100 <= value <= 2099
-        and _next_word(m.string, m.end()) not in _UNIT_WORDS
-    ):
+    next_word = _next_word(m.string, m.end())
+    if not sign and len(int_part) == 4 and 1100 <= value <= 2099 and next_word not in _UNIT_WORDS:
+        return year_to_words(value)
+    if not sign and next_word in _ERAS:  # "1066 AD" -> "ten sixty-six"
         return year_to_words(value)
     if len(int_part) > 1 and int_part.startswith("0"):
         return minus + digits_to_words(int_part)
@@ -849,7 +861,7 @@ def _month_name(name: str) -> str:
 
 
 def _date(m: re.Match[str]) -> str:
-    month, day, year = m.group(1), int(m.group(2)), m.group(4)
+    month, day, year = m.group(1), int(m.group(2)), m.group(3)
     if not 1 <= day <= 31:
         return m.group(0)
     words = f"{_month_name(month)} {ordinal_to_words(day)}"
@@ -896,6 +908,9 @@ def _unit(m: re.Match[str]) -> str:
 
 
 def _range(m: re.Match[str]) -> str:
+    right = re.match(r"[\d,.]+", m.string[m.end() :])
+    if right and right.group() == m.group(1):
+        return m.group(0)  # "a 50-50 chance": "fifty-fifty"
     between = re.search(r"\bbetween\s+$", m.string[max(0, m.start() - 10) : m.start()], re.IGNORECASE)
     return m.group(1) + (" and " if between else " to ")  # "between 5 and 10", "from 5 to 10"
 
@@ -984,7 +999,7 @@ _ONSET_RE = "(?:" + _alternation(ONSETS) + ")"
 _CODA_RE = "(?:" + _alternation(CODAS) + ")"
 _NUCLEUS_RE = "(?:[AEIOU]+Y?|Y)"
 _PRONOUNCEABLE_RE = re.compile(f"(?:{_ONSET_RE}?{_NUCLEUS_RE}{_CODA_RE}?)+")
-# how eSpeak decides to try a word: a vowel first, or a consonant (cluster) and then a vowel
+# roughly when eSpeak tries a token as a word: a vowel first, or a consonant (cluster) and then a vowel
 _WORD_START_RE = re.compile(f"(?:{_ONSET_RE}|[B-DF-HJ-NP-TV-Z])?{_NUCLEUS_RE}")
 _ACRONYM_RE = re.compile(r"(?<![\w'])([A-Z]{2,5})(s|'s)?(?![\w'])")
 _DOTTED_RE = re.compile(r"(?<![\w.])((?:[A-Z]\.){2,})")

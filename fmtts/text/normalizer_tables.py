@@ -131,10 +131,11 @@ PER_UNITS: dict[str, str] = {
 # Magnitude suffixes written straight after a number: "10k steps", "5M users", "2.5bn". Upper-case "K"
 # is left alone ("4K", "a 5K run" are said "four K", "five K") and lower-case "m" is metres, except after
 # a currency symbol, where more letters count ("$5m", "$50K", "$1.2B").
-MAGNITUDES: dict[str, str] = {"k": "thousand", "M": "million", "mn": "million", "bn": "billion"}
+MAGNITUDES: dict[str, str] = {
+    "k": "thousand", "M": "million", "mn": "million", "bn": "billion", "tn": "trillion",
+}  # fmt: skip
 CURRENCY_MAGNITUDES: dict[str, str] = MAGNITUDES | {
     "K": "thousand", "m": "million", "b": "billion", "B": "billion", "T": "trillion",
-    "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------------
@@ -193,8 +194,8 @@ REFERENCES: dict[str, str] = {
 # These are read even without their period ("Fig 3", "Eq 2").
 REFERENCES_WITHOUT_PERIOD = frozenset({"Fig", "fig", "Figs", "Eq", "Eqs", "Eqn"})
 
-# Replaced verbatim (case-sensitive) before anything else, because the symbols inside them would
-# otherwise be read one by one.
+# Replaced verbatim (case-sensitive) before the other rules (URLs and e-mail addresses go first), because
+# the symbols inside them would otherwise be read one by one.
 LITERALS: dict[str, str] = {
     "w/o": "without", "w/": "with", "c/o": "care of", "a.k.a.": "also known as", "A.K.A.": "also known as",
     "Ph.D.": "PhD", "AT&T": "A-T and T", "C#": "C sharp", "F#": "F sharp", "C++": "C plus plus",

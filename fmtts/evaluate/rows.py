@@ -1,0 +1,217 @@
+"""The rows of an evaluation, each a stage: the recordings (the judge's own error), copy synthesis through
+each vocoder (the ceiling of any acoustic model on it), and one row per voice and sampler setting."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from fmtts.evaluate.items import EvaluationError, Reference
+from fmtts.evaluate.metrics import logmel_l1, mcd
+from fmtts.evaluate.naturalness import dnsmos_available, hnr_available, naturalness_scores
+from fmtts.evaluate.scores import RowScores, peak_rss_mb
+
+log = logging.getLogger(__name__)
+Natural = Callable[[np.ndarray], dict]
+
+
+def _switch(requested: bool | None, available: bool, what: str, packages: str) -> bool:
+    """An optional judge: on when installed unless switched off; asked for but missing is an error."""
+    if requested is None:
+        if not available:
+            log.warning("%s not scored: pip install %s (or fmtts[eval])", what, packages)
+        return available
+    if requested and not available:
+        raise EvaluationError(f"{what} needs: pip install {packages}")
+    return requested
+
+
+def naturalness_judge(sample_rate: int, dnsmos: bool | None, hnr: bool | None) -> Natural:
+    """Per-utterance DNSMOS / HNR scores, for whichever judges are on."""
+    use_dnsmos = _switch(dnsmos, dnsmos_available(), "DNSMOS", "speechmos onnxruntime")
+    use_hnr = _switch(hnr, hnr_available(), "HNR", "praat-parselmouth")
+
+    def natural(audio: np.ndarray) -> dict:
+        return naturalness_scores(audio, sample_rate, use_dnsmos=use_dnsmos, use_hnr=use_hnr)
+
+    return natural
+
+
+def recordings_row(refs: list[Reference], asr, sample_rate: int, natural: Natural) -> RowScores:
+    from tqdm import tqdm
+
+    rec = RowScores("recordings", "recordings")
+    for r in tqdm(refs, desc="ASR recordings", unit="utt", file=sys.stderr):
+        rec.audio_seconds += len(r.wav) / sample_rate
+        rec.add(r, asr.transcribe(r.wav, sample_rate), r.wav, sample_rate, r.mel.shape[1], **natural(r.wav))
+    rec.peak_rss_mb = peak_rss_mb()
+    return rec
+
+
+def copy_row(label, vocoder, refs, mel_config, asr, natural, fpp_range, rec_wer, out_dir, save_wavs) -> dict:
+    """Recordings' mels through ``vocoder``: what that vocoder makes of perfect mels (the ceiling of any
+    acoustic model on it)."""
+    import torch
+    from tqdm import tqdm
+
+    from fmtts.audio import mel_spectrogram, save_audio
+    from fmtts.devices import synchronize
+
+    dev = getattr(vocoder, "device", torch.device("cpu"))
+    sr = vocoder.sample_rate
+    copy = RowScores(label, "copy-synthesis", {"vocoder": getattr(vocoder, "name", "")})
+    with torch.inference_mode():
+        vocoder(torch.from_numpy(np.ascontiguousarray(refs[0].mel[:, :32])).to(dev))  # warm-up, not timed
+        for r in tqdm(refs, desc=label, unit="utt", file=sys.stderr):
+            mel_t = torch.from_numpy(r.mel).to(dev)
+            synchronize(dev)
+            t0 = time.perf_counter()
+            audio = vocoder(mel_t)
+            synchronize(dev)
+            copy.vocoder_seconds += time.perf_counter() - t0
+            audio = audio.reshape(-1).float().cpu().numpy()
+            copy.audio_seconds += len(audio) / sr
+            mel_out = mel_spectrogram(audio, mel_config).numpy()
+            copy.add(
+                r,
+                asr.transcribe(audio, sr),
+                audio,
+                sr,
+                mel_out.shape[1],
+                mcd_dtw_db=mcd(r.mel, mel_out),
+                logmel_l1=logmel_l1(r.mel, mel_out),
+                length_ratio=mel_out.shape[1] / r.mel.shape[1],
+                **natural(audio),
+            )
+            if save_wavs:
+                save_audio(out_dir / "audio" / slug(label) / f"{r.item.utt_id}.wav", audio, sr)
+    copy.peak_rss_mb = peak_rss_mb()
+    return copy.summary(fpp_range, rec_wer)
+
+
+def synthesize_with_durations(
+    tts, refs: list[Reference], *, steps: int, solver: str, temperature: float, seed: int
+) -> list[np.ndarray | None]:
+    """Run the acoustic model with each recording's own durations (MAS between the recording's mel and
+    the text encoding); returns mels with exactly the recording's frame count, or None for an utterance
+    with fewer frames than tokens."""
+    import torch
+
+    from fmtts.data.padding import pad_mels, pad_tokens
+    from fmtts.sampling import SamplerConfig
+
+    out: list[np.ndarray | None] = [None] * len(refs)
+    usable = [i for i, r in enumerate(refs) if r.mel.shape[1] >= len(r.ids)]
+    if not usable:
+        return out
+    model, dev = tts.model, tts.device
+    with torch.inference_mode():
+        tokens, lens = pad_tokens([refs[i].ids for i in usable])
+        y, y_lens = pad_mels([refs[i].mel for i in usable])
+        tokens, lens, y, y_lens = tokens.to(dev), lens.to(dev), y.to(dev), y_lens.to(dev)
+        durations = model.align(tokens, lens, y, y_lens)
+        gen = torch.Generator(device=dev)
+        gen.manual_seed(seed)
+        res = model.synthesize(
+            tokens,
+            lens,
+            sampler=SamplerConfig(steps=steps, temperature=temperature, solver=solver),
+            durations=durations,
+            generator=gen,
+        )
+        for row, i in enumerate(usable):
+            out[i] = res.mel[row, :, : int(y_lens[row])].float().cpu().numpy()
+    return out
+
+
+def row_name(steps: int, solver: str, temperature: float) -> str:
+    return f"steps={steps} {solver} T={temperature:g}"
+
+
+def checkpoint_labels(checkpoints: list[str | None]) -> list[str]:
+    """Short, distinct row labels: file stems, or parent/stem where stems repeat."""
+    stems = [Path(c).stem if c else "default" for c in checkpoints]
+    if len(set(stems)) == len(stems):
+        return stems
+    return [f"{Path(c).parent.name}/{Path(c).stem}" if c else "default" for c in checkpoints]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("_")
+
+
+def model_rows(
+    voices: list,
+    checkpoints: list[str | None],
+    refs: list[Reference],
+    opts,
+    asr,
+    natural: Natural,
+    fpp_range,
+    rec_wer: float | None,
+) -> list[dict]:
+    """Every (voice, steps, solver, temperature): the test list synthesised in fixed seeded batches."""
+    import torch
+    from tqdm import tqdm
+
+    from fmtts.audio import mel_spectrogram, save_audio
+
+    chunks = [refs[i : i + opts.batch_size] for i in range(0, len(refs), opts.batch_size)]
+    configs = [(s, so, t) for s in opts.steps for so in opts.solvers for t in opts.temperatures]
+    labels = checkpoint_labels(checkpoints)
+    shortest = min(refs, key=lambda r: len(r.ids)).item.text
+    out_dir, seed = Path(opts.out), opts.seed
+    rows = []
+    for vi, (steps, solver, temperature) in itertools.product(range(len(voices)), configs):
+        tts, ckpt = voices[vi], checkpoints[vi]
+        sr, dev = tts.sample_rate, tts.device
+        sampling = dict(steps=steps, solver=solver, temperature=temperature)
+        if (steps, solver, temperature) == configs[0]:  # a voice's first row: warm it up, untimed
+            tts.synthesize_batch([shortest], seed=seed, **sampling)
+        name = row_name(steps, solver, temperature)
+        if len(checkpoints) > 1:
+            name = f"{labels[vi]} {name}"
+        row = RowScores(name, "model", {"checkpoint": ckpt, **sampling})
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
+        bar = tqdm(total=len(refs), desc=name, unit="utt", file=sys.stderr)
+        for k, chunk in enumerate(chunks):
+            texts = [r.item.text for r in chunk]
+            results = tts.synthesize_batch(texts, seed=seed + k, batch_size=len(chunk), **sampling)
+            gt_mels = (
+                synthesize_with_durations(tts, chunk, seed=seed + k, **sampling)
+                if opts.l1
+                else [None] * len(chunk)
+            )
+            for r, res, gt in zip(chunk, results, gt_mels, strict=True):
+                row.acoustic_seconds += res.timings["acoustic_seconds"]
+                row.vocoder_seconds += res.timings["vocoder_seconds"]
+                row.audio_seconds += res.timings["audio_seconds"]
+                mel_out = mel_spectrogram(res.audio, tts.mel_config).numpy()
+                row.add(
+                    r,
+                    asr.transcribe(res.audio, sr),
+                    res.audio,
+                    sr,
+                    res.mel.shape[1],
+                    mcd_dtw_db=mcd(r.mel, mel_out),
+                    logmel_l1=logmel_l1(r.mel, gt) if gt is not None else None,
+                    length_ratio=res.mel.shape[1] / r.mel.shape[1],
+                    **natural(res.audio),
+                )
+                if opts.save_audio:
+                    save_audio(out_dir / "audio" / slug(name) / f"{r.item.utt_id}.wav", res.audio, sr)
+                bar.update(1)
+        bar.close()
+        row.peak_rss_mb = peak_rss_mb()
+        if dev.type == "cuda":
+            row.cuda_peak_mb = torch.cuda.max_memory_allocated(dev) / 2**20
+        rows.append(row.summary(fpp_range, rec_wer))
+    return rows
