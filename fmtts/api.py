@@ -8,6 +8,7 @@ out.save("hello.wav")                   # out.audio (float32), out.sample_rate, 
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from fmtts.devices import cpu_has_native_bf16, synchronize
 from fmtts.models.masks import sequence_mask
 from fmtts.models.tts import FlowTTS
 from fmtts.sampling import SamplerConfig
-from fmtts.text import TextProcessor, split_sentences
+from fmtts.text import TextError, TextProcessor
+from fmtts.text.plan import SpeechChunk, plan_speech
 from fmtts.user_warnings import warn_caller
 
 
@@ -34,6 +36,7 @@ class SynthesisError(ValueError):
 
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
 DEFAULT_VOICE = "joe"
+DEFAULT_VOCODER = "universal"
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -58,6 +61,23 @@ class SynthesisResult:
     @property
     def seconds(self) -> float:
         return len(self.audio) / self.sample_rate
+
+
+def voice_vocoder(path: Path, ckpt: dict) -> str:
+    """The vocoder a voice was made for: its ``vocoder`` entry, else a ``<voice>.json`` file beside it
+    (``{"vocoder": NAME}``: lets a shipped voice move to a new vocoder without rewriting its weights),
+    else the universal HiFi-GAN."""
+    if ckpt.get("vocoder"):
+        return str(ckpt["vocoder"])
+    sidecar = path.with_suffix(".json")
+    if sidecar.is_file():
+        try:
+            named = json.loads(sidecar.read_text(encoding="utf-8")).get("vocoder")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{sidecar}: not a JSON object with a 'vocoder' entry: {exc}") from exc
+        if named:
+            return str(named)
+    return DEFAULT_VOCODER
 
 
 def resolve_voice(name_or_path: str | Path | None) -> Path:
@@ -116,12 +136,14 @@ class TTS:
         cls,
         path_or_name: str | Path | None = None,
         device: str | torch.device = "auto",
-        vocoder: str = "universal",
+        vocoder: str = "auto",
         denoise: float = 0.0,
         vocoder_backend: str = "torch",
     ) -> TTS:
         """Load a voice: None for the embedded default, a voice name, or a checkpoint path.
-        ``vocoder_backend`` "torch" (default) or "onnx" (HiFi-GAN on ONNX Runtime, same audio to ~1e-5)."""
+        ``vocoder`` "auto" is the vocoder the voice names (see :func:`voice_vocoder`), else any name or
+        path :func:`fmtts.vocoder.load_vocoder` takes. ``vocoder_backend`` "torch" (default) or "onnx"
+        (HiFi-GAN on ONNX Runtime, same audio to ~1e-5)."""
         path = resolve_voice(path_or_name)
         dev = _device(device)
         ckpt = load_checkpoint(path, map_location="cpu")
@@ -141,6 +163,8 @@ class TTS:
             raise CheckpointError(
                 f"{path}: weights do not match the stored config: {str(exc)[:300]}"
             ) from exc
+        if vocoder == "auto":
+            vocoder = voice_vocoder(path, ckpt)
         where = "embedded default voice" if path.resolve().parent == VOICES_DIR else "checkpoint"
         source = f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')})"
         return cls(
@@ -185,6 +209,7 @@ class TTS:
         texts: list[str],
         *,
         sampler: SamplerConfig | None = None,
+        ssml: bool | None = None,
         seed: int | None = None,
         precision: str = "fp32",
         batch_size: int = 8,
@@ -200,36 +225,45 @@ class TTS:
         cfg_scale) says how mels are sampled; its fields may also be given as keywords
         (``steps=4, length_scale=1.1``), which override ``sampler``'s. ``precision`` "bf16" (or "fp16"
         on CUDA) runs the acoustic model under autocast (BENCHMARKS.md); the ODE state and the vocoder
-        stay fp32. ``seed`` makes the output repeatable.
+        stay fp32. ``seed`` makes the output repeatable. ``ssml``: None reads text starting with
+        ``<speak`` as SSML (break, prosody rate, say-as, sub, phoneme, p, s; see :mod:`fmtts.text.ssml`),
+        True always, False never; ``[[ IPA ]]`` inline phonemes work in plain text.
         """
-        from fmtts.text import TextError
-
         sampler = self.sampler_config(sampler, **sampler_options)
         self._check_options(batch_size, pause, precision)
-        chunks: list[str] = []
-        owner: list[int] = []
+        plans = []
         for n, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise TextError(f"empty text at index {n}: {text!r}")
-            parts = split_sentences(text, max_chars=max_chars)
-            chunks.extend(parts)
-            owner.extend([n] * len(parts))
-        ids = self.text.batch_text_to_ids(chunks)
+            try:
+                plans.append(plan_speech(text, self.text, ssml=ssml, max_chars=max_chars))
+            except TextError as exc:
+                if len(texts) == 1:
+                    raise
+                raise TextError(f"text at index {n}: {exc}") from exc
+        chunks = [
+            (n, k) for n, plan in enumerate(plans) for k, p in enumerate(plan) if isinstance(p, SpeechChunk)
+        ]
         gen = torch.Generator(device=self.device)
         gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
-        options = dict(sampler=sampler, generator=gen)
-        pieces: dict[int, SynthesisResult] = {}
-        order = sorted(range(len(chunks)), key=lambda i: len(ids[i]))  # similar lengths share a batch
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            for i, res in zip(
-                idx, self._synthesize_ids([ids[i] for i in idx], precision, options), strict=True
-            ):
-                res.text = chunks[i]
-                pieces[i] = res
+        results: dict[tuple[int, int], SynthesisResult] = {}
+        # similar lengths share a batch; a batch has one speaking rate (SSML prosody)
+        order = sorted(chunks, key=lambda nk: (plans[nk[0]][nk[1]].rate, len(plans[nk[0]][nk[1]].ids)))
+        while order:
+            rate = plans[order[0][0]][order[0][1]].rate
+            batch = [nk for nk in order[:batch_size] if plans[nk[0]][nk[1]].rate == rate]
+            order = order[len(batch) :]
+            options = dict(sampler=sampler.replace(length_scale=sampler.length_scale * rate), generator=gen)
+            speech = [plans[n][k] for n, k in batch]
+            outs = self._synthesize_ids([c.ids for c in speech], precision, options)
+            for nk, chunk, res in zip(batch, speech, outs, strict=True):
+                res.text = chunk.text
+                results[nk] = res
         return [
-            self._join([pieces[i] for i in range(len(chunks)) if owner[i] == n], texts[n], pause)
-            for n in range(len(texts))
+            self._join(
+                [results[(n, k)] if isinstance(p, SpeechChunk) else p.seconds for k, p in enumerate(plan)],
+                texts[n],
+                pause,
+            )
+            for n, plan in enumerate(plans)
         ]
 
     @staticmethod
@@ -315,17 +349,33 @@ class TTS:
             )
         return results
 
-    def _join(self, parts: list[SynthesisResult], text: str, pause: float) -> SynthesisResult:
-        """Concatenate one text's chunks with ``pause`` seconds of silence (log-mel floor in the mel)."""
+    def _join(self, parts: list[SynthesisResult | float], text: str, pause: float) -> SynthesisResult:
+        """Concatenate one text's chunks in order: an explicit pause (seconds, from SSML) where the plan has
+        one, ``pause`` seconds between chunks that follow each other directly. Silence is zeros in the
+        audio and the log-mel floor in the mel."""
+        speech = [p for p in parts if isinstance(p, SynthesisResult)]
         if len(parts) == 1:
-            parts[0].text = text
-            return parts[0]
-        gap = np.zeros(int(pause * self.sample_rate), dtype=np.float32)
-        audio = np.concatenate([x for p in parts for x in (p.audio, gap)][:-1])
-        gap_frames = int(round(pause * self.sample_rate / self.mel_config.hop_length))
-        floor = np.full((self.mel_config.n_mels, gap_frames), np.log(self.mel_config.log_clamp), np.float32)
-        mel = np.concatenate([x for p in parts for x in (p.mel, floor)][:-1], axis=1)
-        timings = {k: sum(p.timings[k] for p in parts) for k in parts[0].timings}
+            speech[0].text = text
+            return speech[0]
+        hop, floor_value = self.mel_config.hop_length, np.log(self.mel_config.log_clamp)
+        audio_parts, mel_parts = [], []
+        previous_was_speech = False
+        for p in parts:
+            if isinstance(p, SynthesisResult):
+                gap = pause if previous_was_speech else 0.0
+                seconds, previous_was_speech = gap, True
+            else:
+                seconds, previous_was_speech = float(p), False
+            frames = int(round(seconds * self.sample_rate / hop))
+            if frames:
+                audio_parts.append(np.zeros(frames * hop, dtype=np.float32))
+                mel_parts.append(np.full((self.mel_config.n_mels, frames), floor_value, np.float32))
+            if isinstance(p, SynthesisResult):
+                audio_parts.append(p.audio)
+                mel_parts.append(p.mel)
+        audio = np.concatenate(audio_parts)
+        mel = np.concatenate(mel_parts, axis=1)
+        timings = {k: sum(p.timings[k] for p in speech) for k in speech[0].timings}
         timings["audio_seconds"] = len(audio) / self.sample_rate
-        durations = [d for p in parts for d in p.durations]
+        durations = [d for p in speech for d in p.durations]
         return SynthesisResult(audio, self.sample_rate, mel, durations, text, timings)

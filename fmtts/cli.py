@@ -12,7 +12,7 @@ from fmtts import __version__
 
 VOCODER_HELP = (
     "universal | ljspeech | griffinlim | an embedded fmtts vocoder's name | path to a vocoder trained by "
-    "`fmtts train-vocoder` or to a HiFi-GAN generator checkpoint (default: universal)"
+    "`fmtts train-vocoder` or to a HiFi-GAN generator checkpoint (default: auto = the one the voice names)"
 )
 
 
@@ -41,7 +41,7 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cfg-scale", type=float, default=d.cfg_scale, help="classifier-free guidance strength (0 = off)"
     )
-    p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
+    p.add_argument("--vocoder", default="auto", help=VOCODER_HELP)
     p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
     p.add_argument(
         "--vocoder-backend",
@@ -83,7 +83,12 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         vocoder_backend=args.vocoder_backend,
     )
     print(f"voice: {tts.source}", file=sys.stderr)
-    opts = dict(sampler=sampler_from_args(args), seed=args.seed, precision=args.precision)
+    opts = dict(
+        sampler=sampler_from_args(args),
+        seed=args.seed,
+        precision=args.precision,
+        ssml=True if args.ssml else None,
+    )
     if args.file:
         lines = [ln.strip() for ln in Path(args.file).read_text(encoding="utf-8").splitlines() if ln.strip()]
         if not lines:
@@ -126,6 +131,28 @@ def cmd_vocode(args: argparse.Namespace) -> int:
     print(
         f"wrote {args.output} ({info.get('vocoder', args.vocoder)}): RTF {info['rtf']:.3f}", file=sys.stderr
     )
+    return 0
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    """The words that will be spoken, one line per input line (SSML: each spoken segment on its own)."""
+    from fmtts.text import normalize_text
+    from fmtts.text.ssml import PauseSegment, PhonemeSegment, is_ssml, parse_ssml
+
+    texts = [args.text] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
+    for text in texts:
+        if args.ssml or is_ssml(text):
+            parts = []
+            for seg in parse_ssml(text):
+                if isinstance(seg, PauseSegment):
+                    parts.append(f"<{seg.seconds:g}s>")
+                elif isinstance(seg, PhonemeSegment):
+                    parts.append(f"[[{seg.phonemes}]]")
+                else:
+                    parts.append(seg.text)
+            print(" ".join(parts))
+        else:
+            print(normalize_text(text))
     return 0
 
 
@@ -223,7 +250,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from fmtts.export import export_voice
 
-    path = export_voice(args.checkpoint, args.output, dtype=args.dtype)
+    path = export_voice(args.checkpoint, args.output, dtype=args.dtype, vocoder=args.vocoder)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -295,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", help="output folder for --file")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--save-mel", action="store_true", help="also save the mel as .npy")
+    p.add_argument(
+        "--ssml", action="store_true", help="read the text as SSML (automatic for text starting with <speak)"
+    )
     _add_synthesis_options(p)
     p.set_defaults(func=cmd_synthesize)
 
@@ -305,7 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_vocode)
 
-    p = sub.add_parser("phonemize", help="text → IPA phonemes (eSpeak NG en-us)")
+    p = sub.add_parser("normalize", help="text → the words that will be spoken (stdin lines without TEXT)")
+    p.add_argument("text", nargs="?", help="text (default: read lines from stdin)")
+    p.add_argument(
+        "--ssml", action="store_true", help="read the text as SSML (auto for text starting <speak)"
+    )
+    p.set_defaults(func=cmd_normalize)
+
+    p = sub.add_parser("phonemize", help="text → IPA phonemes of the normalised text (eSpeak NG en-us)")
     p.add_argument("text", nargs="?", help="text (default: read lines from stdin)")
     p.add_argument("--ids", action="store_true", help="print symbol ids instead of phonemes")
     p.set_defaults(func=cmd_phonemize)
@@ -369,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint")
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.add_argument("--vocoder", default=None, help="the vocoder this voice is made for (name or path)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("export-vocoder", help="vocoder training checkpoint → generator-only file to ship")
@@ -405,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--asr", choices=["whisper", "pocketsphinx"], default="whisper")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--device", default="auto")
-    p.add_argument("--vocoder", default="universal")
+    p.add_argument("--vocoder", default="auto", help="the voice's own vocoder unless named (see synthesize)")
     p.add_argument("--seed", type=int, default=1234, help="noise seed (batch k uses seed + k; default 1234)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--asr-device", default="cpu", help="device of the ASR judge: cpu | cuda (default cpu)")

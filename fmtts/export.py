@@ -8,10 +8,13 @@ import torch
 
 from fmtts.checkpoint import inference_state, load_checkpoint, save_checkpoint
 
-INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step")
+INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step", "vocoder")
 
 
-def export_voice(checkpoint: str | Path, output: str | Path, dtype: str = "fp16") -> Path:
+def export_voice(
+    checkpoint: str | Path, output: str | Path, dtype: str = "fp16", vocoder: str | None = None
+) -> Path:
+    """``vocoder``: the name or path of the vocoder this voice is meant for (``TTS.load`` uses it)."""
     ckpt = load_checkpoint(checkpoint)
     state = inference_state(ckpt)
     cast = torch.float16 if dtype == "fp16" else torch.float32
@@ -22,4 +25,6 @@ def export_voice(checkpoint: str | Path, output: str | Path, dtype: str = "fp16"
     payload = {k: ckpt[k] for k in INFERENCE_KEYS if k in ckpt}
     payload["model"] = weights
     payload["weights_dtype"] = dtype
+    if vocoder:
+        payload["vocoder"] = vocoder
     return save_checkpoint(payload, output)

@@ -28,10 +28,10 @@ def test_api_synthesize(voice: TTS) -> None:
     assert 0.2 < res.seconds < 30
     again = voice.synthesize(TEXT, steps=3, seed=1)
     assert np.array_equal(again.audio, res.audio), "same seed, same audio"
-    # two sentences: synthesised separately, joined with a 0.15 s pause
+    # two sentences: synthesised separately, joined with a 0.15 s pause (whole frames: audio = mel × hop)
     two = voice.synthesize("Hello there. Good morning to you.", steps=2, seed=1)
-    pause = int(0.15 * SR)
-    assert len(two.audio) == sum(d for _, d in two.durations) * HOP + pause
+    pause = round(0.15 * SR / HOP) * HOP
+    assert len(two.audio) == sum(d for _, d in two.durations) * HOP + pause == two.mel.shape[1] * HOP
     with pytest.raises(TextError, match="empty"):
         voice.synthesize("   ")
 
@@ -43,3 +43,35 @@ def test_universal_vocoder_short_sentence(trained_run: Path) -> None:
     assert np.isfinite(res.audio).all() and 0 < np.abs(res.audio).max() <= 1.0
     assert len(res.audio) == res.mel.shape[1] * HOP
     assert res.timings["vocoder_seconds"] > 0
+
+
+def test_ssml_breaks_rates_and_phonemes_shape_the_audio(voice: TTS) -> None:
+    plain = voice.synthesize("Good morning. See you soon.", steps=2, seed=3)
+    marked = voice.synthesize(
+        '<speak>Good morning. <break time="700ms"/> See you soon.</speak>', steps=2, seed=3
+    )
+    # the explicit break replaces the default 0.15 s gap between the two sentences
+    gap = round(0.7 * SR / HOP) - round(0.15 * SR / HOP)
+    assert marked.mel.shape[1] == plain.mel.shape[1] + gap
+    assert len(marked.audio) == marked.mel.shape[1] * HOP
+    slow = voice.synthesize('<speak><prosody rate="x-slow">Good morning.</prosody></speak>', steps=2, seed=3)
+    normal = voice.synthesize("Good morning.", steps=2, seed=3)
+    assert slow.mel.shape[1] > 1.3 * normal.mel.shape[1]
+    # inline IPA and SSML <phoneme> give the same symbols as the phonemes they name
+    ipa = voice.text.phonemize(["tomato"])[0]
+    inline = voice.synthesize(f"[[{ipa}]]", steps=2, seed=3)
+    tagged = voice.synthesize(
+        f'<speak><phoneme alphabet="ipa" ph="{ipa}">x</phoneme></speak>', steps=2, seed=3
+    )
+    word = voice.synthesize("tomato", steps=2, seed=3)
+    assert (
+        [s for s, _ in inline.durations] == [s for s, _ in tagged.durations] == [s for s, _ in word.durations]
+    )
+    assert voice.synthesize("<speak>plain</speak>", ssml=False, steps=1).durations != word.durations
+
+
+def test_malformed_ssml_is_a_clear_error(voice: TTS) -> None:
+    from fmtts.text.ssml import SSMLError
+
+    with pytest.raises(SSMLError, match="line 1"):
+        voice.synthesize("<speak>Hello <break time='1s'></speak>")

@@ -93,3 +93,39 @@ def test_cli_empty_text_is_an_error(trained_run: Path, tmp_path: Path, capsys) -
         ]
     )
     assert rc == 2 and "error:" in capsys.readouterr().err
+
+
+def test_cli_normalize_prints_what_will_be_spoken(capsys, monkeypatch) -> None:
+    import io
+
+    assert main(["normalize", "Chapter IV starts at 10:30 am on 2024-05-17."]) == 0
+    out = capsys.readouterr().out.strip()
+    assert "chapter four" in out.lower() and "ten thirty" in out and "twenty twenty-four" in out
+    assert not any(c.isdigit() for c in out)
+    monkeypatch.setattr("sys.stdin", io.StringIO("It weighs 70 kg.\n<speak>Hi <break time='1s'/></speak>\n"))
+    assert main(["normalize"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "It weighs seventy kilograms." and lines[1] == "Hi <1s>"
+
+
+def test_cli_synthesize_reads_ssml(trained_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ssml.wav"
+    text = '<speak>One. <break time="1s"/> Two.</speak>'
+    assert (
+        main(
+            [
+                "synthesize",
+                text,
+                str(out),
+                "--checkpoint",
+                str(trained_run),
+                "--vocoder",
+                "griffinlim",
+                "--steps",
+                "1",
+            ]
+        )
+        == 0
+    )
+    audio, sr = read_wav(out)
+    assert sr == SR and len(audio) > 1.0 * SR

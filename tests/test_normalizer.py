@@ -286,8 +286,9 @@ ABBREVIATIONS = [
     ("in Sept. 2001", "in September two thousand one"),
     ("w/ milk", "with milk"),
     ("Smith et al. found", "Smith et al found"),
-    ("the U.S. Army", "the U-S Army"),
-    ("in the U.S.", "in the U-S."),
+    ("the U.S. Army", "the US Army"),
+    ("in the U.S.", "in the US."),
+    ("N.Y.C. and U.S.A.", "N-Y-C and USA."),
 ]
 
 ACRONYMS = [

@@ -44,6 +44,7 @@ def test_plain_text_is_one_normalised_segment() -> None:
     assert parse_quietly("It costs $5.") == [TextSegment("It costs five dollars.")]
     assert parse_quietly("It costs $5.", normalize=False) == [TextSegment("It costs $5.", normalized=False)]
     assert parse_quietly("   ") == []
+    assert parse_quietly("<speak/>") == parse_quietly("<speak> </speak>") == []
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,8 @@ def test_plain_text_is_one_normalised_segment() -> None:
         ('<?xml version="1.0"?>\n<speak>hi</speak>', True),
         ("\ufeff<speak>hi</speak>", True),
         ("hi <speak>", False),
+        ("<speak/>", True),
+        ("<speaker>hi</speaker>", False),
         ("<p>hi</p>", False),
         ("a < b", False),
     ],

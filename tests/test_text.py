@@ -175,7 +175,7 @@ def test_ordinals_and_years_helpers() -> None:
         # times
         ("3:15 pm", "three fifteen p m"),
         ("at 10:00", "at ten o'clock"),
-        ("10:05 a.m.", "ten oh five a m."),
+        ("10:05 a.m.", "ten oh five a-m."),
         ("7 PM tonight", "seven p m tonight"),
         # percent
         ("50%", "fifty percent"),

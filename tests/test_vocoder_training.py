@@ -258,3 +258,30 @@ def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
         load_vocoder(str(evil))
     assert "refuses" in str(info.value)
     assert "weights_only" not in str(info.value) and "can still be loaded" not in str(info.value)
+
+
+def test_voices_name_their_vocoder_and_synthesize_uses_ours(
+    audio_cache: Path, trained_run: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    """`fmtts export --vocoder V` stores the vocoder a voice is made for; `TTS.load()` and `fmtts synthesize`
+    then use it unless told otherwise; a sidecar <voice>.json can name it for a voice file as shipped."""
+    import soundfile as sf
+
+    from fmtts.api import TTS
+    from fmtts.cli import main
+
+    _train(audio_cache, tmp_path / "voc")
+    voc = export_vocoder(list_checkpoints(tmp_path / "voc" / "checkpoints")[-1], tmp_path / "voc.pt")
+    voice = tmp_path / "voice.pt"
+    assert main(["export", str(trained_run), str(voice), "--vocoder", str(voc)]) == 0
+    clear_vocoder_cache()
+    assert isinstance(TTS.load(voice, device="cpu").vocoder, ISTFTVocoder)
+    assert not isinstance(TTS.load(voice, device="cpu", vocoder="griffinlim").vocoder, ISTFTVocoder)
+    out = tmp_path / "out.wav"
+    assert main(["synthesize", "Hello there.", str(out), "--checkpoint", str(voice), "--steps", "2"]) == 0
+    assert sf.info(str(out)).frames % 256 == 0
+    plain = tmp_path / "plain.pt"
+    assert main(["export", str(trained_run), str(plain)]) == 0
+    assert not isinstance(TTS.load(plain, device="cpu").vocoder, ISTFTVocoder)  # universal by default
+    plain.with_suffix(".json").write_text(json.dumps({"vocoder": str(voc)}))
+    assert isinstance(TTS.load(plain, device="cpu").vocoder, ISTFTVocoder)

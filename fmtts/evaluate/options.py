@@ -37,7 +37,7 @@ class EvalOptions:
     asr_device: str = "cpu"
     asr_compute_type: str = "auto"
     device: str = "auto"
-    vocoder: str = "universal"
+    vocoder: str = "auto"
     vocoder_precision: str = "auto"
     copy_vocoders: list[str] = field(default_factory=list)
     copy_only: bool = False
@@ -77,7 +77,7 @@ class EvalOptions:
             asr_device=opt("asr_device", "cpu"),
             asr_compute_type=opt("asr_compute_type", "auto"),
             device=opt("device", "auto"),
-            vocoder=opt("vocoder", "universal"),
+            vocoder=opt("vocoder", "auto"),
             vocoder_precision=opt("vocoder_precision", "auto"),
             copy_vocoders=_parse_list(args.copy_vocoders, str, "copy vocoders")
             if opt("copy_vocoders")

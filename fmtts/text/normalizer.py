@@ -24,7 +24,9 @@ Design choices (documented because they are judgement calls):
   ("18:00" -> "eighteen hundred").
 * Letters that are spelled are written joined by hyphens ("N-Y-C", "a-m"), which eSpeak reads as letter
   names with acronym stress. A spelled "A" at the end is written "eh": eSpeak reads a lone or final "A"
-  in the middle of a phrase as the article "uh".
+  in the middle of a phrase as the article "uh" (so "a m" became "a-m"; "p m" is read right as it is).
+* All-caps tokens eSpeak already spells (FBI, HTML) or reads as words (NASA, shouted STOP) are left to
+  it; the ones it would misread are spelled (see ``normalizer_tables``: "NIH", "VIP", "OTC").
 * Numeric dates are month first ("03/04/2021" -> "March fourth") unless the first number cannot be a
   month or the separator is a dot (European "17.05.2024"); those read "the seventeenth of May".
 * Telephone numbers are read digit by digit in their groups, with "zero" (like :func:`digits_to_words`)
@@ -1024,9 +1026,10 @@ def _acronym(m: re.Match[str]) -> str:
 
 
 def _dotted(m: re.Match[str]) -> str:
+    """ "U.S." -> "US", which the acronym rule then reads (eSpeak spells "US" itself)."""
     letters = m.group(1).replace(".", "")
     # "U.S. Army": a capital after the last dot is no evidence of a sentence end here
-    return _spell_letters(letters) + ("." if not m.string[m.end() :].strip() else "")
+    return letters + ("." if not m.string[m.end() :].strip() else "")
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -44,8 +44,10 @@ class TextProcessor:
         """Embedding table size for the text encoder."""
         return len(self.symbols)
 
-    def phonemize(self, texts: Sequence[str]) -> list[str]:
-        return self.phonemizer.phonemize(list(texts), normalize=self.normalize)
+    def phonemize(self, texts: Sequence[str], normalized: bool = False) -> list[str]:
+        """eSpeak NG phonemes; ``normalized``: the texts are already spoken words (SSML ``say-as``,
+        ``fmtts normalize`` output), so the normaliser is skipped."""
+        return self.phonemizer.phonemize(list(texts), normalize=self.normalize and not normalized)
 
     def phonemes_to_ids(self, phonemes: str, text: str | None = None) -> list[int]:
         """Encode an already phonemized string; ``text`` is only used in the error message."""
@@ -68,11 +70,11 @@ class TextProcessor:
         self._check_text(text)
         return self.phonemes_to_ids(self.phonemize([text])[0], text)
 
-    def batch_text_to_ids(self, texts: Sequence[str]) -> list[list[int]]:
+    def batch_text_to_ids(self, texts: Sequence[str], normalized: bool = False) -> list[list[int]]:
         """Like :meth:`text_to_ids` for many texts, phonemized in one backend call."""
         for i, t in enumerate(texts):
             self._check_text(t, i)
-        phonemes = self.phonemize(texts)
+        phonemes = self.phonemize(texts, normalized=normalized)
         out = []
         for i, (t, p) in enumerate(zip(texts, phonemes, strict=True)):
             try:

@@ -120,6 +120,7 @@ _MIN_SPEED, _MAX_SPEED = 0.2, 5.0  # speaking-rate factors a <prosody rate> may 
 _TIME_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)\s*")
 _RATE_NUMBER_RE = re.compile(r"\s*([+-])?(\d+(?:\.\d*)?|\.\d+)\s*(%)?\s*")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r"\s+([,.!?;:])")
+_SPEAK_RE = re.compile(r"<speak(?=[\s>/])")
 _INLINE_PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 # what may come before the root: a byte-order mark, an XML declaration, a DOCTYPE (rejected later), comments
 _PROLOG_RE = re.compile(
@@ -162,7 +163,7 @@ def parse_rate(value: str) -> float:
 
 def is_ssml(text: str) -> bool:
     """True when ``text`` (after an optional XML declaration and comments) starts with a ``<speak`` tag."""
-    return text[_PROLOG_RE.match(text).end() :].startswith("<speak")  # type: ignore[union-attr]
+    return _SPEAK_RE.match(text, _PROLOG_RE.match(text).end()) is not None  # type: ignore[union-attr]
 
 
 def split_inline_phonemes(text: str, rate: float = 1.0) -> list[TextSegment | PhonemeSegment]:
