@@ -68,7 +68,7 @@ def voice_vocoder(path: Path, ckpt: dict) -> str:
     (``{"vocoder": NAME}``: lets a shipped voice move to a new vocoder without rewriting its weights),
     else the universal HiFi-GAN."""
     if ckpt.get("vocoder"):
-        return str(ckpt["vocoder"])
+        return _beside(path, str(ckpt["vocoder"]))
     sidecar = path.with_suffix(".json")
     if sidecar.is_file():
         try:
@@ -76,8 +76,14 @@ def voice_vocoder(path: Path, ckpt: dict) -> str:
         except (OSError, ValueError, AttributeError) as exc:
             raise CheckpointError(f"{sidecar}: not a JSON object with a 'vocoder' entry: {exc}") from exc
         if named:
-            return str(named)
+            return _beside(path, str(named))
     return DEFAULT_VOCODER
+
+
+def _beside(voice: Path, vocoder: str) -> str:
+    """A relative vocoder path names a file beside the voice (a name such as "universal" stays a name)."""
+    candidate = voice.parent / vocoder
+    return str(candidate) if not Path(vocoder).is_absolute() and candidate.is_file() else vocoder
 
 
 def resolve_voice(name_or_path: str | Path | None) -> Path:
@@ -379,3 +385,14 @@ class TTS:
         timings["audio_seconds"] = len(audio) / self.sample_rate
         durations = [d for p in speech for d in p.durations]
         return SynthesisResult(audio, self.sample_rate, mel, durations, text, timings)
+
+    def stream(self, text: str, **options):
+        """Speak ``text`` piece by piece: an iterator of :class:`fmtts.streaming.StreamChunk` (float32
+        ``audio``, ``sample_rate``, ``offset`` and ``elapsed`` seconds, the sentence's ``text`` and
+        phoneme timings), each yielded as soon as it is vocoded. Options as :meth:`synthesize_batch`
+        (not ``batch_size``) plus the vocoder windowing; see :func:`fmtts.streaming.stream_speech`.
+        The joined pieces equal :meth:`synthesize`'s audio for a one-sentence text and the same seed
+        (to the vocoder's windowing error)."""
+        from fmtts.streaming import stream_speech
+
+        return stream_speech(self, text, **options)

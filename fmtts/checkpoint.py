@@ -48,10 +48,11 @@ KIND_NAMES = {"acoustic": "an fmtts voice (acoustic model)", "vocoder": "an fmtt
 
 
 def load_checkpoint(
-    path: str | Path, map_location: str | torch.device = "cpu", kind: str = "acoustic"
+    path: str | Path, map_location: str | torch.device = "cpu", kind: str | None = "acoustic"
 ) -> dict[str, Any]:
     """Load and check an fmtts checkpoint of ``kind`` ("acoustic": a voice or training checkpoint of the
-    acoustic model; "vocoder": a vocoder training checkpoint or exported generator)."""
+    acoustic model; "vocoder": a vocoder training checkpoint or exported generator; None: any fmtts
+    checkpoint, its contents unchecked)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
@@ -81,6 +82,8 @@ def load_checkpoint(
             f"{path} was written by a newer fmtts (format {ckpt['format_version']}); upgrade fmtts to load it"
         )
     found = ckpt.get("kind", "acoustic")  # files from before vocoders existed carry no kind
+    if kind is None:
+        return ckpt
     if found != kind:
         raise CheckpointError(f"{path} is {KIND_NAMES.get(found, found)}, not {KIND_NAMES[kind]}")
     for key in REQUIRED_KEYS[kind]:

@@ -90,7 +90,11 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         ssml=True if args.ssml else None,
     )
     if args.file:
-        lines = [ln.strip() for ln in Path(args.file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        content = Path(args.file).read_text(encoding="utf-8")
+        if args.ssml or content.lstrip().startswith(("<speak", "<?xml")):  # one SSML document, not lines
+            lines = [content.strip()] if content.strip() else []
+        else:
+            lines = [ln.strip() for ln in content.splitlines() if ln.strip()]
         if not lines:
             raise SystemExit(f"error: {args.file} has no text lines")
         out_dir = Path(args.out_dir or "synth")
@@ -108,6 +112,10 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
+    if args.output_raw or args.output == "-":
+        if args.text is None:
+            raise SystemExit("error: give TEXT to stream")
+        return _stream_raw(tts, args.text, opts)
     if args.text is None or not args.output:  # an empty TEXT fails below as a TextError (exit code 2)
         raise SystemExit("error: give TEXT and OUTPUT.wav, or --file lines.txt --out-dir DIR")
     res = tts.synthesize(args.text, **opts)
@@ -121,6 +129,59 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         f"vocoder {t['vocoder_seconds'] / secs:.3f}",
         file=sys.stderr,
     )
+    return 0
+
+
+def _stream_raw(tts, text: str, opts: dict) -> int:
+    """16-bit mono PCM to stdout as it is generated (``| aplay -r 22050 -f S16_LE -t raw -``)."""
+    out = sys.stdout.buffer
+    print(f"streaming 16-bit mono PCM at {tts.sample_rate} Hz to stdout", file=sys.stderr)
+    first, audio, elapsed = None, 0.0, 0.0
+    try:
+        for piece in tts.stream(text, **opts):
+            first = piece.elapsed if first is None else first
+            out.write(piece.pcm16())
+            out.flush()
+            audio, elapsed = audio + piece.seconds, piece.elapsed
+    except BrokenPipeError:  # the player went away
+        return 0
+    rtf = elapsed / max(audio, 1e-9)
+    print(f"streamed {audio:.2f} s of audio: first audio after {first:.2f} s, RTF {rtf:.3f}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from fmtts.api import TTS, resolve_voice
+    from fmtts.server import ServeError, ServerGroup, SpeechService, require
+
+    try:
+        require("fastapi", "uvicorn", *(["wyoming"] if args.wyoming else []))
+    except ServeError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if args.queue < 1 or args.max_chars < 1:
+        raise SystemExit("error: --queue and --max-chars must be at least 1")
+    sources = [*(args.voice or []), *(args.checkpoint or [])] or [None]
+    voices = {}
+    for source in sources:
+        path = resolve_voice(source)
+        tts = TTS.load(path, device=args.device, vocoder=args.vocoder)
+        _ = tts.vocoder  # load it now, not on the first request
+        voices.setdefault(path.stem, tts)
+        print(f"voice {path.stem}: {tts.source}", file=sys.stderr)
+    service = SpeechService(voices, max_chars=args.max_chars, queue=args.queue)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it for the handler it found: a no-op here,
+    # so the process ends normally (exit status 0) once both servers are closed.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        group = ServerGroup(service, args.host, args.port, wyoming=args.wyoming)
+        asyncio.run(group.serve())
+    except ServeError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 
@@ -219,7 +280,7 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     recipe = load_vocoder_recipe(args.config, args.set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = resolve_audio_data(recipe, args.data, args.prepared or out / "data")
+    data = resolve_audio_data(recipe, args.data, args.prepared or out / "data", args.split_from)
     (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))
     trainer = VocoderTrainer(
         recipe,
@@ -250,7 +311,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from fmtts.export import export_voice
 
-    path = export_voice(args.checkpoint, args.output, dtype=args.dtype, vocoder=args.vocoder)
+    path = export_voice(
+        args.checkpoint, args.output, dtype=args.dtype, vocoder=args.vocoder, calibrate_on=args.calibrate_on
+    )
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -317,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthesize", help="text → WAV")
     p.add_argument("text", nargs="?", help="text to speak")
-    p.add_argument("output", nargs="?", help="output WAV path")
+    p.add_argument("output", nargs="?", help="output WAV path, or - for raw PCM on stdout")
     p.add_argument("--file", help="text file, one utterance per line (with --out-dir)")
     p.add_argument("--out-dir", help="output folder for --file")
     p.add_argument("--batch-size", type=int, default=8)
@@ -325,8 +388,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ssml", action="store_true", help="read the text as SSML (automatic for text starting with <speak)"
     )
+    p.add_argument(
+        "--output-raw",
+        action="store_true",
+        help="stream 16-bit mono PCM to stdout as it is generated (same as OUTPUT '-')",
+    )
     _add_synthesis_options(p)
     p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("serve", help="speech server: OpenAI-compatible HTTP and Wyoming (needs fmtts[serve])")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.add_argument("--wyoming", default=None, metavar="URI", help="also serve Wyoming on tcp://HOST:PORT")
+    p.add_argument(
+        "--voice", action="append", help="embedded voice name (repeat for more; the first is the default)"
+    )
+    p.add_argument(
+        "--checkpoint", action="append", help="voice or checkpoint file (repeatable; named by its stem)"
+    )
+    p.add_argument("--vocoder", default="auto", help=VOCODER_HELP)
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--max-chars", type=int, default=4000, help="longest input accepted (default 4000)")
+    p.add_argument(
+        "--queue",
+        type=int,
+        default=4,
+        help="requests admitted at once, running or waiting (default 4); more get 503",
+    )
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("vocode", help="copy synthesis: WAV → mel → vocoder → WAV")
     p.add_argument("input")
@@ -387,6 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="LJSpeech-format folder, or an audio cache made by a run")
     p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, validation.jsonl")
     p.add_argument("--prepared", help="where to cache the audio of a raw --data folder (default OUT/data)")
+    p.add_argument(
+        "--split-from",
+        default=None,
+        help="a folder made by `fmtts prepare` whose train/val/test split to copy (keeps the acoustic "
+        "model's test clips out of vocoder training)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from the newest readable checkpoint")
     p.add_argument("--init-from", help="start from another vocoder checkpoint's weights")
     p.add_argument("--max-steps", type=int, default=None, help="stop at this step (schedule unchanged)")
@@ -407,6 +502,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
     p.add_argument("--vocoder", default=None, help="the vocoder this voice is made for (name or path)")
+    p.add_argument(
+        "--calibrate-on",
+        default=None,
+        metavar="PREPARED",
+        help="set the voice's duration scale so it speaks as long as the train split of PREPARED",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("export-vocoder", help="vocoder training checkpoint → generator-only file to ship")
@@ -469,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--vocoder-precision",
         choices=["auto", "fp32", "bf16"],
         default="auto",
-        help="precision of fmtts's own vocoders in the copy rows (auto: bf16 where the CPU has it natively)",
+        help="precision of fmtts's own vocoders in the copy rows (auto: bf16 on CUDA, fp32 on CPUs)",
     )
     p.add_argument(
         "--dnsmos",

@@ -213,10 +213,11 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
 
 def recipe_dirs() -> list[Path]:
     """Where bare recipe names are looked up: the ``fmtts/recipes/`` folder an installed wheel has (the
-    package data ``fmtts.recipes``), then the ``recipes/`` folder of a source checkout (which an editable
-    install maps to ``fmtts.recipes``)."""
+    package data ``fmtts.recipes``), the ``recipes/`` folder of a source checkout (which an editable
+    install maps to ``fmtts.recipes``), then a project's own ``recipes/`` in the working directory."""
     package = Path(__file__).resolve().parent
-    return [d for d in (package / "recipes", package.parent / "recipes") if d.is_dir()]
+    dirs = (package / "recipes", package.parent / "recipes", Path.cwd() / "recipes")
+    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
 
 
 def recipe_names() -> list[str]:

@@ -6,17 +6,25 @@ from pathlib import Path
 
 import torch
 
-from fmtts.checkpoint import inference_state, load_checkpoint, save_checkpoint
+from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint, save_checkpoint
 
 INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step", "vocoder")
 
 
 def export_voice(
-    checkpoint: str | Path, output: str | Path, dtype: str = "fp16", vocoder: str | None = None
+    checkpoint: str | Path,
+    output: str | Path,
+    dtype: str = "fp16",
+    vocoder: str | None = None,
+    calibrate_on: str | Path | None = None,
 ) -> Path:
-    """``vocoder``: the name or path of the vocoder this voice is meant for (``TTS.load`` uses it)."""
+    """``vocoder``: the name or path of the vocoder this voice is meant for (``TTS.load`` uses it).
+    ``calibrate_on``: a prepared folder of the voice's training data (``fmtts prepare``), whose train split
+    sets the voice's duration scale so that it speaks as long as those recordings."""
     ckpt = load_checkpoint(checkpoint)
-    state = inference_state(ckpt)
+    state = dict(inference_state(ckpt))
+    if calibrate_on is not None:
+        state["duration_scale"] = torch.tensor(duration_scale_on(ckpt, state, Path(calibrate_on)))
     cast = torch.float16 if dtype == "fp16" else torch.float32
     # mel statistics buffers stay fp32: they set the output scale and cost nothing.
     weights = {
@@ -28,3 +36,30 @@ def export_voice(
     if vocoder:
         payload["vocoder"] = vocoder
     return save_checkpoint(payload, output)
+
+
+def duration_scale_on(ckpt: dict, state: dict, prepared: Path) -> float:
+    """:func:`fmtts.models.duration.calibrate_duration_scale` of this checkpoint's weights over the train
+    split of ``prepared``."""
+    from fmtts.config import Config
+    from fmtts.data.cache import FeatureCache
+    from fmtts.data.dataset import CachedDataset, collate
+    from fmtts.models.duration import calibrate_duration_scale
+    from fmtts.models.tts import FlowTTS
+
+    cache_dir = prepared / "cache" / "train" if (prepared / "cache" / "train").is_dir() else prepared
+    cache = FeatureCache(cache_dir)
+    if cache.meta["text"] != ckpt["text"]:
+        raise CheckpointError(f"{prepared} was prepared with another text frontend than this voice")
+    model = FlowTTS(Config.from_dict(ckpt["config"]).model, len(ckpt["text"]["symbols"]["symbols"]))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    model.duration_scale.fill_(1.0)
+    ds = CachedDataset(cache)
+
+    def batches():
+        for s in range(0, len(ds), 16):
+            b = collate([ds[i] for i in range(s, min(len(ds), s + 16))])
+            yield b["tokens"], b["token_lengths"], b["mels"], b["mel_lengths"]
+
+    with torch.inference_mode():
+        return calibrate_duration_scale(model, batches())

@@ -58,7 +58,8 @@ def test_unknown_voice_name_is_a_clear_error() -> None:
 
 
 def test_bf16_synthesis_stays_close_to_fp32(tts: TTS) -> None:
-    """bf16 autocast only changes rounding: same durations, mels within a small fraction of their range."""
+    """bf16 autocast only changes rounding: durations within one frame of fp32's at every token (the carried
+    rounding may move a frame across a token boundary), mels within a small fraction of their range."""
     a = tts.synthesize("Hello there, how are you?", seed=5)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -67,8 +68,10 @@ def test_bf16_synthesis_stays_close_to_fp32(tts: TTS) -> None:
     # warned exactly when this CPU lacks native bf16 (AVX-512 BF16 / AMX)
     assert bool(emulated) == (cpu_has_native_bf16() is False)
     assert all(w.filename == __file__ for w in emulated), "attributed to the caller, not to fmtts or torch"
-    assert [d for _, d in a.durations] == [d for _, d in b.durations]
-    diff = np.abs(a.mel - b.mel)
+    running = [np.cumsum([d for _, d in r.durations]) for r in (a, b)]
+    assert np.abs(running[0] - running[1]).max() <= 1
+    n = min(a.mel.shape[1], b.mel.shape[1])
+    diff = np.abs(a.mel[:, :n] - b.mel[:, :n])
     # log-mels span ~10 units; measured mean difference ≈ 0.008 (max 0.1) on this voice
     assert float(diff.mean()) < 0.1, float(diff.mean())
 
@@ -128,10 +131,13 @@ def test_default_voice_speaks_at_its_corpus_pace(tts: TTS) -> None:
             ids = torch.tensor([tts.text.text_to_ids(t)])
             _, hidden, x_mask = tts.model.encoder(ids, torch.tensor([ids.shape[1]]), None)
             logw = tts.model.duration_predictor(hidden, x_mask)
+            calibrated = float(tts.model.duration_scale)  # measured on the voice's training data
             for scale in frames:
-                frames[scale] += int(frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale).sum())
+                frames[scale] += int(
+                    frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale * calibrated).sum()
+                )
             ceil_frames += int((torch.ceil(torch.exp(logw)) * x_mask).sum())
     seconds = {k: v * 256 / 22050 for k, v in frames.items()}
-    assert abs(seconds[1.0] / piper_s - 1) < 0.12, (seconds, piper_s)
+    assert abs(seconds[1.0] / piper_s - 1) < 0.05, (seconds, piper_s)
     assert ceil_frames * 256 / 22050 / piper_s > 1.12  # the old rule is what this test would catch
     assert seconds[1.25] / seconds[1.0] == pytest.approx(1.25, rel=0.02)

@@ -245,6 +245,8 @@ def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
     voice = Path(__file__).resolve().parents[1] / "fmtts" / "voices" / "joe.pt"
     with pytest.raises(CheckpointError, match="voice"):
         load_checkpoint(voice, kind="vocoder")
+    with pytest.raises(VocoderError, match="not a vocoder"):
+        load_vocoder(str(voice))
     # a vocoder file with a malicious pickle is refused by the weights-only loader
     import pickle
 

@@ -6,7 +6,8 @@ as R lazy-load files. We read them without R: ``Rdata.rdx`` is a gzip'ed seriali
 (name -> offset, length in ``Rdata.rdb``), and each ``.rdb`` chunk is a 4-byte length followed by a
 zlib stream of a serialized R object, which PyPI ``rdata`` parses.
 
-The committed output (``fmtts/corpus/prompts.txt``, package data, one sentence a line) is what the corpus builder reads, so
+The committed output (``fmtts/corpus/prompts.txt``, package data, one sentence a line) is what the
+corpus builder reads, so
 nobody needs Debian to rebuild the corpus.
 
     python egs/demo/make_prompts.py [--src /usr/lib/R/site-library/janeaustenr/data/Rdata] [--out prompts.txt]

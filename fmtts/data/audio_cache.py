@@ -4,8 +4,9 @@ A cache folder holds one split: ``audio.npy`` (every clip's 16-bit samples, conc
 ``offsets.npy`` (clip ``i`` is ``audio[offsets[i]:offsets[i + 1]]``) and ``meta.json`` (ids, sample
 rate, how it was made). numpy alone reads it, memory-mapped, so a training machine needs no audio stack.
 
-The split follows ``fmtts prepare`` (same duration filter, same seeded permutation, or the dataset's own
-``filelists/``), so the vocoder never trains on the clips the acoustic model is tested on.
+The split is copied from a prepared folder of the acoustic model (``--split-from``), so the vocoder never
+trains on the clips that model is tested on; without one it is the dataset's own ``filelists/`` or a
+seeded permutation.
 """
 
 from __future__ import annotations
@@ -78,10 +79,15 @@ def build_audio_cache(
     val_fraction: float,
     test_fraction: float,
     split_seed: int,
+    split_from: str | Path | None = None,
     progress: bool = True,
 ) -> dict[str, AudioCache]:
     """LJSpeech-format folder → ``out_dir/{train,val,test}`` audio caches (reused when made with the same
-    settings). Unreadable, silent-length or out-of-range clips are skipped and reported."""
+    settings). Unreadable, silent-length or out-of-range clips are skipped and reported.
+
+    The split: ``split_from`` (a folder made by ``fmtts prepare``, whose ``filelists/`` it copies, so the
+    vocoder never trains on the acoustic model's test clips), else the dataset's own ``filelists/``,
+    else the seeded permutation with these fractions."""
     from tqdm import tqdm
 
     from fmtts.audio import AudioError, load_audio
@@ -95,12 +101,15 @@ def build_audio_cache(
         "val_fraction": val_fraction,
         "test_fraction": test_fraction,
         "split_seed": split_seed,
+        "split_from": str(Path(split_from).resolve()) if split_from else None,
     }
     if all((out / s / "meta.json").is_file() for s in SPLITS):
         if all(json.loads((out / s / "meta.json").read_text()).get("settings") == settings for s in SPLITS):
             log.info("reusing audio cache in %s", out)
             return {s: AudioCache(out / s) for s in SPLITS}
         log.warning("%s holds an audio cache made with other settings: rebuilding it", out)
+    for split in SPLITS:  # a rebuild starts by removing the completion markers other ranks wait for
+        (out / split / "meta.json").unlink(missing_ok=True)
     utts, skipped = read_metadata(data_dir)
     texts = {u.utt_id: u.text for u in utts}
     kept, clips = [], []
@@ -118,9 +127,16 @@ def build_audio_cache(
         clips.append(np.clip(np.round(wav * 32767.0), -32768, 32767).astype(np.int16))
     if len(kept) < 3:
         raise DatasetError(f"only {len(kept)} usable clips in {data_dir}: need at least 3")
-    parts = _given_splits(Path(data_dir), kept) or split_indices(
-        len(kept), val_fraction, test_fraction, split_seed
-    )
+    if split_from is not None:
+        parts = _given_splits(Path(split_from), kept)
+        if parts is None:
+            raise DatasetError(
+                f"--split-from {split_from} has no filelists/train.txt (not a prepared folder?)"
+            )
+    else:
+        parts = _given_splits(Path(data_dir), kept) or split_indices(
+            len(kept), val_fraction, test_fraction, split_seed
+        )
     for split in SPLITS:
         idx = [int(i) for i in parts[split]]
         info = {"settings": settings, "skipped": skipped if split == "train" else []}

@@ -43,3 +43,21 @@ def frames_from_log_durations(
     total = torch.round(torch.cumsum(extra, dim=1))
     extra_frames = torch.diff(total, dim=1, prepend=torch.zeros_like(total[:, :1]))
     return ((1 + extra_frames.clamp_min(0)) * mask).long()
+
+
+@torch.no_grad()
+def calibrate_duration_scale(model, batches) -> float:
+    """The factor that makes ``model`` speak as long as its training data: total frames that monotonic
+    alignment assigns to the recorded mels / total frames the duration predictor gives the same texts
+    (at length scale 1, before calibration). ``batches`` yields (tokens, token_lengths, mels,
+    mel_lengths) tensors; ``model`` is a :class:`~fmtts.models.tts.FlowTTS`."""
+    model.eval()
+    aligned = predicted = 0.0
+    for tokens, token_lengths, mels, mel_lengths in batches:
+        aligned += float(model.align(tokens, token_lengths, mels, mel_lengths).sum())
+        _, hidden, x_mask = model.encoder(tokens, token_lengths, None)
+        logw = model.duration_predictor(hidden, x_mask)
+        predicted += float(frames_from_log_durations(logw[:, 0], x_mask[:, 0]).sum())
+    if predicted <= 0:
+        raise ValueError("no tokens to calibrate durations on")
+    return aligned / predicted

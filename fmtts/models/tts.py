@@ -37,6 +37,14 @@ class FlowTTS(nn.Module):
         self.decoder = FlowMatchingDecoder(cfg.n_feats, cfg.decoder, cfg.cfm, spk_dim)
         self.register_buffer("mel_mean", torch.tensor(float(mel_mean)))
         self.register_buffer("mel_std", torch.tensor(float(mel_std)))
+        # Predicted durations are exp(E[log d]), the geometric mean, which falls short of the mean duration
+        # a voice speaks with; calibrate_duration_scale() measures the factor on training data.
+        self.register_buffer("duration_scale", torch.tensor(1.0))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # checkpoints from before the calibration have no factor: 1 reproduces how they spoke
+        state_dict.setdefault(prefix + "duration_scale", torch.tensor(1.0))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _speaker(
         self, speakers: torch.Tensor | None, batch: int, device: torch.device
@@ -131,7 +139,8 @@ class FlowTTS(nn.Module):
         mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
         if durations is None:
             logw = self.duration_predictor(hidden, x_mask)
-            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], sampler.length_scale)
+            scale = sampler.length_scale * float(self.duration_scale)
+            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale)
         else:
             durations = durations.long() * x_mask[:, 0].long()
         mel_lengths = durations.sum(1).clamp_min(1)

@@ -66,28 +66,46 @@ def plan_speech(
 
 def _speak(run: list[TextSegment | PhonemeSegment], tp: TextProcessor, max_chars: int) -> list[SpeechChunk]:
     rate = run[0].rate
-    texts = [s for s in run if isinstance(s, TextSegment) and _speakable(s.text)]
-    if all(isinstance(s, TextSegment) for s in run) and len({s.normalized for s in texts}) <= 1:
-        joined = " ".join(s.text.strip() for s in texts)
-        normalized = bool(texts and texts[0].normalized)
-        chunks = [c for c in split_sentences(joined, max_chars=max_chars) if _speakable(c)]
-        if not chunks:
-            return []
-        ids = tp.batch_text_to_ids(chunks, normalized=normalized)
-        return [SpeechChunk(i, c, rate) for i, c in zip(ids, chunks, strict=True)]
-    # text around inline phonemes: one phoneme string, spoken as one phrase
-    parts, shown = [], []
+    texts = [s for s in run if isinstance(s, TextSegment)]
+    if len(texts) == len(run) and len({s.normalized for s in texts if _speakable(s.text)}) <= 1:
+        return _text_chunks(" ".join(s.text.strip() for s in texts), texts[0].normalized, tp, rate, max_chars)
+    length = sum(len(s.text) if isinstance(s, TextSegment) else len(s.phonemes) for s in run)
+    if length > max_chars:  # too long for one phrase: text by sentences, each phoneme run on its own
+        out: list[SpeechChunk] = []
+        for s in run:
+            if isinstance(s, PhonemeSegment):
+                out.append(SpeechChunk(tp.phonemes_to_ids(s.phonemes), f"[[{s.phonemes}]]", rate))
+            else:
+                out.extend(_text_chunks(s.text, s.normalized, tp, rate, max_chars))
+        return out
+    # text around inline phonemes: one phoneme string, spoken as one phrase; punctuation between or after
+    # them (a final "?") stays, since it shapes the intonation
+    parts: list[str] = []
+    shown: list[str] = []
     for s in run:
         if isinstance(s, PhonemeSegment):
-            parts.append(s.phonemes)
+            parts.append(s.phonemes.strip())
             shown.append(f"[[{s.phonemes}]]")
         elif _speakable(s.text):
-            parts.append(tp.phonemize([s.text], normalized=s.normalized)[0])
+            parts.append(tp.phonemize([s.text], normalized=s.normalized)[0].strip())
             shown.append(s.text.strip())
+        elif s.text.strip() and parts:
+            parts[-1] += s.text.strip()
+            shown[-1] += s.text.strip()
     if not parts:
         return []
     said = " ".join(shown)
-    return [SpeechChunk(tp.phonemes_to_ids(" ".join(p.strip() for p in parts), said), said, rate)]
+    return [SpeechChunk(tp.phonemes_to_ids(" ".join(parts), said), said, rate)]
+
+
+def _text_chunks(
+    text: str, normalized: bool, tp: TextProcessor, rate: float, max_chars: int
+) -> list[SpeechChunk]:
+    chunks = [c for c in split_sentences(text, max_chars=max_chars) if _speakable(c)]
+    if not chunks:
+        return []
+    ids = tp.batch_text_to_ids(chunks, normalized=normalized)
+    return [SpeechChunk(i, c, rate) for i, c in zip(ids, chunks, strict=True)]
 
 
 def _speakable(text: str) -> bool:

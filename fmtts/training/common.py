@@ -103,9 +103,28 @@ def mel_image(mel: np.ndarray) -> np.ndarray:
     )
 
 
+class _SilentBar:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def progress_bar(total: int, initial: int, enabled: bool, desc: str = "train"):
     """A tqdm bar (a silent one when ``enabled`` is false: the loop then logs lines instead)."""
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # GPU images may lack tqdm; a run with --no-progress must not need it
+        if enabled:
+            raise
+        tqdm = _SilentBar
 
     return tqdm(total=total, initial=initial, desc=desc, dynamic_ncols=True, disable=not enabled)
 
@@ -119,5 +138,13 @@ def newest_readable_checkpoint(
         try:
             return path, load(path)
         except CheckpointError as exc:
-            log.warning("cannot resume from %s (%s); trying the previous checkpoint", path, exc)
+            # renamed, so it is neither "the newest" again nor counted when old checkpoints are pruned
+            aside = path.with_name(path.name + ".damaged")
+            path.replace(aside)
+            log.warning(
+                "cannot resume from %s (%s); set it aside as %s and trying the previous checkpoint",
+                path,
+                exc,
+                aside.name,
+            )
     raise TrainingError(f"no readable checkpoint among {[p.name for p in checkpoints]}")

@@ -71,6 +71,9 @@ class VocoderRecipe:
         g, m = recipe.generator, recipe.data.mel
         if (g.n_mels, g.hop_length) != (m.n_mels, m.hop_length):
             raise ConfigError("generator n_mels/hop_length must match data.mel")
+        sizes = [int(r[0]) for r in recipe.train.mel_resolutions]
+        if any(len(r) != 2 for r in recipe.train.mel_resolutions) or len(set(sizes)) != len(sizes):
+            raise ConfigError("train.mel_resolutions: [n_fft, n_mels] pairs with distinct n_fft values")
         return recipe
 
 

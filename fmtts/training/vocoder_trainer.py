@@ -52,7 +52,9 @@ from fmtts.vocoder.losses import (
 log = logging.getLogger(__name__)
 
 
-def resolve_audio_data(recipe: VocoderRecipe, data: str | Path, prepared: str | Path) -> Path:
+def resolve_audio_data(
+    recipe: VocoderRecipe, data: str | Path, prepared: str | Path, split_from: str | Path | None = None
+) -> Path:
     """``data``: an audio-cache folder (``train/audio.npy`` inside) or an LJSpeech-format folder, which is
     cached into ``prepared`` first (by rank 0 under torchrun; the other ranks wait for it)."""
     data = Path(data)
@@ -69,6 +71,7 @@ def resolve_audio_data(recipe: VocoderRecipe, data: str | Path, prepared: str | 
             val_fraction=d.val_fraction,
             test_fraction=d.test_fraction,
             split_seed=d.split_seed,
+            split_from=split_from,
         )
     wait_for(Path(prepared) / "test" / "meta.json")
     return Path(prepared)
@@ -140,6 +143,10 @@ class VocoderTrainer:
         self.opt_d = self._optimizer(self.discriminators)
         # One schedule: the discriminators' learning rate follows the generator's (see _sync_lr).
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(recipe))
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
+        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
+        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.step = 0
         if resume:
             self._resume()
@@ -149,10 +156,6 @@ class VocoderTrainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.g_train = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
             self.d_train = torch.nn.parallel.DistributedDataParallel(self.discriminators, device_ids=ids)
-        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
-        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
-        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
-        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.writer = None
         if tensorboard and self.dist.main:
             from torch.utils.tensorboard import SummaryWriter
@@ -202,6 +205,9 @@ class VocoderTrainer:
         self.opt_d.load_state_dict(_with_kernel_choice(ckpt["opt_d"], self.opt_d))
         self.sched_g.load_state_dict(ckpt["sched_g"])
         self._sync_lr()
+        for name in ("scaler_g", "scaler_d"):
+            if ckpt.get(name):
+                getattr(self, name).load_state_dict(ckpt[name])
         self.step = int(ckpt["step"])
         rng = ckpt["rng"]
         set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
@@ -220,6 +226,8 @@ class VocoderTrainer:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "sched_g": self.sched_g.state_dict(),
+            "scaler_g": self.scaler_g.state_dict(),
+            "scaler_d": self.scaler_d.state_dict(),
             "step": self.step,
             "rng": rng,
         }
@@ -249,11 +257,18 @@ class VocoderTrainer:
             reason = f"signal {self._stop_signal}"
         elif self.max_seconds is not None and time.perf_counter() - started > self.max_seconds:
             reason = "time limit"
-        if self.dist.world_size > 1:
-            flag = torch.tensor([1.0 if reason else 0.0], device=self.device)
+        if self.dist.world_size > 1:  # only rank 0's clock and signals count: all ranks stop together
+            flag = torch.tensor([1.0 if reason and self.dist.main else 0.0], device=self.device)
             dist.broadcast(flag, 0)
-            reason = reason or ("stopped by rank 0" if flag.item() > 0 else None)
+            reason = (reason or "stopped by rank 0") if flag.item() > 0 else None
         return reason
+
+    def _all_finite(self, value: torch.Tensor) -> bool:
+        """Whether ``value`` is finite on every rank: one rank skipping alone would stall DDP."""
+        finite = torch.isfinite(value).float().reshape(1).to(self.device)
+        if self.dist.world_size > 1:
+            dist.all_reduce(finite, op=dist.ReduceOp.MIN)
+        return bool(finite.item() > 0)
 
     def _on_signal(self, signum, frame) -> None:
         self._stop_signal = signum
@@ -274,13 +289,13 @@ class VocoderTrainer:
                 scores, _ = self.d_train(torch.cat([real, fake.detach()]))
             n = real.shape[0]
             loss_d = discriminator_loss([s[:n] for s in scores], [s[n:] for s in scores])
-            if not torch.isfinite(loss_d):
+            if not self._all_finite(loss_d):
                 return None
             self.opt_d.zero_grad(set_to_none=True)
             self.scaler_d.scale(loss_d).backward()
             self.scaler_d.unscale_(self.opt_d)
             grad_d = torch.nn.utils.clip_grad_norm_(self.discriminators.parameters(), t.grad_clip)
-            if not torch.isfinite(grad_d):
+            if not self._all_finite(grad_d):
                 self.opt_d.zero_grad(set_to_none=True)
                 self.scaler_d.update()
                 return None
@@ -302,7 +317,7 @@ class VocoderTrainer:
             loss_fm = feature_matching_loss(real_feats, fake_feats)
             loss_g = loss_g + t.adversarial_weight * loss_adv + t.feature_weight * loss_fm
             losses.update(adv=loss_adv.item(), fm=loss_fm.item())
-        if not torch.isfinite(loss_g):
+        if not self._all_finite(loss_g):
             self.discriminators.requires_grad_(True)
             return None
         self.opt_g.zero_grad(set_to_none=True)
@@ -310,7 +325,7 @@ class VocoderTrainer:
         self.discriminators.requires_grad_(True)
         self.scaler_g.unscale_(self.opt_g)
         grad_g = torch.nn.utils.clip_grad_norm_(self.generator.parameters(), t.grad_clip)
-        if not torch.isfinite(grad_g):
+        if not self._all_finite(grad_g):
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler_g.update()
             return None

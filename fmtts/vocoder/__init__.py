@@ -142,10 +142,14 @@ def _fmtts_vocoder_file(name_or_path: str) -> Path | None:
     if not p.is_file():
         return None
     try:
+        ckpt = load_checkpoint(p, kind=None)
+    except CheckpointError:
+        return None  # not an fmtts checkpoint at all: HiFi-GAN's loader says what is wrong with it
+    if ckpt.get("kind", "acoustic") != "vocoder":
+        raise VocoderError(f"{p} is an fmtts voice (acoustic model), not a vocoder: pass it as --checkpoint")
+    try:
         load_checkpoint(p, kind="vocoder")
     except CheckpointError as exc:
-        if "not an fmtts" in str(exc) or "not a torch checkpoint" in str(exc):
-            return None  # some other kind of file: HiFi-GAN's loader says what is wrong with it
         raise VocoderError(str(exc)) from exc
     return p
 
@@ -203,7 +207,7 @@ def load_vocoder(
     over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
     ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is torch: on an idle
     2-core CPU both run at the same speed (benchmarks/vocoder_speed.py). ``precision`` (fmtts's own
-    vocoders): "auto" (bf16 where the CPU computes it natively, and on CUDA), "fp32" or "bf16".
+    vocoders): "auto" (bf16 on CUDA, fp32 on CPUs), "fp32" or "bf16".
     Raises :class:`VocoderError` with the reason on failure."""
     dev = torch.device(device)
     if denoise < 0:

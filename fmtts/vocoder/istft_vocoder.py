@@ -13,6 +13,7 @@ from fmtts import __version__
 from fmtts.audio import MelConfig
 from fmtts.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from fmtts.devices import cpu_has_native_bf16
+from fmtts.user_warnings import warn_caller
 from fmtts.vocoder.hifigan import VocoderError, check_mel
 from fmtts.vocoder.istft_net import ISTFTNet, ISTFTNetConfig
 
@@ -54,8 +55,9 @@ def export_vocoder(checkpoint: str | Path, output: str | Path, dtype: str = "fp1
 class ISTFTVocoder:
     """(n_mels, T) or (B, n_mels, T) log-mel → (T * hop,) or (B, T * hop) audio in [-1, 1].
 
-    ``precision``: "fp32", "bf16" (autocast), or "auto": bf16 on a CPU with native bf16 (AVX-512 BF16 or
-    AMX) and on CUDA, fp32 elsewhere (emulated bf16 is slower than fp32)."""
+    ``precision``: "fp32", "bf16" (autocast), or "auto": bf16 on CUDA, fp32 on CPUs. On an AVX-512-BF16
+    CPU bf16 measured no faster than fp32 for this network, with the same DNSMOS (BENCHMARKS.md), and
+    emulated bf16 is much slower, so CPUs take bf16 only when asked."""
 
     def __init__(
         self,
@@ -76,8 +78,9 @@ class ISTFTVocoder:
         self.n_mels = generator.cfg.n_mels
         self.name = name
         if precision == "auto":
-            native = self.device.type == "cuda" or bool(cpu_has_native_bf16())
-            precision = "bf16" if native else "fp32"
+            precision = "bf16" if self.device.type == "cuda" else "fp32"
+        if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
+            warn_caller("bf16 on a CPU without AVX-512 BF16 or AMX is emulated and slower than fp32")
         self.precision = precision
 
     @classmethod

@@ -1,0 +1,219 @@
+"""The HTTP server: an OpenAI-compatible speech endpoint (FastAPI).
+
+``POST /v1/audio/speech`` takes the OpenAI speech request as JSON:
+
+- ``input`` (text, or SSML starting with ``<speak``; at most ``--max-chars`` characters),
+- ``model`` (any string: there is one model per voice), ``voice`` (a name from ``GET /v1/audio/voices``,
+  or ``{"id": name}``; default: the server's first voice),
+- ``response_format``: ``mp3`` (the default, as OpenAI), ``wav``, ``flac``, ``opus`` (Ogg, 48 kHz),
+  ``pcm`` (raw 16-bit little-endian mono at the voice's rate, 22050 Hz; the ``X-Sample-Rate`` header says
+  it) or ``json`` (below). ``wav`` and ``pcm`` are streamed as the audio is generated (the streamed WAV's
+  header says "unknown length": sizes 0xFFFFFFFF); the others are encoded once the audio is complete,
+- ``speed`` 0.25 to 4.0 (as OpenAI; length scale 1 / speed), ``instructions`` (accepted, ignored),
+- fmtts extras: ``steps`` (ODE steps, 1 to 128), ``temperature`` (noise scale), ``seed`` (repeatable output).
+
+``response_format: "json"`` answers with the audio and its timings::
+
+    {"sample_rate": 22050, "seconds": 1.9, "audio_wav_base64": "...",
+     "sentences": [{"text": "Hello there.", "start": 0.0, "end": 0.93}, ...],
+     "phonemes": [{"symbol": "h", "start": 0.0, "end": 0.05}, ...]}     # seconds from the start
+
+Errors are JSON in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``: 400 for a bad
+request (malformed JSON, empty or too long input, unknown voice, unsupported format, speed out of range,
+bad option, text with nothing to speak), 503 when the synthesis queue is full (``Retry-After: 1``).
+``GET /v1/audio/voices`` lists the voices, ``GET /health`` says the server is up and how busy.
+"""
+
+import asyncio
+import base64
+import logging
+import math
+
+import numpy as np
+
+from fmtts.server import require
+from fmtts.server.formats import FORMATS, encode, streaming_wav_header
+from fmtts.server.service import RequestError, ServiceBusy, SpeechService
+
+log = logging.getLogger(__name__)
+SPEED_RANGE = (0.25, 4.0)
+MAX_STEPS = 128
+RESPONSE_FORMATS = (*FORMATS, "json")
+UNSUPPORTED = {"aac": "aac is not supported here (soundfile cannot write it)"}
+
+
+def _error(status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
+    from fastapi.responses import JSONResponse
+
+    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _number(body: dict, name: str, default, kind=float):
+    value = body.get(name, default)
+    if value is None:
+        return default
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        ok = ok and float(value).is_integer()
+    if not ok or not math.isfinite(value):
+        raise RequestError(
+            f"{name} must be a{'n integer' if kind is int else ' number'}, got {value!r}", name
+        )
+    return kind(value)
+
+
+def parse_speech_request(body) -> tuple[str, str | None, str, dict]:
+    """An OpenAI speech request → (text, voice, response format, synthesis options)."""
+    if not isinstance(body, dict):
+        raise RequestError("the request body must be a JSON object")
+    text = body.get("input")
+    if not isinstance(text, str):
+        raise RequestError("input must be a string", "input")
+    if not text.strip():
+        raise RequestError("input is empty", "input")
+    voice = body.get("voice")
+    if isinstance(voice, dict):  # the SDK's custom-voice form: {"id": NAME}
+        voice = voice.get("id")
+    if voice is not None and not isinstance(voice, str):
+        raise RequestError("voice must be a voice name or {'id': name}", "voice")
+    if body.get("model") is not None and not isinstance(body.get("model"), str):
+        raise RequestError("model must be a string", "model")
+    fmt = body.get("response_format") or "mp3"
+    if not isinstance(fmt, str) or fmt not in RESPONSE_FORMATS:
+        why = UNSUPPORTED.get(fmt) if isinstance(fmt, str) else None
+        raise RequestError(
+            why or f"unsupported response_format {fmt!r}; use one of {RESPONSE_FORMATS}", "response_format"
+        )
+    if body.get("stream_format", "audio") != "audio":
+        raise RequestError("only stream_format 'audio' is supported", "stream_format")
+    speed = _number(body, "speed", 1.0)
+    if not SPEED_RANGE[0] <= speed <= SPEED_RANGE[1]:
+        raise RequestError(
+            f"speed must be between {SPEED_RANGE[0]} and {SPEED_RANGE[1]}, got {speed}", "speed"
+        )
+    options: dict = {"length_scale": 1.0 / speed}
+    if body.get("steps") is not None:
+        options["steps"] = _number(body, "steps", None, int)
+        if not 1 <= options["steps"] <= MAX_STEPS:
+            raise RequestError(f"steps must be between 1 and {MAX_STEPS}, got {options['steps']}", "steps")
+    if body.get("temperature") is not None:
+        options["temperature"] = _number(body, "temperature", None)
+    if body.get("seed") is not None:
+        options["seed"] = _number(body, "seed", None, int)
+    return text, voice, fmt, options
+
+
+def create_app(service: SpeechService):
+    """The FastAPI application serving ``service``."""
+    require("fastapi")
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+    from fmtts import __version__
+    from fmtts.api import SynthesisError
+    from fmtts.text import TextError
+
+    app = FastAPI(title="fmtts", version=__version__)
+
+    @app.get("/health")
+    async def health():
+        return {
+            "status": "ok",
+            "voices": list(service.voices),
+            "queue": {"size": service.queue, "in_use": service.in_use},
+        }
+
+    @app.get("/v1/audio/voices")
+    async def voices():
+        return {
+            "voices": [
+                {
+                    "id": name,
+                    "name": name,
+                    "default": name == service.default_voice,
+                    "languages": ["en-us"],
+                    "sample_rate": tts.sample_rate,
+                    "source": getattr(tts, "source", ""),
+                }
+                for name, tts in service.voices.items()
+            ]
+        }
+
+    @app.post("/v1/audio/speech")
+    async def speech(request: Request):
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            return _error(400, f"malformed JSON body: {exc}")
+        try:
+            text, voice, fmt, options = parse_speech_request(body)
+            stream = service.open(text, voice, **options)
+        except RequestError as exc:
+            return _error(400, str(exc), exc.param)
+        except SynthesisError as exc:
+            return _error(400, str(exc))
+        except ServiceBusy as exc:
+            return _error(503, str(exc), kind="server_busy")
+        try:
+            first = await stream.__anext__()  # text errors show here, before any audio is sent
+        except (TextError, SynthesisError) as exc:
+            return _error(400, str(exc), "input")
+        except Exception as exc:
+            log.exception("synthesis failed")
+            return _error(500, f"synthesis failed: {exc}", kind="server_error")
+        sr = stream.sample_rate
+        headers = {"X-Sample-Rate": str(sr)}
+        content_type, streamed = FORMATS.get(fmt, ("application/json", False))
+        if streamed:
+
+            async def body_bytes():
+                try:
+                    if fmt == "wav":
+                        yield streaming_wav_header(sr)
+                    yield first.pcm16()
+                    async for chunk in stream:
+                        yield chunk.pcm16()
+                except Exception:
+                    log.exception("synthesis failed mid-stream; the response is cut short")
+                finally:
+                    await stream.aclose()
+
+            return StreamingResponse(body_bytes(), media_type=content_type, headers=headers)
+        chunks = [first]
+        try:
+            async for chunk in stream:
+                chunks.append(chunk)
+        except (TextError, SynthesisError) as exc:
+            return _error(400, str(exc), "input")
+        finally:
+            await stream.aclose()
+        audio = np.concatenate([c.audio for c in chunks])
+        if fmt == "json":
+            wav = await asyncio.to_thread(encode, audio, sr, "wav")
+            return JSONResponse(_timings(chunks, audio, sr, wav), headers=headers)
+        data = await asyncio.to_thread(encode, audio, sr, fmt)
+        return Response(data, media_type=content_type, headers=headers)
+
+    return app
+
+
+def _timings(chunks, audio: np.ndarray, sr: int, wav: bytes) -> dict:
+    sentences, phonemes = [], []
+    for c in chunks:
+        if not c.text:
+            continue
+        if c.phonemes or not sentences or sentences[-1]["_index"] != c.index:
+            sentences.append({"_index": c.index, "text": c.text, "start": round(c.offset, 4)})
+        sentences[-1]["end"] = round(c.offset + c.seconds, 4)
+        phonemes.extend({"symbol": s, "start": round(a, 4), "end": round(b, 4)} for s, a, b in c.phonemes)
+    for s in sentences:
+        del s["_index"]
+    return {
+        "sample_rate": sr,
+        "seconds": round(len(audio) / sr, 4),
+        "audio_wav_base64": base64.b64encode(wav).decode("ascii"),
+        "sentences": sentences,
+        "phonemes": phonemes,
+    }

@@ -1,0 +1,177 @@
+"""The Wyoming protocol server (Home Assistant's voice pipeline), built on the ``wyoming`` package.
+
+- ``describe`` → ``info``: one TTS program "fmtts" listing every voice (streaming supported).
+- ``synthesize`` → ``audio-start``, ``audio-chunk`` ... (16-bit mono PCM as it is generated),
+  ``audio-stop``. ``text_format: ssml`` reads the text as SSML.
+- Streaming, as wyoming-piper does it: ``synthesize-start``, then ``synthesize-chunk`` events whose text
+  accumulates; each sentence is spoken (its own audio-start / chunks / audio-stop) as soon as the next one
+  begins; ``synthesize-stop`` speaks what is left and answers ``synthesize-stopped``. A ``synthesize``
+  event inside a stream (clients send one for servers that do not stream) is ignored.
+- A request that cannot be served (unknown voice, empty or too long text, a full queue) gets an
+  ``error`` event; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+from fmtts.server.service import RequestError, ServiceBusy, SpeechService
+from fmtts.text.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+SAMPLE_WIDTH = 2  # bytes: 16-bit PCM
+ATTRIBUTION = ("fmtts", "")
+
+
+def tts_info(service: SpeechService):
+    """The ``info`` event answering ``describe``."""
+    from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
+
+    from fmtts import __version__
+
+    attribution = Attribution(name=ATTRIBUTION[0], url=ATTRIBUTION[1])
+    voices = [
+        TtsVoice(
+            name=name,
+            attribution=attribution,
+            installed=True,
+            description=getattr(tts, "source", "") or name,
+            version=None,
+            languages=["en-us"],
+        )
+        for name, tts in service.voices.items()
+    ]
+    program = TtsProgram(
+        name="fmtts",
+        attribution=attribution,
+        installed=True,
+        description="fmtts flow-matching text to speech",
+        version=__version__,
+        voices=voices,
+        supports_synthesize_streaming=True,
+    )
+    return Info(tts=[program])
+
+
+def complete_sentences(buffer: str) -> tuple[list[str], str]:
+    """Split accumulated streaming text into the sentences known to be complete (a later sentence has
+    begun) and the rest, still open."""
+    sentences = split_sentences(buffer, max_chars=max(len(buffer), 1)) if buffer.strip() else []
+    if len(sentences) < 2:
+        return [], buffer
+    rest = sentences[-1]
+    if buffer[-1:].isspace():
+        rest += " "
+    return sentences[:-1], rest
+
+
+def make_handler_class(service: SpeechService):
+    from wyoming.audio import AudioChunk, AudioStart, AudioStop
+    from wyoming.error import Error
+    from wyoming.info import Describe
+    from wyoming.server import AsyncEventHandler
+    from wyoming.tts import (
+        Synthesize,
+        SynthesizeChunk,
+        SynthesizeStart,
+        SynthesizeStop,
+        SynthesizeStopped,
+        SynthesizeTextFormat,
+    )
+
+    from fmtts.api import SynthesisError
+    from fmtts.text import TextError
+
+    info_event = tts_info(service).event()
+
+    class WyomingHandler(AsyncEventHandler):
+        def __init__(self, reader, writer) -> None:
+            super().__init__(reader, writer)
+            self._streaming = False
+            self._buffer = ""
+            self._voice: str | None = None
+            self._ssml = False
+
+        async def handle_event(self, event) -> bool:
+            if Describe.is_type(event.type):
+                await self.write_event(info_event)
+            elif Synthesize.is_type(event.type):
+                if not self._streaming:
+                    request = Synthesize.from_event(event)
+                    await self._speak(request.text, request.voice, _is_ssml(request.text_format))
+            elif SynthesizeStart.is_type(event.type):
+                start = SynthesizeStart.from_event(event)
+                self._streaming, self._buffer = True, ""
+                self._voice, self._ssml = start.voice, _is_ssml(start.text_format)
+            elif SynthesizeChunk.is_type(event.type):
+                if self._streaming:
+                    self._buffer += SynthesizeChunk.from_event(event).text
+                    if not self._ssml:  # SSML is spoken whole, at the stop
+                        done, self._buffer = complete_sentences(self._buffer)
+                        for sentence in done:
+                            await self._speak(sentence, self._voice, False)
+            elif SynthesizeStop.is_type(event.type):
+                if self._streaming and self._buffer.strip():
+                    await self._speak(self._buffer, self._voice, self._ssml)
+                self._streaming, self._buffer = False, ""
+                await self.write_event(SynthesizeStopped().event())
+            return True
+
+        async def _speak(self, text: str, voice, ssml: bool) -> None:
+            name = voice.name if voice is not None else None
+            try:
+                stream = service.open(text, name, ssml=True if ssml else None)
+            except RequestError as exc:
+                await self.write_event(Error(text=str(exc), code="bad-request").event())
+                return
+            except ServiceBusy as exc:
+                await self.write_event(Error(text=str(exc), code="busy").event())
+                return
+            except SynthesisError as exc:
+                await self.write_event(Error(text=str(exc), code="bad-request").event())
+                return
+            rate = stream.sample_rate
+            started = False
+            try:
+                async for chunk in stream:
+                    if not started:
+                        await self.write_event(AudioStart(rate=rate, width=SAMPLE_WIDTH, channels=1).event())
+                        started = True
+                    audio = chunk.pcm16()
+                    if audio:
+                        event = AudioChunk(rate=rate, width=SAMPLE_WIDTH, channels=1, audio=audio)
+                        await self.write_event(event.event())
+            except (TextError, SynthesisError) as exc:
+                await self.write_event(Error(text=str(exc), code="bad-request").event())
+            except Exception as exc:
+                log.exception("synthesis failed")
+                await self.write_event(Error(text=f"synthesis failed: {exc}", code="error").event())
+            finally:
+                await stream.aclose()
+            if started:
+                await self.write_event(AudioStop().event())
+
+    def _is_ssml(text_format) -> bool:
+        return text_format in (SynthesizeTextFormat.SSML, "ssml")
+
+    return WyomingHandler
+
+
+async def start_wyoming(uri: str, service: SpeechService):
+    """Start a Wyoming server on ``tcp://HOST:PORT`` or ``unix://PATH`` (not blocking); returns it (its
+    ``stop()`` ends it)."""
+    from fmtts.server import ServeError, require
+
+    require("wyoming")
+    from wyoming.server import AsyncServer
+
+    scheme = urlparse(uri).scheme
+    if scheme not in ("tcp", "unix"):
+        raise ServeError(f"--wyoming takes tcp://HOST:PORT or unix://PATH, got {uri!r}")
+    try:
+        server = AsyncServer.from_uri(uri)
+    except ValueError as exc:
+        raise ServeError(f"--wyoming {uri}: {exc}") from exc
+    await server.start(make_handler_class(service))
+    return server

@@ -1,0 +1,222 @@
+"""Streaming synthesis: audio comes out piece by piece, as soon as each piece is ready.
+
+>>> for piece in tts.stream("Hello there. How are you?", seed=1):
+...     play(piece.audio)                      # float32, piece.sample_rate Hz
+
+The text is planned lazily (plain text sentence by sentence; SSML and text with ``[[ phonemes ]]`` are
+parsed whole first, which is cheap next to synthesis), each chunk goes through the acoustic model on its
+own (batch of one), and the vocoder runs on overlapping mel windows: ``window`` frames at a time with
+``context`` frames of mel on each side, of which only the centre is kept, consecutive centres
+cross-faded over ``crossfade`` samples. Memory and time to first audio therefore do not grow with the
+length of the text.
+
+How it compares with :meth:`fmtts.api.TTS.synthesize` for the same options:
+
+- Pauses are the same: an SSML ``<break>`` where the plan has one, ``pause`` seconds between chunks that
+  follow each other directly (rounded to whole mel frames, like ``TTS._join``).
+- Noise: speech chunk ``k`` (0, 1, ...) is sampled with a generator seeded ``seed + k``. A one-chunk text
+  therefore gets exactly ``synthesize``'s mel; a longer one differs from ``synthesize`` (which draws the
+  noise of all chunks from one generator, in batches sorted by length) unless ``temperature=0``, where
+  the noise does not matter.
+- Vocoding in windows: a convolutional vocoder (HiFi-GAN, fmtts's ISTFTNet) with enough context gives the
+  same audio as vocoding the whole mel, to float rounding (tests/test_streaming.py measures the bound);
+  Griffin-Lim estimates phase per window, so only the spectrum matches.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from fmtts.data.padding import pad_tokens
+from fmtts.text.plan import Pause, SpeechChunk, plan_speech
+from fmtts.text.sentences import split_sentences
+from fmtts.text.ssml import is_ssml
+from fmtts.user_warnings import warn_caller
+
+if TYPE_CHECKING:
+    from fmtts.api import TTS
+    from fmtts.sampling import SamplerConfig
+
+DEFAULT_WINDOW = 64  # mel frames vocoded at a time (~0.74 s at 22050 Hz, hop 256)
+DEFAULT_CONTEXT = 16  # mel frames of context on each side of a window
+DEFAULT_CROSSFADE = 512  # samples cross-faded at each join between windows
+
+
+@dataclass
+class StreamChunk:
+    """One piece of a stream. Joined in order, the pieces are the whole utterance."""
+
+    audio: np.ndarray  # float32 mono in [-1, 1]
+    sample_rate: int
+    offset: float  # seconds of audio before this piece in the stream
+    elapsed: float  # seconds from the stream() call until this piece was ready
+    index: int  # the part of the speech plan it belongs to (0, 1, ...: speech chunks and pauses)
+    text: str  # the sentence (chunk) this piece is part of; "" for silence
+    # (symbol, start, end) in seconds from the start of the stream, on the first piece of each
+    # sentence (known once the acoustic model has run); [] on the other pieces
+    phonemes: list[tuple[str, float, float]] = field(default_factory=list)
+    last: bool = False  # the last piece of its sentence (or the silence piece itself)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    def pcm16(self) -> bytes:
+        """The audio as 16-bit little-endian mono PCM."""
+        return to_pcm16(self.audio)
+
+
+def to_pcm16(audio: np.ndarray) -> bytes:
+    scaled = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767.0
+    return np.round(scaled).astype("<i2").tobytes()
+
+
+def iter_plan(text: str, processor, *, ssml: bool | None = None, max_chars: int = 300):
+    """The parts of :func:`fmtts.text.plan.plan_speech`'s plan, in order, computed lazily for plain text
+    (one sentence chunk phonemized at a time). SSML and text with inline ``[[ phonemes ]]`` are planned
+    whole (their segments can span sentences). Raises :class:`~fmtts.text.TextError` like plan_speech,
+    possibly only when the offending chunk is reached."""
+    use_ssml = is_ssml(text) if ssml is None and isinstance(text, str) else bool(ssml)
+    if use_ssml or not isinstance(text, str) or "[[" in text or not text.strip():
+        yield from plan_speech(text, processor, ssml=ssml, max_chars=max_chars)
+        return
+    spoken = False
+    for piece in split_sentences(text.strip(), max_chars=max_chars):
+        if not any(c.isalnum() for c in piece):
+            continue
+        spoken = True
+        yield from plan_speech(piece, processor, ssml=False, max_chars=max_chars)
+    if not spoken:  # the same error plan_speech gives
+        yield from plan_speech(text, processor, ssml=False, max_chars=max_chars)
+
+
+def vocode_windows(
+    vocoder,
+    mel: torch.Tensor,
+    hop: int,
+    window: int = DEFAULT_WINDOW,
+    context: int = DEFAULT_CONTEXT,
+    crossfade: int = DEFAULT_CROSSFADE,
+) -> Iterator[tuple[np.ndarray, bool]]:
+    """Vocode a (n_mels, T) mel ``window`` frames at a time with ``context`` frames on each side, keeping
+    only the centre; neighbouring centres overlap by ``crossfade`` samples (a linear cross-fade centred
+    on the join). The pieces, joined, are ``T * hop`` samples. A mel of at most ``window + context``
+    frames is vocoded in one go. Yields (audio, is the last piece)."""
+    n = int(mel.shape[-1])
+    if n <= window + context:
+        yield _vocode(vocoder, mel), True
+        return
+    half = min(crossfade // 2, context * hop)
+    fade_in = (np.arange(2 * half, dtype=np.float32) + 0.5) / max(2 * half, 1)
+    tail = None
+    for s in range(0, n, window):
+        e = min(s + window, n)
+        a, b = max(0, s - context), min(n, e + context)
+        audio = _vocode(vocoder, mel[:, a:b])
+        lo = s * hop - (half if s > 0 else 0)
+        hi = e * hop + (half if e < n else 0)
+        piece = audio[lo - a * hop : hi - a * hop].copy()
+        if tail is not None and half:
+            piece[: 2 * half] = tail * (1.0 - fade_in) + piece[: 2 * half] * fade_in
+        if e < n and half:
+            tail = piece[-2 * half :].copy()
+            piece = piece[: -2 * half]
+        yield piece, e == n
+
+
+def _vocode(vocoder, mel: torch.Tensor) -> np.ndarray:
+    audio = vocoder(mel.float())
+    return np.ascontiguousarray(audio.reshape(-1).float().cpu().numpy(), dtype=np.float32)
+
+
+def stream_speech(
+    tts: TTS,
+    text: str,
+    *,
+    sampler: SamplerConfig | None = None,
+    ssml: bool | None = None,
+    seed: int | None = None,
+    precision: str = "fp32",
+    max_chars: int = 300,
+    pause: float = 0.15,
+    window: int = DEFAULT_WINDOW,
+    context: int = DEFAULT_CONTEXT,
+    crossfade: int = DEFAULT_CROSSFADE,
+    **sampler_options,
+) -> Iterator[StreamChunk]:
+    """Speak ``text`` as an iterator of :class:`StreamChunk`. Options as
+    :meth:`fmtts.api.TTS.synthesize_batch` (no ``batch_size``: chunks run one at a time), plus the
+    vocoder windowing (``window`` and ``context`` in mel frames, ``crossfade`` in samples). Bad options
+    raise :class:`~fmtts.api.SynthesisError` here; text errors come from the iterator."""
+    from fmtts.api import PRECISIONS, SynthesisError
+
+    t0 = time.perf_counter()
+    sampler = tts.sampler_config(sampler, **sampler_options)
+    tts._check_options(1, pause, precision)
+    if precision == "fp16" and tts.device.type != "cuda":
+        raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
+    for name, value, low in (("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SynthesisError(f"{name} must be an integer ≥ {low}, got {value!r}")
+    if sampler.cfg_scale > 0 and tts.config.model.cfm.cond_dropout == 0:
+        warn_caller(
+            "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
+            "branch is untrained, expect worse audio"
+        )
+    base_seed = seed if seed is not None else random.randrange(2**31 - 1)
+    dtype = PRECISIONS[precision]
+    windows = (window, context, crossfade)
+    return _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, windows)
+
+
+def _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, windows):
+    sr, hop = tts.sample_rate, tts.mel_config.hop_length
+    symbols = tts.text.symbols.symbols
+    samples = 0  # audio yielded so far
+    previous_was_speech = False
+    k = 0  # speech chunks so far
+    for index, part in enumerate(iter_plan(text, tts.text, ssml=ssml, max_chars=max_chars)):
+        if isinstance(part, Pause):
+            seconds, previous_was_speech = float(part.seconds), False
+        else:
+            seconds = pause if previous_was_speech else 0.0
+        frames = int(round(seconds * sr / hop))
+        if frames:
+            silence = np.zeros(frames * hop, dtype=np.float32)
+            yield StreamChunk(silence, sr, samples / sr, time.perf_counter() - t0, index, "", last=True)
+            samples += len(silence)
+        if not isinstance(part, SpeechChunk):
+            continue
+        mel, durations = _acoustic(tts, part, sampler, dtype, base_seed + k)
+        k += 1
+        previous_was_speech = True
+        phonemes, at = [], samples / sr
+        for j, d in zip(part.ids, durations, strict=True):
+            phonemes.append((symbols[j], at, at + d * hop / sr))
+            at += d * hop / sr
+        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows):
+            now = time.perf_counter() - t0
+            yield StreamChunk(piece, sr, samples / sr, now, index, part.text, phonemes, last=last)
+            samples += len(piece)
+            phonemes = []
+
+
+@torch.inference_mode()
+def _acoustic(tts, chunk: SpeechChunk, sampler, dtype, seed: int) -> tuple[torch.Tensor, list[int]]:
+    """One chunk through the acoustic model: its (n_mels, frames) log-mel and frames per symbol."""
+    gen = torch.Generator(device=tts.device)
+    gen.manual_seed(seed)
+    tokens, lens = pad_tokens([chunk.ids])
+    options = dict(sampler=sampler.replace(length_scale=sampler.length_scale * chunk.rate), generator=gen)
+    with torch.autocast(tts.device.type, dtype=dtype, enabled=dtype != torch.float32):
+        out = tts.model.synthesize(tokens.to(tts.device), lens.to(tts.device), **options)
+    n = int(out.mel_lengths[0])
+    mel = out.mel[0, :, :n].float()
+    return mel, out.durations[0, : len(chunk.ids)].tolist()

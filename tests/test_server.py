@@ -1,0 +1,362 @@
+"""`fmtts serve` with real clients on loopback ports: the official OpenAI SDK and httpx over HTTP,
+wyoming's AsyncTcpClient over the Wyoming protocol; bad requests, a full queue, concurrency, SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+openai = pytest.importorskip("openai")
+pytest.importorskip("wyoming")
+
+import soundfile as sf  # noqa: E402
+
+from fmtts.server import ServeError, ServerGroup, SpeechService, require  # noqa: E402
+
+TEXT = "A cat sat on the mat."
+MAX_CHARS = 300
+TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Running:
+    """A ServerGroup serving in a background thread; always stopped by the fixture that made it."""
+
+    def __init__(self, service: SpeechService, wyoming: bool = False):
+        self.port = free_port()
+        self.wyoming_port = free_port() if wyoming else None
+        uri = f"tcp://127.0.0.1:{self.wyoming_port}" if wyoming else None
+        self.group = ServerGroup(service, "127.0.0.1", self.port, wyoming=uri, log_level="warning")
+        self.thread = threading.Thread(target=asyncio.run, args=(self.group.serve(),), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + TIMEOUT
+        while not self.group.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.group.stop()
+        self.thread.join(timeout=TIMEOUT)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture(scope="module")
+def server(voice):
+    running = Running(SpeechService({"tiny": voice}, max_chars=MAX_CHARS, queue=8), wyoming=True)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", timeout=TIMEOUT, max_retries=0)
+
+
+def expected_pcm(voice, text: str, seed: int, **options) -> bytes:
+    return b"".join(p.pcm16() for p in voice.stream(text, seed=seed, **options))
+
+
+def streamed_wav_samples(data: bytes) -> tuple[np.ndarray, int]:
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE" and data[36:40] == b"data"
+    assert data[40:44] == b"\xff\xff\xff\xff"  # unknown length: streamed
+    rate = int.from_bytes(data[24:28], "little")
+    return np.frombuffer(data[44:], dtype="<i2"), rate
+
+
+def test_openai_sdk_wav_and_flac(client, voice):
+    wav = client.audio.speech.create(
+        model="tts-1", voice="tiny", input=TEXT, response_format="wav", extra_body={"seed": 3}
+    )
+    samples, rate = streamed_wav_samples(wav.content)
+    assert rate == 22050
+    expected = np.frombuffer(expected_pcm(voice, TEXT, 3), dtype="<i2")
+    np.testing.assert_array_equal(samples, expected)
+    # libsndfile reads the streamed header too
+    audio, sr = sf.read(io.BytesIO(wav.content), dtype="int16")
+    assert sr == 22050 and np.array_equal(audio, expected)
+    flac = client.audio.speech.create(
+        model="tts-1", voice="tiny", input=TEXT, response_format="flac", extra_body={"seed": 3}
+    )
+    audio, sr = sf.read(io.BytesIO(flac.content), dtype="int16")
+    np.testing.assert_array_equal(audio, expected)  # streamed == non-streamed
+
+
+def test_openai_sdk_streaming_response(client, voice):
+    received = []
+    with client.audio.speech.with_streaming_response.create(
+        model="tts-1",
+        voice="tiny",
+        input="A cat sat on the mat. We like green apples.",
+        response_format="pcm",
+        speed=1.25,
+        extra_body={"seed": 9, "steps": 4, "temperature": 0.5},
+    ) as response:
+        assert response.headers["x-sample-rate"] == "22050"
+        for chunk in response.iter_bytes():
+            received.append(chunk)
+    data = b"".join(received)
+    expected = expected_pcm(
+        voice, "A cat sat on the mat. We like green apples.", 9, length_scale=0.8, steps=4, temperature=0.5
+    )
+    assert data == expected
+
+
+@pytest.mark.parametrize("fmt,rate", [("mp3", 22050), ("opus", 48000)])
+def test_compressed_formats(client, fmt, rate):
+    out = client.audio.speech.create(model="tts-1", voice="tiny", input=TEXT, response_format=fmt)
+    audio, sr = sf.read(io.BytesIO(out.content), dtype="float32")
+    assert sr == rate and len(audio) > rate * 0.3
+
+
+def test_default_format_is_mp3(server):
+    r = httpx.post(f"{server.url}/v1/audio/speech", json={"input": TEXT}, timeout=TIMEOUT)
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/mpeg"
+
+
+def test_json_timings(server, voice):
+    body = {"input": "A cat sat on the mat. We like green apples.", "response_format": "json", "seed": 2}
+    r = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+    assert r.status_code == 200
+    out = r.json()
+    audio, sr = sf.read(io.BytesIO(base64.b64decode(out["audio_wav_base64"])), dtype="float32")
+    assert sr == out["sample_rate"] == 22050 and out["seconds"] == pytest.approx(len(audio) / sr, abs=1e-3)
+    assert [s["text"] for s in out["sentences"]] == ["A cat sat on the mat.", "We like green apples."]
+    first, second = out["sentences"]
+    assert 0 == first["start"] < first["end"] < second["start"] < second["end"] <= out["seconds"]
+    starts = [p["start"] for p in out["phonemes"]]
+    assert starts == sorted(starts) and out["phonemes"][-1]["end"] == pytest.approx(second["end"], abs=1e-3)
+
+
+BAD_REQUESTS = {
+    "malformed JSON": b'{"input": "hello',
+    "not an object": json.dumps(["hello"]).encode(),
+    "empty input": json.dumps({"input": "   "}).encode(),
+    "missing input": json.dumps({"voice": "tiny"}).encode(),
+    "unknown voice": json.dumps({"input": TEXT, "voice": "alloy"}).encode(),
+    "unsupported format": json.dumps({"input": TEXT, "response_format": "aac"}).encode(),
+    "unknown format": json.dumps({"input": TEXT, "response_format": "ogg"}).encode(),
+    "too long": json.dumps({"input": "word " * (MAX_CHARS // 5 + 1)}).encode(),
+    "speed too high": json.dumps({"input": TEXT, "speed": 4.5}).encode(),
+    "speed too low": json.dumps({"input": TEXT, "speed": 0.2}).encode(),
+    "speed not a number": json.dumps({"input": TEXT, "speed": "fast"}).encode(),
+    "bad steps": json.dumps({"input": TEXT, "steps": 0}).encode(),
+    "nothing to speak": json.dumps({"input": "... !"}).encode(),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_REQUESTS))
+def test_bad_requests_are_400_and_the_server_keeps_serving(server, name):
+    r = httpx.post(
+        f"{server.url}/v1/audio/speech",
+        content=BAD_REQUESTS[name],
+        headers={"content-type": "application/json"},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["message"]
+    assert httpx.get(f"{server.url}/health", timeout=TIMEOUT).json()["status"] == "ok"
+
+
+def test_sdk_raises_bad_request(client):
+    with pytest.raises(openai.BadRequestError, match="unknown voice"):
+        client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT)
+
+
+def test_voices_and_health(server, voice):
+    voices = httpx.get(f"{server.url}/v1/audio/voices", timeout=TIMEOUT).json()["voices"]
+    assert (
+        [v["id"] for v in voices] == ["tiny"] and voices[0]["default"] and voices[0]["sample_rate"] == 22050
+    )
+    health = httpx.get(f"{server.url}/health", timeout=TIMEOUT).json()
+    assert health == {"status": "ok", "voices": ["tiny"], "queue": {"size": 8, "in_use": 0}}
+
+
+def test_eight_concurrent_requests(server, voice):
+    text = "We like green apples."
+
+    def ask(seed: int) -> tuple[int, bytes]:
+        body = {"input": text, "voice": "tiny", "response_format": "pcm", "seed": seed}
+        r = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+        return r.status_code, r.content
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(8)))
+    for seed, (status, data) in enumerate(answers):
+        assert status == 200 and data == expected_pcm(voice, text, seed)
+
+
+class GatedVoice:
+    """A voice whose streams wait for ``gate`` before their first piece."""
+
+    def __init__(self, tts):
+        self.tts, self.sample_rate, self.source = tts, tts.sample_rate, "gated"
+        self.gate = threading.Event()
+
+    def stream(self, text, **options):
+        inner = self.tts.stream(text, **options)
+
+        def gated():
+            self.gate.wait(timeout=TIMEOUT)
+            yield from inner
+
+        return gated()
+
+
+def test_full_queue_is_503(voice):
+    gated = GatedVoice(voice)
+    service = SpeechService({"tiny": gated}, queue=1)
+    running = Running(service)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            body = {"input": TEXT, "response_format": "pcm"}
+            first = pool.submit(httpx.post, f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+            deadline = time.monotonic() + TIMEOUT
+            while service.in_use < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            busy = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+            assert "busy" in busy.json()["error"]["message"]
+            gated.gate.set()
+            assert first.result(timeout=TIMEOUT).status_code == 200
+        again = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+        assert again.status_code == 200 and len(again.content) > 0 and service.in_use == 0
+    finally:
+        gated.gate.set()
+        running.stop()
+
+
+async def _events_until(client, last: str, limit: int = 10_000) -> list:
+    events = []
+    for _ in range(limit):
+        event = await client.read_event()
+        assert event is not None, "connection closed"
+        events.append(event)
+        if event.type == last:
+            return events
+    raise AssertionError(f"no {last} event")
+
+
+def _pcm(events) -> bytes:
+    from wyoming.audio import AudioChunk
+
+    return b"".join(AudioChunk.from_event(e).audio for e in events if AudioChunk.is_type(e.type))
+
+
+def test_wyoming_describe_synthesize_and_stream(server, voice):
+    from wyoming.audio import AudioStart
+    from wyoming.client import AsyncTcpClient
+    from wyoming.error import Error
+    from wyoming.info import Describe, Info
+    from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
+
+    async def talk():
+        client = AsyncTcpClient("127.0.0.1", server.wyoming_port, connect_timeout=10, read_timeout=TIMEOUT)
+        await client.connect()
+        try:
+            await client.write_event(Describe().event())
+            info = Info.from_event((await _events_until(client, "info"))[-1])
+            program = info.tts[0]
+            assert program.name == "fmtts" and program.attribution.name == "fmtts"
+            assert [v.name for v in program.voices] == ["tiny"] and program.supports_synthesize_streaming
+
+            await client.write_event(Synthesize(text=TEXT, voice=SynthesizeVoice(name="tiny")).event())
+            events = await _events_until(client, "audio-stop")
+            start = AudioStart.from_event(events[0])
+            assert (start.rate, start.width, start.channels) == (22050, 2, 1)
+            one = _pcm(events)
+            assert len(one) == len(expected_pcm(voice, TEXT, 0))  # durations do not depend on the noise
+
+            await client.write_event(Synthesize(text=TEXT, voice=SynthesizeVoice(name="alloy")).event())
+            error = Error.from_event((await _events_until(client, "error"))[-1])
+            assert "unknown voice" in error.text
+
+            await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="tiny")).event())
+            for part in ("A cat sat", " on the mat. We like", " green apples."):
+                await client.write_event(SynthesizeChunk(text=part).event())
+            first_sentence = await _events_until(client, "audio-stop")  # spoken before the stop
+            await client.write_event(Synthesize(text="A cat sat on the mat. We like green apples.").event())
+            await client.write_event(SynthesizeStop().event())
+            rest = await _events_until(client, "synthesize-stopped")
+            assert [e.type for e in rest].count("audio-stop") == 1  # the ignored synthesize spoke nothing
+            assert len(_pcm(first_sentence)) == len(expected_pcm(voice, "A cat sat on the mat.", 0))
+            assert len(_pcm(rest)) == len(expected_pcm(voice, "We like green apples.", 0))
+        finally:
+            await client.disconnect()
+
+    asyncio.run(asyncio.wait_for(talk(), TIMEOUT * 2))
+
+
+def test_serve_command_and_sigterm(trained_run):
+    port, wyoming_port = free_port(), free_port()
+    cmd = [sys.executable, "-m", "fmtts.cli", "serve", "--checkpoint", str(trained_run), "--vocoder"]
+    cmd += [
+        "griffinlim",
+        "--device",
+        "cpu",
+        "--port",
+        str(port),
+        "--wyoming",
+        f"tcp://127.0.0.1:{wyoming_port}",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "fmtts serve did not come up"
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        voices = httpx.get(f"{url}/v1/audio/voices", timeout=5).json()["voices"]
+        assert [v["id"] for v in voices] == [trained_run.stem]
+        r = httpx.post(f"{url}/v1/audio/speech", json={"input": TEXT, "response_format": "wav"}, timeout=60)
+        assert r.status_code == 200 and len(r.content) > 44
+        with socket.create_connection(("127.0.0.1", wyoming_port), timeout=5):
+            pass
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_missing_extra_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "fastapi", None)
+    with pytest.raises(ServeError, match=r"fmtts\[serve\]"):
+        require("fastapi")
+    from fmtts.cli import main
+
+    with pytest.raises(SystemExit, match=r"fmtts\[serve\]"):
+        main(["serve"])

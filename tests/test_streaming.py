@@ -1,0 +1,220 @@
+"""Streaming synthesis (fmtts.streaming, TTS.stream, `fmtts synthesize TEXT -`): the pieces, joined, are the
+non-streamed audio; pauses as synthesize_batch; windowed vocoding without clicks; bounded work per piece."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from fmtts.api import TTS, SynthesisError
+from fmtts.audio import MelConfig, mel_spectrogram
+from fmtts.text import TextError
+
+TEXT = "The quick brown fox jumps over the lazy dog."
+HOP = 256
+# Measured on this voice (tiny model, 20 steps; the fox sentence, 24-frame windows, 16 frames of context):
+# HiFi-GAN's windowed waveform vs the whole-mel waveform differs by at most 3.6e-7 (float rounding; with
+# 12 frames of context 2.5e-4, with 8 frames 3.5e-2), its log-mel by 3e-7 on average.
+HIFIGAN_WAVE_BOUND = 1e-5
+# Griffin-Lim estimates phase per window, so only spectra compare: mean |log-mel difference| 0.09 nats.
+GRIFFINLIM_LOGMEL_BOUND = 0.15
+# synthesize() batches a text's sentences, padded to the longest, and the U-Net decoder is not padding
+# invariant: a sentence batched with a longer one gets a mel up to 0.24 nats away from the same sentence
+# alone (the encoder output agrees to 2e-6). The stream runs sentences alone, so against synthesize() of a
+# multi-sentence text the mean |log-mel difference| is 0.15-0.16 nats (HiFi-GAN, Griffin-Lim); each
+# sentence equals synthesize() of that sentence alone to HIFIGAN_WAVE_BOUND.
+BATCHED_LOGMEL_BOUND = 0.25
+
+
+def joined(pieces) -> np.ndarray:
+    return np.concatenate([p.audio for p in pieces])
+
+
+def log_mel(audio: np.ndarray) -> np.ndarray:
+    return np.asarray(mel_spectrogram(audio, MelConfig()))
+
+
+@pytest.fixture(scope="module")
+def hifigan_voice(trained_run):
+    return TTS.load(trained_run, device="cpu", vocoder="universal")
+
+
+SHORT = "We like green apples."
+
+
+def test_one_sentence_equals_synthesize_hifigan(hifigan_voice):
+    offline = hifigan_voice.synthesize(SHORT, seed=7).audio
+    pieces = list(hifigan_voice.stream(SHORT, seed=7, window=16))
+    assert len(pieces) >= 3  # really windowed
+    audio = joined(pieces)
+    assert audio.dtype == np.float32 and len(audio) == len(offline)
+    err = float(np.abs(audio - offline).max())
+    assert err <= HIFIGAN_WAVE_BOUND, err
+    assert float(np.abs(log_mel(audio) - log_mel(offline)).mean()) < 1e-4
+
+
+def test_one_sentence_griffinlim_spectrum_and_no_clicks(voice):
+    offline = voice.synthesize(TEXT, seed=3).audio
+    pieces = list(voice.stream(TEXT, seed=3, window=24))
+    audio = joined(pieces)
+    assert len(pieces) >= 3 and len(audio) == len(offline)
+    diff = float(np.abs(log_mel(audio) - log_mel(offline)).mean())
+    assert diff <= GRIFFINLIM_LOGMEL_BOUND, diff
+    # one piece, no windows: bit for bit
+    np.testing.assert_array_equal(joined(voice.stream(TEXT, seed=3, window=100_000)), offline)
+    # no clicks: the biggest sample-to-sample step around each join (measured: at most 0.44) stays below
+    # the 99.9th percentile of the steps in the offline audio (1.69; Griffin-Lim audio is rough)
+    steps = np.abs(np.diff(audio))
+    ceiling = float(np.percentile(np.abs(np.diff(offline)), 99.9))
+    joins = np.cumsum([len(p.audio) for p in pieces])[:-1]
+    for j in joins:
+        assert float(steps[max(j - 64, 0) : j + 64].max()) <= ceiling
+
+
+def test_pieces_have_timings(voice):
+    pieces = list(voice.stream(TEXT, seed=1, window=24))
+    assert [p.offset for p in pieces] == pytest.approx(np.cumsum([0] + [p.seconds for p in pieces[:-1]]))
+    elapsed = [p.elapsed for p in pieces]
+    assert elapsed == sorted(elapsed) and elapsed[0] < elapsed[-1]
+    assert pieces[-1].last and not pieces[0].last
+    assert all(p.sample_rate == 22050 and p.text == TEXT for p in pieces)
+    phonemes = pieces[0].phonemes
+    assert phonemes and all(not p.phonemes for p in pieces[1:])
+    assert phonemes[0][1] == 0.0 and phonemes[-1][2] == pytest.approx(len(joined(pieces)) / 22050)
+    assert all(a <= b for _, a, b in phonemes)
+    pcm = np.frombuffer(pieces[0].pcm16(), dtype="<i2")
+    np.testing.assert_allclose(pcm / 32767.0, pieces[0].audio, atol=1 / 32767)
+
+
+MULTI = (
+    "<speak>A cat sat on the mat. <break time='300ms'/> We like green apples. She sells sea shells.</speak>"
+)
+
+
+def test_multi_sentence_temperature_zero_matches_synthesize(voice):
+    """At temperature 0 the noise does not matter, so the stream (chunks one by one) and synthesize
+    (chunks batched, padded) give the same mel; lengths and silences must agree exactly."""
+    offline = voice.synthesize(MULTI, temperature=0.0, pause=0.2).audio
+    pieces = list(voice.stream(MULTI, temperature=0.0, pause=0.2, window=24))
+    audio = joined(pieces)
+    assert len(audio) == len(offline)
+    silent = [p for p in pieces if not p.text]
+    assert len(silent) == 2  # the <break> and the default pause between the last two sentences
+    assert [len(p.audio) for p in silent] == [round(0.3 * 22050 / HOP) * HOP, round(0.2 * 22050 / HOP) * HOP]
+    for p in silent:
+        start = round(p.offset * 22050)
+        assert not offline[start : start + len(p.audio)].any()
+    assert [p.text for p in pieces if p.phonemes] == [
+        "A cat sat on the mat.",
+        "We like green apples.",
+        "She sells sea shells.",
+    ]
+    diff = float(np.abs(log_mel(audio) - log_mel(offline)).mean())
+    assert diff <= BATCHED_LOGMEL_BOUND, diff
+
+
+def test_multi_sentence_hifigan_equals_sentences_alone(hifigan_voice):
+    """Each sentence of a stream equals synthesize() of that sentence alone (temperature 0: the noise
+    does not matter); the silences between them are exact zeros."""
+    text = "<speak>We like apples. <break time='200ms'/> She sells shells.</speak>"
+    pieces = list(hifigan_voice.stream(text, temperature=0.0, window=16))
+    sentences = {}
+    for p in pieces:
+        if p.text:
+            sentences.setdefault((p.index, p.text), []).append(p.audio)
+        else:
+            assert not p.audio.any()
+    assert [t for _, t in sentences] == ["We like apples.", "She sells shells."]
+    for (_, sentence), parts in sentences.items():
+        alone = hifigan_voice.synthesize(sentence, temperature=0.0).audio
+        err = float(np.abs(np.concatenate(parts) - alone).max())
+        assert err <= HIFIGAN_WAVE_BOUND, (sentence, err)
+
+
+def test_multi_sentence_chunk_seeds(voice):
+    """Chunk k is sampled with seed + k: each equals synthesize of that sentence alone with that seed."""
+    text = "A cat sat on the mat. We like green apples."
+    pieces = list(voice.stream(text, seed=11, window=100_000))
+    speech = [p for p in pieces if p.text]
+    assert [p.text for p in speech] == ["A cat sat on the mat.", "We like green apples."]
+    for k, p in enumerate(speech):
+        np.testing.assert_array_equal(p.audio, voice.synthesize(p.text, seed=11 + k).audio)
+    assert len(pieces[1].audio) == round(0.15 * 22050 / HOP) * HOP and not pieces[1].audio.any()
+
+
+def test_long_text_work_is_bounded(voice, monkeypatch):
+    """The first piece of a 40-sentence text costs one sentence of phonemizing and one acoustic pass."""
+    calls, phonemized = [], []
+    synthesize, phonemize = voice.model.synthesize, voice.text.phonemize
+    vocoder = voice.vocoder
+    vocoded = []
+
+    def spy_synthesize(tokens, lengths, **kw):
+        calls.append(tuple(tokens.shape))
+        return synthesize(tokens, lengths, **kw)
+
+    def spy_phonemize(texts, **kw):
+        phonemized.extend(texts)
+        return phonemize(texts, **kw)
+
+    def spy_vocoder(mel):
+        vocoded.append(mel.shape[-1])
+        return vocoder(mel)
+
+    monkeypatch.setattr(voice.model, "synthesize", spy_synthesize)
+    monkeypatch.setattr(voice.text, "phonemize", spy_phonemize)
+    monkeypatch.setattr(voice, "_vocoder", spy_vocoder)
+    text = " ".join(f"Sentence number {n} is here." for n in range(40))
+    stream = voice.stream(text, seed=0, window=16)
+    first = next(stream)
+    assert len(calls) == 1 and calls[0][0] == 1
+    assert len(phonemized) == 1
+    assert len(vocoded) == 1 and vocoded[0] <= 16 + 2 * 16  # one window with its context
+    assert first.text == "Sentence number 0 is here." and first.offset == 0.0
+    for _ in range(6):
+        next(stream)
+    assert all(c[0] == 1 for c in calls) and len(calls) <= 3
+    stream.close()
+
+
+def test_bad_options_and_text(voice):
+    with pytest.raises(SynthesisError):
+        voice.stream(TEXT, steps=0)
+    with pytest.raises(SynthesisError):
+        voice.stream(TEXT, window=0)
+    with pytest.raises(SynthesisError):
+        voice.stream(TEXT, pause=-1)
+    with pytest.raises(SynthesisError, match="unknown synthesis option"):
+        voice.stream(TEXT, batch_size=2)
+    with pytest.raises(TextError):
+        next(voice.stream("   "))
+    with pytest.raises(TextError):
+        next(voice.stream("... !"))
+
+
+def test_cli_streams_raw_pcm(trained_run, voice, capsysbinary):
+    from fmtts.cli import main
+
+    args = ["synthesize", SHORT, "-", "--checkpoint", str(trained_run), "--vocoder", "griffinlim"]
+    assert main([*args, "--device", "cpu", "--seed", "5"]) == 0
+    out, err = capsysbinary.readouterr()
+    expected = b"".join(p.pcm16() for p in voice.stream(SHORT, seed=5))
+    assert out == expected
+    assert b"streamed" in err and b"22050 Hz" in err
+    assert main([*args[:2], "--output-raw", *args[3:], "--device", "cpu", "--seed", "5", "--steps", "4"]) == 0
+    assert capsysbinary.readouterr().out == b"".join(p.pcm16() for p in voice.stream(SHORT, seed=5, steps=4))
+
+
+def test_windows_cover_the_mel_exactly():
+    """vocode_windows with an identity-like vocoder (each frame → hop copies of its value) gives every
+    sample once, whatever the window, context and cross-fade."""
+    from fmtts.streaming import vocode_windows
+
+    def repeat(mel):
+        return mel[0].repeat_interleave(4)
+
+    mel = torch.arange(37, dtype=torch.float32)[None].expand(80, -1)
+    for window, context, crossfade in ((5, 0, 0), (5, 2, 4), (8, 3, 8), (40, 2, 4), (1, 1, 2)):
+        pieces = [p for p, _ in vocode_windows(repeat, mel, 4, window, context, crossfade)]
+        np.testing.assert_allclose(np.concatenate(pieces), repeat(mel).numpy(), atol=1e-5)
