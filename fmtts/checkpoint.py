@@ -23,6 +23,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint file is missing, damaged, or not an fmtts checkpoint."""
 
 
+class UnsafeCheckpointError(CheckpointError):
+    """A torch file holding pickled objects that the weights-only loader refuses (it could run code)."""
+
+
 def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     """Write ``payload`` to ``path`` atomically: a crash mid-write never leaves a half file behind."""
     path = Path(path)
@@ -70,7 +74,7 @@ def load_checkpoint(
                 f"{path} is not a torch checkpoint (wrong kind of file, or damaged): {_first_line(exc)}"
             ) from exc
         # torch's own message advises loading with weights_only=False: a safe loader never does
-        raise CheckpointError(
+        raise UnsafeCheckpointError(
             f"{path} holds pickled objects beyond tensors and plain data, which could run code when "
             "loaded; fmtts refuses to load it. Use checkpoints written by fmtts (fmtts export / "
             "export-vocoder) from a source you trust."

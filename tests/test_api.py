@@ -75,3 +75,19 @@ def test_malformed_ssml_is_a_clear_error(voice: TTS) -> None:
 
     with pytest.raises(SSMLError, match="line 1"):
         voice.synthesize("<speak>Hello <break time='1s'></speak>")
+
+
+def test_importing_the_api_loads_no_training_corpus_or_preparation_code() -> None:
+    """Imports run one way: inference (fmtts.api) never pulls in training, corpus building, dataset
+    preparation, evaluation or the server."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fmtts.api\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('fmtts.training', 'fmtts.corpus', "
+        "'fmtts.data.prepare', 'fmtts.data.audio_cache', 'fmtts.evaluate', 'fmtts.server', 'fmtts.cli')))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"fmtts.api imported {out.stdout.strip()}"

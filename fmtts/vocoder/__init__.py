@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import torch
 
 from fmtts.audio import MelConfig
-from fmtts.checkpoint import CheckpointError, load_checkpoint
+from fmtts.checkpoint import CheckpointError, UnsafeCheckpointError, load_checkpoint
 from fmtts.vocoder.copy_synthesis import vocode_file
 from fmtts.vocoder.denoiser import Denoiser
 from fmtts.vocoder.griffinlim import GriffinLim
@@ -143,6 +143,8 @@ def _fmtts_vocoder_file(name_or_path: str) -> Path | None:
         return None
     try:
         ckpt = load_checkpoint(p, kind=None)
+    except UnsafeCheckpointError as exc:
+        raise VocoderError(str(exc)) from exc
     except CheckpointError:
         return None  # not an fmtts checkpoint at all: HiFi-GAN's loader says what is wrong with it
     if ckpt.get("kind", "acoustic") != "vocoder":

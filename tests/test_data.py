@@ -1,0 +1,67 @@
+"""fmtts.data: dataset preparation reuses its caches only with the same settings, and a dataset may bring
+its own split. (The LJSpeech and demo recipes, which prepare whole datasets, are in test_recipes.py;
+audio caches for vocoder training in test_vocoder_training.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import soundfile as sf
+from conftest import espeak_synthesise
+
+from fmtts.data.cache import FeatureCache
+
+
+def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, caplog) -> None:
+    """A prepared folder is reused only with the settings it was made with."""
+    import logging
+
+    from fmtts.config import DataConfig
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.text import TextProcessor
+
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    lines = []
+    for i, text in enumerate(["Hello there.", "How are you today?", "Fine, thank you.", "See you soon."]):
+        workdir = tmp_path / f"espeak{i}"  # a private library copy per call (it cannot be overwritten)
+        workdir.mkdir()
+        wav, sr = espeak_synthesise(text, workdir)
+        sf.write(data / "wavs" / f"u{i}.wav", wav, sr, subtype="PCM_16")
+        lines.append(f"u{i}|{text}|{text}")
+    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    tp = TextProcessor()
+    cfg = DataConfig(val_fraction=0.25, test_fraction=0.25)
+    first = prepare_dataset(data, tmp_path / "prep", cfg, tp, progress=False)
+    stamp = (tmp_path / "prep" / "cache" / "train" / "meta.json").stat().st_mtime_ns
+    with caplog.at_level(logging.INFO):
+        again = prepare_dataset(data, tmp_path / "prep", cfg, tp, progress=False)
+    assert again == first and "reusing" in caplog.text
+    assert (tmp_path / "prep" / "cache" / "train" / "meta.json").stat().st_mtime_ns == stamp
+    changed = DataConfig(val_fraction=0.25, test_fraction=0.25, split_seed=7)
+    redone = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
+    assert redone["settings"]["data"]["split_seed"] == 7
+
+
+def test_a_dataset_can_bring_its_own_split(tmp_path: Path) -> None:
+    from fmtts.config import DataConfig
+    from fmtts.data.prepare import prepare_dataset
+    from fmtts.text import TextProcessor
+
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    (data / "filelists").mkdir()
+    lines = []
+    for i, text in enumerate(["Hello there.", "How are you today?", "Fine, thank you.", "See you soon."]):
+        workdir = tmp_path / f"espeak{i}"
+        workdir.mkdir()
+        wav, sr = espeak_synthesise(text, workdir)
+        sf.write(data / "wavs" / f"u{i}.wav", wav, sr, subtype="PCM_16")
+        lines.append(f"u{i}|{text}|{text}")
+    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    (data / "filelists" / "train.txt").write_text("u0\nu2\n")
+    (data / "filelists" / "val.txt").write_text("u3|See you soon.\n")
+    (data / "filelists" / "test.txt").write_text("u1\n")
+    report = prepare_dataset(data, tmp_path / "prep", DataConfig(), TextProcessor(), progress=False)
+    assert report["kept"] == {"train": 2, "val": 1, "test": 1}
+    assert FeatureCache(tmp_path / "prep" / "cache" / "test").ids == ["u1"]
