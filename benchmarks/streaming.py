@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Streaming on this CPU: time to first audio and throughput, fmtts beside piper, in one run.
+
+    python benchmarks/streaming.py [--long-chars 6000] [--clients 8] [--requests 16] [--threads 2]
+
+1. Time to first audio for one sentence and for a long text (``--long-chars`` of the demo prompts):
+   ``tts.stream`` (the default voice, default options), HTTP (``fmtts serve``'s OpenAI endpoint in this
+   process, ``response_format: pcm``, time to the first body bytes), and piper's first chunk.
+2. The long text's RTF streamed (all chunks) against the batch path (``tts.synthesize``).
+3. Requests per minute with ``--clients`` concurrent HTTP clients, one sentence each.
+Needs fmtts[serve,corpus] and httpx. Writes ``benchmarks/results/streaming.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import torch
+
+SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs far away into the woods."
+
+
+def long_text(chars: int) -> str:
+    from fmtts.corpus.piper_corpus import PROMPTS_FILE, read_prompts
+
+    out, n = [], 0
+    for line in read_prompts(PROMPTS_FILE)[-2000:]:
+        out.append(line)
+        n += len(line) + 1
+        if n >= chars:
+            break
+    return " ".join(out)
+
+
+def first_audio_stream(tts, text: str) -> tuple[float, float, float]:
+    """(seconds to the first chunk, seconds for all chunks, seconds of audio)."""
+    t0 = time.perf_counter()
+    first, audio = None, 0.0
+    for chunk in tts.stream(text, seed=0):
+        if first is None:
+            first = time.perf_counter() - t0
+        audio += len(chunk.audio) / chunk.sample_rate
+    return first, time.perf_counter() - t0, audio
+
+
+def first_audio_piper(voice, text: str) -> float:
+    t0 = time.perf_counter()
+    next(iter(voice.synthesize(text)))
+    return time.perf_counter() - t0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--long-chars", type=int, default=6000)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--skip-batch", action="store_true", help="leave out the long text's batch-path run")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "streaming.json"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+
+    import asyncio
+
+    import httpx
+    from piper import PiperVoice
+
+    from fmtts import TTS
+    from fmtts.corpus.piper_corpus import joe_voice_paths
+    from fmtts.server import ServerGroup, SpeechService
+
+    tts = TTS.load(device="cpu")
+    piper = PiperVoice.load(*joe_voice_paths())
+    text = long_text(args.long_chars)
+    first_audio_stream(tts, SENTENCE)  # warm-ups
+    first_audio_piper(piper, SENTENCE)
+
+    results: dict = {"long_text_chars": len(text), "threads": args.threads}
+    for name, t in (("sentence", SENTENCE), ("long", text)):
+        first, total, audio = first_audio_stream(tts, t)
+        results[f"stream_{name}"] = {"first_audio_s": first, "total_s": total, "audio_s": audio}
+        results[f"piper_{name}_first_chunk_s"] = first_audio_piper(piper, t)
+    if not args.skip_batch:
+        t0 = time.perf_counter()
+        res = tts.synthesize(text, seed=0)
+        results["batch_long"] = {"total_s": time.perf_counter() - t0, "audio_s": res.seconds}
+
+    port = free_port()
+    group = ServerGroup(SpeechService({"joe": tts}, max_chars=len(text) + 10, queue=64), port=port)
+    thread = threading.Thread(target=asyncio.run, args=(group.serve(),), daemon=True)
+    thread.start()
+    while not group.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}/v1/audio/speech"
+
+    def http_first_byte(t: str) -> float:
+        body = {"model": "fmtts", "input": t, "response_format": "pcm", "seed": 0}
+        t0 = time.perf_counter()
+        with httpx.stream("POST", url, json=body, timeout=600) as r:
+            r.raise_for_status()
+            for _ in r.iter_bytes():
+                return time.perf_counter() - t0
+        raise RuntimeError("empty response")
+
+    def http_whole(t: str) -> int:
+        body = {"model": "fmtts", "input": t, "response_format": "wav", "seed": 0}
+        r = httpx.post(url, json=body, timeout=600)
+        r.raise_for_status()
+        return len(r.content)
+
+    try:
+        http_first_byte(SENTENCE)  # warm-up
+        results["http_sentence_first_byte_s"] = http_first_byte(SENTENCE)
+        results["http_long_first_byte_s"] = http_first_byte(text)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            sizes = list(pool.map(http_whole, [SENTENCE] * args.requests))
+        elapsed = time.perf_counter() - t0
+        assert all(s > 1000 for s in sizes)
+        results["concurrent"] = {
+            "clients": args.clients,
+            "requests": args.requests,
+            "seconds": elapsed,
+            "requests_per_minute": 60 * args.requests / elapsed,
+        }
+    finally:
+        group.stop()
+        thread.join(timeout=30)
+
+    for k, v in results.items():
+        print(f"{k}: {v}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), **results}, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
