@@ -255,8 +255,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data = resolve_training_data(cfg, args.data, args.prepared or out / "data")
     cfg.save(out / "config.json")
-    trainer = Trainer(
-        cfg,
+    return _run_training(Trainer, cfg, data, out, args)
+
+
+def _run_training(trainer_class, recipe, data: Path, out: Path, args: argparse.Namespace) -> int:
+    """The options `train` and `train-vocoder` share, passed to either trainer; always closes it."""
+    trainer = trainer_class(
+        recipe,
         data,
         out,
         device=args.device,
@@ -282,22 +287,7 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data = resolve_audio_data(recipe, args.data, args.prepared or out / "data", args.split_from)
     (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))
-    trainer = VocoderTrainer(
-        recipe,
-        data,
-        out,
-        device=args.device,
-        resume=args.resume,
-        init_from=args.init_from,
-        max_steps=args.max_steps,
-        max_minutes=args.max_minutes,
-        progress=not args.no_progress,
-    )
-    try:
-        trainer.train()
-    finally:
-        trainer.close()
-    return 0
+    return _run_training(VocoderTrainer, recipe, data, out, args)
 
 
 def cmd_pack(args: argparse.Namespace) -> int:

@@ -46,6 +46,19 @@ def init_distributed(device: str) -> DistInfo:
     return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
+def setup_runtime(device: str, threads: int) -> tuple[DistInfo, torch.device]:
+    """Join the process group (under torchrun), pick this rank's device, and set CPU threads."""
+    dist_info = init_distributed(
+        device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    )
+    dev = resolve_device(device, dist_info)
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+    if threads and dev.type == "cpu":
+        torch.set_num_threads(threads)
+    return dist_info, dev
+
+
 def resolve_device(device: str, dist_info: DistInfo) -> torch.device:
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"

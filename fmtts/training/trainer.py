@@ -23,9 +23,8 @@ from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
 from fmtts.training.common import (
     TrainingError,
-    init_distributed,
     progress_bar,
-    resolve_device,
+    setup_runtime,
 )
 from fmtts.training.state import CheckpointState, build_model
 from fmtts.training.validation import Validation
@@ -123,14 +122,7 @@ class Trainer(CheckpointState, Validation):
     # ------------------------------------------------------------------------------------------ setup
     def _setup_runtime(self, device: str, max_steps: int | None, max_minutes: float | None, progress: bool):
         """Process group, device, threads, limits."""
-        self.dist = init_distributed(
-            device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-        )
-        self.device = resolve_device(device, self.dist)
-        if self.device.type == "cuda":
-            torch.cuda.set_device(self.device)
-        if self.cfg.train.threads and self.device.type == "cpu":
-            torch.set_num_threads(self.cfg.train.threads)
+        self.dist, self.device = setup_runtime(device, self.cfg.train.threads)
         self.max_steps = max_steps if max_steps is not None else self.cfg.train.max_steps
         self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
         self.progress = progress and self.dist.main

@@ -29,13 +29,12 @@ from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
     TrainingError,
     _with_kernel_choice,
-    init_distributed,
     mel_image,
     newest_readable_checkpoint,
     progress_bar,
-    resolve_device,
     rng_state,
     set_rng_state,
+    setup_runtime,
 )
 from fmtts.training.data import is_rank_zero, wait_for
 from fmtts.training.vocoder_recipe import VocoderRecipe
@@ -108,14 +107,7 @@ class VocoderTrainer:
         self.recipe = recipe
         t = recipe.train
         self.out = Path(out_dir)
-        self.dist = init_distributed(
-            device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-        )
-        self.device = resolve_device(device, self.dist)
-        if self.device.type == "cuda":
-            torch.cuda.set_device(self.device)
-        if t.threads and self.device.type == "cpu":
-            torch.set_num_threads(t.threads)
+        self.dist, self.device = setup_runtime(device, t.threads)
         self.max_steps = max_steps if max_steps is not None else t.max_steps
         self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
         self.progress = progress and self.dist.main

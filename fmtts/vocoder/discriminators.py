@@ -31,6 +31,19 @@ Scores = list[torch.Tensor]
 Features = list[list[torch.Tensor]]
 
 
+def _conv_stack(
+    convs: nn.ModuleList, out: nn.Module, x: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Leaky-ReLU conv layers then the score layer: (flattened scores, every layer's activations)."""
+    feats = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), 0.1)
+        feats.append(x)
+    x = out(x)
+    feats.append(x)
+    return x.flatten(1), feats
+
+
 class PeriodDiscriminator(nn.Module):
     def __init__(self, period: int, channels: list[int]):
         super().__init__()
@@ -48,13 +61,7 @@ class PeriodDiscriminator(nn.Module):
         if t % self.period:
             wav = F.pad(wav, (0, self.period - t % self.period), mode="reflect")
         x = wav.view(b, 1, -1, self.period)
-        feats = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), 0.1)
-            feats.append(x)
-        x = self.out(x)
-        feats.append(x)
-        return x.flatten(1), feats
+        return _conv_stack(self.convs, self.out, x)
 
 
 class ResolutionDiscriminator(nn.Module):
@@ -82,13 +89,7 @@ class ResolutionDiscriminator(nn.Module):
         )
         # (B, 1, frames, bins): time along the first axis, frequency strided down by the convs
         x = torch.log(spec.abs().clamp(min=1e-5)).transpose(1, 2).unsqueeze(1)
-        feats = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), 0.1)
-            feats.append(x)
-        x = self.out(x)
-        feats.append(x)
-        return x.flatten(1), feats
+        return _conv_stack(self.convs, self.out, x)
 
 
 class Discriminators(nn.Module):
