@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""HiFi-GAN V1 (universal) on this CPU: ways to run it faster, and how far each moves the output.
+"""HiFi-GAN V1 (universal) and fmtts's own vocoder on this CPU: ways to run each, same mels.
 
-    python benchmarks/vocoder_speed.py [--reps 5] [--threads 2] [--frames 500]
+    python benchmarks/vocoder_speed.py [--reps 5] [--threads 2] [--frames 500] [--ours PATH]
 
 Variants, interleaved round-robin after a warm-up (medians of ``--reps``):
-  fp32            our generator, weight norm folded, inference mode (the default)
+  fp32            HiFi-GAN generator, weight norm folded, inference mode
   bf16            the same under torch.autocast("cpu", bfloat16)
   onnxruntime     exported with torch.onnx (dynamo=False), run by ONNX Runtime, same thread count
-Each output is compared with fp32: relative error = ||y − y_fp32|| / ||y_fp32|| (the issue's bar: 1e-3).
+  ours fp32 / ours bf16 / ours onnxruntime: the same three for fmtts's vocoder (``--ours``: a file from
+                  ``fmtts export-vocoder`` or an embedded vocoder's name; left out when there is none)
+Speed-ups are against HiFi-GAN fp32. Each output is compared with its own network's fp32 output:
+relative error = ||y − y_fp32|| / ||y_fp32||.
 The input is a real log-mel (eSpeak NG speech through our mel frontend), so the output is speech.
 Writes ``benchmarks/results/vocoder_speed.json``.
 """
@@ -25,7 +28,7 @@ import numpy as np
 import torch
 
 from fmtts.devices import cpu_has_native_bf16
-from fmtts.vocoder import load_vocoder
+from fmtts.vocoder import EMBEDDED_VOCODERS, load_vocoder
 
 SECONDS_PER_FRAME = 256 / 22050
 
@@ -52,6 +55,7 @@ def main() -> None:
         default=None,
         help="time bf16 autocast too (default: only on CPUs with native bf16)",
     )
+    ap.add_argument("--ours", default=None, help="fmtts vocoder file or embedded name (default: embedded)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "vocoder_speed.json"))
     args = ap.parse_args()
     if args.bf16 is None:
@@ -70,20 +74,38 @@ def main() -> None:
             return voc(mel).flatten().float()
 
     variants = {"fp32": fp32}
+    reference = {"fp32": "fp32"}
     if args.bf16:
         variants["bf16"] = bf16
+        reference["bf16"] = "fp32"
     try:  # the shipped backend: exported once into the user cache, run by ONNX Runtime
         onnx_voc = load_vocoder("universal", device="cpu", backend="onnx")
         variants["onnxruntime"] = lambda: onnx_voc(mel).flatten()
+        reference["onnxruntime"] = "fp32"
     except Exception as exc:  # onnx/onnxruntime missing or export failure: report, keep going
         print(f"onnxruntime variant skipped: {exc}")
+    ours = args.ours or next(iter(EMBEDDED_VOCODERS), None)
+    if ours is not None:
+        for precision, backend, name in (
+            ("fp32", "torch", "ours fp32"),
+            *([("bf16", "torch", "ours bf16")] if args.bf16 else []),
+            ("fp32", "onnx", "ours onnxruntime"),
+        ):
+            try:
+                v = load_vocoder(ours, device="cpu", backend=backend, precision=precision)
+            except Exception as exc:
+                print(f"{name} skipped: {exc}")
+                continue
+            variants[name] = lambda v=v: v(mel).flatten()
+            reference[name] = "ours fp32"
+        print(f"ours: {ours}")
 
-    ref = fp32()
+    outputs = {k: f() for k, f in variants.items()}
     times: dict[str, list[float]] = {k: [] for k in variants}
-    errors = {
-        k: float(torch.linalg.vector_norm(f() - ref) / torch.linalg.vector_norm(ref))
-        for k, f in variants.items()
-    }
+    errors = {}
+    for k, y in outputs.items():
+        ref = outputs[reference[k]]
+        errors[k] = float(torch.linalg.vector_norm(y - ref) / torch.linalg.vector_norm(ref))
     for _ in range(args.reps):
         for k, f in variants.items():
             t0 = time.perf_counter()
@@ -96,7 +118,7 @@ def main() -> None:
         f"HiFi-GAN universal, {args.frames} frames ({audio_s:.1f} s), {args.threads} threads, "
         f"median of {args.reps}"
     )
-    print("| variant | RTF | speed-up vs fp32 | relative error vs fp32 |")
+    print("| variant | RTF | speed-up vs HiFi-GAN fp32 | relative error vs its fp32 |")
     print("|---|---:|---:|---:|")
     for k in variants:
         med = statistics.median(times[k])
@@ -118,6 +140,7 @@ def main() -> None:
                 "date": time.strftime("%Y-%m-%d"),
                 "threads": args.threads,
                 "frames": args.frames,
+                "ours": ours,
                 "rows": rows,
                 "runs": times,
             },

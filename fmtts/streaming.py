@@ -7,8 +7,9 @@ The text is planned lazily (plain text sentence by sentence; SSML and text with 
 parsed whole first, which is cheap next to synthesis), each chunk goes through the acoustic model on its
 own (batch of one), and the vocoder runs on overlapping mel windows: ``window`` frames at a time with
 ``context`` frames of mel on each side, of which only the centre is kept, consecutive centres
-cross-faded over ``crossfade`` samples. Memory and time to first audio therefore do not grow with the
-length of the text.
+cross-faded over ``crossfade`` samples. The stream's first chunk starts with a ``first_window``-frame
+window, doubling up to ``window``, so that the first audio waits for little vocoding. Memory and time to
+first audio therefore do not grow with the length of the text.
 
 How it compares with :meth:`fmtts.api.TTS.synthesize` for the same options:
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from fmtts.sampling import SamplerConfig
 
 DEFAULT_WINDOW = 64  # mel frames vocoded at a time (~0.74 s at 22050 Hz, hop 256)
+DEFAULT_FIRST_WINDOW = 16  # the first window of each chunk; windows then double up to DEFAULT_WINDOW
 DEFAULT_CONTEXT = 16  # mel frames of context on each side of a window
 DEFAULT_CROSSFADE = 512  # samples cross-faded at each join between windows
 
@@ -97,6 +99,19 @@ def iter_plan(text: str, processor, *, ssml: bool | None = None, max_chars: int 
         yield from plan_speech(text, processor, ssml=False, max_chars=max_chars)
 
 
+def window_bounds(n: int, window: int, first_window: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) frames of the windows that cover ``n`` frames: ``first_window`` frames first, then
+    each window twice the previous one up to ``window`` (small first pieces start the audio early; the
+    larger later ones cost less context overhead)."""
+    size = window if first_window is None else max(1, min(first_window, window))
+    bounds, s = [], 0
+    while s < n:
+        e = min(s + size, n)
+        bounds.append((s, e))
+        s, size = e, min(2 * size, window)
+    return bounds
+
+
 def vocode_windows(
     vocoder,
     mel: torch.Tensor,
@@ -104,20 +119,21 @@ def vocode_windows(
     window: int = DEFAULT_WINDOW,
     context: int = DEFAULT_CONTEXT,
     crossfade: int = DEFAULT_CROSSFADE,
+    first_window: int | None = DEFAULT_FIRST_WINDOW,
 ) -> Iterator[tuple[np.ndarray, bool]]:
-    """Vocode a (n_mels, T) mel ``window`` frames at a time with ``context`` frames on each side, keeping
-    only the centre; neighbouring centres overlap by ``crossfade`` samples (a linear cross-fade centred
-    on the join). The pieces, joined, are ``T * hop`` samples. A mel of at most ``window + context``
-    frames is vocoded in one go. Yields (audio, is the last piece)."""
+    """Vocode a (n_mels, T) mel in windows (:func:`window_bounds`) with ``context`` frames on each side,
+    keeping only the centre; neighbouring centres overlap by ``crossfade`` samples (a linear cross-fade
+    centred on the join). The pieces, joined, are ``T * hop`` samples. A mel that fits in the first
+    window plus its context is vocoded in one go. Yields (audio, is the last piece)."""
     n = int(mel.shape[-1])
-    if n <= window + context:
+    bounds = window_bounds(n, window, first_window)
+    if n <= bounds[0][1] + context:
         yield _vocode(vocoder, mel), True
         return
     half = min(crossfade // 2, context * hop)
     fade_in = (np.arange(2 * half, dtype=np.float32) + 0.5) / max(2 * half, 1)
     tail = None
-    for s in range(0, n, window):
-        e = min(s + window, n)
+    for s, e in bounds:
         a, b = max(0, s - context), min(n, e + context)
         audio = _vocode(vocoder, mel[:, a:b])
         lo = s * hop - (half if s > 0 else 0)
@@ -149,11 +165,13 @@ def stream_speech(
     window: int = DEFAULT_WINDOW,
     context: int = DEFAULT_CONTEXT,
     crossfade: int = DEFAULT_CROSSFADE,
+    first_window: int = DEFAULT_FIRST_WINDOW,
     **sampler_options,
 ) -> Iterator[StreamChunk]:
     """Speak ``text`` as an iterator of :class:`StreamChunk`. Options as
     :meth:`fmtts.api.TTS.synthesize_batch` (no ``batch_size``: chunks run one at a time), plus the
-    vocoder windowing (``window`` and ``context`` in mel frames, ``crossfade`` in samples). Bad options
+    vocoder windowing (``window``, ``context`` and ``first_window``, the stream's first window, in mel
+    frames; ``crossfade`` in samples). Bad options
     raise :class:`~fmtts.api.SynthesisError` here; text errors come from the iterator."""
     from fmtts.api import PRECISIONS, SynthesisError
 
@@ -162,7 +180,8 @@ def stream_speech(
     tts._check_options(1, pause, precision)
     if precision == "fp16" and tts.device.type != "cuda":
         raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
-    for name, value, low in (("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0)):
+    checks = (("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0))
+    for name, value, low in (*checks, ("first_window", first_window, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SynthesisError(f"{name} must be an integer ≥ {low}, got {value!r}")
     if sampler.cfg_scale > 0 and tts.config.model.cfm.cond_dropout == 0:
@@ -172,7 +191,7 @@ def stream_speech(
         )
     base_seed = seed if seed is not None else random.randrange(2**31 - 1)
     dtype = PRECISIONS[precision]
-    windows = (window, context, crossfade)
+    windows = (window, context, crossfade, first_window)
     return _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, windows)
 
 
@@ -201,7 +220,9 @@ def _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, wi
         for j, d in zip(part.ids, durations, strict=True):
             phonemes.append((symbols[j], at, at + d * hop / sr))
             at += d * hop / sr
-        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows):
+        # Only the stream's first chunk starts with a small window: later chunks' audio is not awaited.
+        first = windows[3] if k == 1 else None
+        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows[:3], first_window=first):
             now = time.perf_counter() - t0
             yield StreamChunk(piece, sr, samples / sr, now, index, part.text, phonemes, last=last)
             samples += len(piece)

@@ -62,7 +62,9 @@ def test_one_sentence_griffinlim_spectrum_and_no_clicks(voice):
     diff = float(np.abs(log_mel(audio) - log_mel(offline)).mean())
     assert diff <= GRIFFINLIM_LOGMEL_BOUND, diff
     # one piece, no windows: bit for bit
-    np.testing.assert_array_equal(joined(voice.stream(TEXT, seed=3, window=100_000)), offline)
+    np.testing.assert_array_equal(
+        joined(voice.stream(TEXT, seed=3, window=100_000, first_window=100_000)), offline
+    )
     # no clicks: the biggest sample-to-sample step around each join (measured: at most 0.44) stays below
     # the 99.9th percentile of the steps in the offline audio (1.69; Griffin-Lim audio is rough)
     steps = np.abs(np.diff(audio))
@@ -135,7 +137,7 @@ def test_multi_sentence_hifigan_equals_sentences_alone(hifigan_voice):
 def test_multi_sentence_chunk_seeds(voice):
     """Chunk k is sampled with seed + k: each equals synthesize of that sentence alone with that seed."""
     text = "A cat sat on the mat. We like green apples."
-    pieces = list(voice.stream(text, seed=11, window=100_000))
+    pieces = list(voice.stream(text, seed=11, window=100_000, first_window=100_000))
     speech = [p for p in pieces if p.text]
     assert [p.text for p in speech] == ["A cat sat on the mat.", "We like green apples."]
     for k, p in enumerate(speech):
@@ -216,5 +218,24 @@ def test_windows_cover_the_mel_exactly():
 
     mel = torch.arange(37, dtype=torch.float32)[None].expand(80, -1)
     for window, context, crossfade in ((5, 0, 0), (5, 2, 4), (8, 3, 8), (40, 2, 4), (1, 1, 2)):
-        pieces = [p for p, _ in vocode_windows(repeat, mel, 4, window, context, crossfade)]
-        np.testing.assert_allclose(np.concatenate(pieces), repeat(mel).numpy(), atol=1e-5)
+        for first in (None, 1, 2, 100):
+            pieces = [p for p, _ in vocode_windows(repeat, mel, 4, window, context, crossfade, first)]
+            np.testing.assert_allclose(np.concatenate(pieces), repeat(mel).numpy(), atol=1e-5)
+
+
+def test_window_bounds_start_small_and_double():
+    from fmtts.streaming import window_bounds
+
+    assert window_bounds(100, 64, 16) == [(0, 16), (16, 48), (48, 100)]
+    assert window_bounds(200, 64, 16) == [(0, 16), (16, 48), (48, 112), (112, 176), (176, 200)]
+    assert window_bounds(10, 64, 16) == [(0, 10)]
+    assert window_bounds(130, 64, None) == [(0, 64), (64, 128), (128, 130)]
+    assert window_bounds(130, 64, 500) == window_bounds(130, 64, None)
+
+
+def test_first_piece_is_small(voice):
+    """The stream's first piece is first_window frames (the rest of the chunk comes in larger pieces)."""
+    hop = voice.mel_config.hop_length
+    pieces = [p for p in voice.stream("We like green apples.", seed=2, first_window=8, window=64) if p.text]
+    assert 0 < len(pieces[0].audio) <= 8 * hop
+    assert len(pieces[1].audio) > len(pieces[0].audio)

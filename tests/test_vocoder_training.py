@@ -233,6 +233,29 @@ def test_export_load_and_cli(audio_cache: Path, tmp_path: Path, espeak_speech, t
     assert info.samplerate == 22050 and info.frames % 256 == 0
 
 
+@pytest.mark.filterwarnings("ignore:bf16 on a CPU")
+def test_onnx_backend_runs_our_vocoder(audio_cache: Path, tmp_path: Path, monkeypatch, torch_single_thread):
+    """fmtts's vocoder on ONNX Runtime: the same audio as torch (measured ~1e-6 relative), any length."""
+    pytest.importorskip("onnxruntime")
+    from fmtts.vocoder.onnx_backend import OnnxVocoder
+
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path / "cache"))
+    _train(audio_cache, tmp_path / "run")
+    exported = export_vocoder(list_checkpoints(tmp_path / "run" / "checkpoints")[-1], tmp_path / "voc.pt")
+    clear_vocoder_cache()
+    onnx_voc = load_vocoder(str(exported), backend="onnx")
+    assert isinstance(onnx_voc, OnnxVocoder)
+    torch_voc = load_vocoder(str(exported), backend="torch")
+    for shape in ((80, 7), (80, 130), (2, 80, 33)):
+        mel = torch.randn(*shape)
+        a, b = onnx_voc(mel), torch_voc(mel)
+        assert a.shape == b.shape == (*shape[:-2], shape[-1] * 256)
+        rel = float(torch.linalg.vector_norm(a - b) / torch.linalg.vector_norm(b))
+        assert rel < 1e-3, rel
+    with pytest.raises(VocoderError, match="fp32"):
+        load_vocoder(str(exported), backend="onnx", precision="bf16")
+
+
 def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
     clear_vocoder_cache()
     text = tmp_path / "notes.pt"

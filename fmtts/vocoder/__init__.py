@@ -109,9 +109,9 @@ def _cache_key(name_or_path: str, device: torch.device) -> str:
 
 
 def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: str) -> Vocoder:
-    from fmtts.vocoder.onnx_backend import OnnxHiFiGAN, onnxruntime_available
+    from fmtts.vocoder.onnx_backend import OnnxVocoder, onnxruntime_available
 
-    if backend == "torch" or not isinstance(voc, HiFiGAN):
+    if backend == "torch" or not isinstance(voc, HiFiGAN | ISTFTVocoder):
         return voc
     if dev.type != "cpu":
         if backend == "onnx":
@@ -119,15 +119,21 @@ def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: s
                 "the onnx vocoder backend runs on CPU only; use --vocoder-backend torch on GPU"
             )
         return voc
+    if isinstance(voc, ISTFTVocoder) and voc.precision != "fp32":
+        if backend == "onnx":
+            raise VocoderError("the onnx vocoder backend runs in fp32; use vocoder precision fp32 or auto")
+        return voc
     if not onnxruntime_available():
         if backend == "onnx":
             raise VocoderError(
                 "the onnx vocoder backend needs onnx and onnxruntime: pip install onnx onnxruntime"
             )
         return voc
-    weights = _weights_file(name_or_path)
+    weights = voc.source if isinstance(voc, ISTFTVocoder) else _weights_file(name_or_path)
+    if weights is None:
+        raise VocoderError(f"{voc.name} was not loaded from a file: nothing to key its ONNX export by")
     try:
-        return OnnxHiFiGAN(voc, weights)
+        return OnnxVocoder(voc, weights)
     except Exception as exc:
         if backend == "onnx":
             raise VocoderError(f"ONNX export/loading of {voc.name} failed: {exc}") from exc
@@ -206,10 +212,10 @@ def load_vocoder(
     the path of a jik876-format HiFi-GAN generator checkpoint (its config.json is read from the same
     folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
-    over-subtract. ``backend``: "torch", "onnx" (HiFi-GAN on ONNX Runtime, CPU only, same output to
-    ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is torch: on an idle
-    2-core CPU both run at the same speed (benchmarks/vocoder_speed.py). ``precision`` (fmtts's own
-    vocoders): "auto" (bf16 on CUDA, fp32 on CPUs), "fp32" or "bf16".
+    over-subtract. ``backend``: "torch", "onnx" (the generator on ONNX Runtime, CPU only, fp32, same
+    output to ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is
+    torch: on an idle 2-core CPU both run HiFi-GAN at the same speed (benchmarks/vocoder_speed.py).
+    ``precision`` (fmtts's own vocoders): "auto" (bf16 on CUDA, fp32 on CPUs), "fp32" or "bf16".
     Raises :class:`VocoderError` with the reason on failure."""
     dev = torch.device(device)
     if denoise < 0:

@@ -67,6 +67,7 @@ class ISTFTVocoder:
         name: str,
         device: str | torch.device = "cpu",
         precision: str = "auto",
+        source: Path | None = None,
     ):
         if precision not in PRECISIONS:
             raise VocoderError(f"vocoder precision must be one of {PRECISIONS}, got {precision!r}")
@@ -77,6 +78,7 @@ class ISTFTVocoder:
         self.hop_length = mel_config.hop_length
         self.n_mels = generator.cfg.n_mels
         self.name = name
+        self.source = source  # the file the weights came from (keys the ONNX export cache)
         if precision == "auto":
             precision = "bf16" if self.device.type == "cuda" else "fp32"
         if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
@@ -105,7 +107,7 @@ class ISTFTVocoder:
             ) from exc
         mel_config = MelConfig.from_dict(ckpt["mel_config"])
         label = name or f"fmtts ISTFTNet ({path}, step {ckpt.get('step', '?')})"
-        return cls(generator, mel_config, name=label, device=device, precision=precision)
+        return cls(generator, mel_config, name=label, device=device, precision=precision, source=Path(path))
 
     def _autocast(self):
         if self.precision != "bf16":

@@ -1,6 +1,8 @@
-"""HiFi-GAN through ONNX Runtime: the same generator, exported once (opt-in: ``backend="onnx"``).
+"""A vocoder through ONNX Runtime: the same generator (HiFi-GAN or fmtts's ISTFTNet), exported once
+(opt-in: ``backend="onnx"``).
 
-On an idle 2-core CPU it runs at torch's speed; with the cores shared it measured ~1.3× faster.
+For HiFi-GAN on an idle 2-core CPU it runs at torch's speed; with the cores shared it measured ~1.3×
+faster (benchmarks/vocoder_speed.py has both vocoders).
 
 The export is cached under ``user_cache_dir("vocoders")`` keyed by the weights file, its size and mtime,
 and the torch version, and written atomically, so it happens once per machine. Output matches the torch
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 
 from fmtts.paths import user_cache_dir
-from fmtts.vocoder.hifigan import HiFiGAN, check_mel
+from fmtts.vocoder.hifigan import check_mel
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,20 @@ def onnxruntime_available() -> bool:
     return True
 
 
-def export_path(vocoder: HiFiGAN, weights: Path) -> Path:
+def _label(vocoder) -> str:
+    return "hifigan" if hasattr(vocoder, "cfg") else "istftnet"
+
+
+def export_path(vocoder, weights: Path) -> Path:
+    """Where the export of ``vocoder`` (a HiFiGAN or ISTFTVocoder loaded from ``weights``) is cached."""
     st = weights.stat()
-    key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{vocoder.cfg}"
+    cfg = getattr(vocoder, "cfg", None) or vocoder.generator.cfg
+    key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{cfg}"
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return user_cache_dir("vocoders") / f"hifigan-{digest}.onnx"
+    return user_cache_dir("vocoders") / f"{_label(vocoder)}-{digest}.onnx"
 
 
-def export_onnx(vocoder: HiFiGAN, path: Path) -> Path:
+def export_onnx(vocoder, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     example = torch.zeros(1, vocoder.n_mels, 32)
@@ -66,10 +74,12 @@ def export_onnx(vocoder: HiFiGAN, path: Path) -> Path:
     return path
 
 
-class OnnxHiFiGAN:
-    """Drop-in for :class:`HiFiGAN` (same attributes and call) that runs on ONNX Runtime's CPU provider."""
+class OnnxVocoder:
+    """Drop-in for a torch vocoder (:class:`~fmtts.vocoder.HiFiGAN` or
+    :class:`~fmtts.vocoder.ISTFTVocoder`: same attributes and call) that runs its generator on ONNX
+    Runtime's CPU provider, in fp32."""
 
-    def __init__(self, vocoder: HiFiGAN, weights: Path, threads: int | None = None):
+    def __init__(self, vocoder, weights: Path, threads: int | None = None):
         import onnxruntime as ort
 
         path = export_path(vocoder, weights)
@@ -94,8 +104,9 @@ class OnnxHiFiGAN:
         if mel.shape[-1] == 0:
             return self.torch_vocoder(mel.squeeze(0) if squeeze else mel)
         x = np.ascontiguousarray(mel.detach().to("cpu", torch.float32).numpy())
-        audio = torch.from_numpy(self.session.run(None, {"mel": x})[0]).squeeze(1).clamp(-1.0, 1.0)
+        audio = torch.from_numpy(self.session.run(None, {"mel": x})[0]).reshape(x.shape[0], -1)
+        audio = audio.clamp(-1.0, 1.0)
         return audio.squeeze(0) if squeeze else audio
 
     def __repr__(self) -> str:
-        return f"OnnxHiFiGAN(name={self.name!r}, path={str(self.onnx_path)!r})"
+        return f"OnnxVocoder(name={self.name!r}, path={str(self.onnx_path)!r})"
