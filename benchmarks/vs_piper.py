@@ -2,6 +2,7 @@
 """fmtts against Piper on this CPU: end-to-end speed and quality on the same sentences, and vocoder speed.
 
     python benchmarks/vs_piper.py [--n 50] [--threads 2] [--reps 3] [--fmtts-vocoder NAME|PATH] [--steps N]
+                                  [--fmtts-vocoder-backend torch|onnx]
 
 1. End to end, interleaved sentence by sentence after a warm-up of each: fmtts (the default voice with
    default options unless told otherwise) and piper ``en_US-joe-medium`` (the demo corpus's source voice),
@@ -57,6 +58,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the vocoder-only timing")
     ap.add_argument("--fmtts-vocoder", default=None, help="vocoder for fmtts (default: the voice's own)")
+    ap.add_argument("--fmtts-vocoder-backend", default="torch", choices=("torch", "onnx", "auto"))
     ap.add_argument("--steps", type=int, default=None, help="ODE steps for fmtts (default: API default)")
     ap.add_argument(
         "--vocoders", default="", help="more vocoders for the vocoder-only table, comma-separated"
@@ -85,8 +87,14 @@ def main() -> None:
         acoustic.frames_from_log_durations = ceil_frames
 
     texts = unseen_sentences(args.n)
-    tts = TTS.load(device="cpu", **({"vocoder": args.fmtts_vocoder} if args.fmtts_vocoder else {}))
+    tts = TTS.load(
+        device="cpu",
+        vocoder_backend=args.fmtts_vocoder_backend,
+        **({"vocoder": args.fmtts_vocoder} if args.fmtts_vocoder else {}),
+    )
     piper = Piper()
+    if args.ceil_durations:  # the old rule had no per-voice duration scale either
+        tts.model.duration_scale.fill_(1.0)
     opts = {} if args.steps is None else {"steps": args.steps}
     print(f"fmtts voice: {tts.source}; vocoder: {tts.vocoder.name}; options {opts or 'default'}")
 

@@ -163,6 +163,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {exc}") from None
     if args.queue < 1 or args.max_chars < 1:
         raise SystemExit("error: --queue and --max-chars must be at least 1")
+    if args.first_chunk_chars is not None and args.first_chunk_chars < 1:
+        raise SystemExit("error: --first-chunk-chars must be at least 1")
     sources = [*(args.voice or []), *(args.checkpoint or [])] or [None]
     voices = {}
     for source in sources:
@@ -171,7 +173,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _ = tts.vocoder  # load it now, not on the first request
         voices.setdefault(path.stem, tts)
         print(f"voice {path.stem}: {tts.source}", file=sys.stderr)
-    service = SpeechService(voices, max_chars=args.max_chars, queue=args.queue)
+    options = {} if args.first_chunk_chars is None else {"first_chunk_chars": args.first_chunk_chars}
+    service = SpeechService(voices, max_chars=args.max_chars, queue=args.queue, stream_options=options)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it for the handler it found: a no-op here,
     # so the process ends normally (exit status 0) once both servers are closed.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
@@ -404,6 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=4,
         help="requests admitted at once, running or waiting (default 4); more get 503",
+    )
+    p.add_argument(
+        "--first-chunk-chars",
+        type=int,
+        default=None,
+        metavar="N",
+        help="speak a first sentence longer than N characters as two chunks, split at a clause: "
+        "earlier first audio, a clause pause there (default: whole sentences)",
     )
     p.set_defaults(func=cmd_serve)
 

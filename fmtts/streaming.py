@@ -37,7 +37,7 @@ import torch
 
 from fmtts.data.padding import pad_tokens
 from fmtts.text.plan import Pause, SpeechChunk, plan_speech
-from fmtts.text.sentences import split_sentences
+from fmtts.text.sentences import split_first_clause, split_sentences
 from fmtts.text.ssml import is_ssml
 from fmtts.user_warnings import warn_caller
 
@@ -80,11 +80,20 @@ def to_pcm16(audio: np.ndarray) -> bytes:
     return np.round(scaled).astype("<i2").tobytes()
 
 
-def iter_plan(text: str, processor, *, ssml: bool | None = None, max_chars: int = 300):
+def iter_plan(
+    text: str,
+    processor,
+    *,
+    ssml: bool | None = None,
+    max_chars: int = 300,
+    first_chunk_chars: int | None = None,
+):
     """The parts of :func:`fmtts.text.plan.plan_speech`'s plan, in order, computed lazily for plain text
     (one sentence chunk phonemized at a time). SSML and text with inline ``[[ phonemes ]]`` are planned
-    whole (their segments can span sentences). Raises :class:`~fmtts.text.TextError` like plan_speech,
-    possibly only when the offending chunk is reached."""
+    whole (their segments can span sentences). ``first_chunk_chars``: a first sentence longer than this
+    is spoken as two chunks, split after its leading clauses (:func:`split_first_clause`), as
+    :meth:`fmtts.api.TTS.synthesize` splits any sentence longer than ``max_chars``. Raises
+    :class:`~fmtts.text.TextError` like plan_speech, possibly only when the offending chunk is reached."""
     use_ssml = is_ssml(text) if ssml is None and isinstance(text, str) else bool(ssml)
     if use_ssml or not isinstance(text, str) or "[[" in text or not text.strip():
         yield from plan_speech(text, processor, ssml=ssml, max_chars=max_chars)
@@ -93,8 +102,10 @@ def iter_plan(text: str, processor, *, ssml: bool | None = None, max_chars: int 
     for piece in split_sentences(text.strip(), max_chars=max_chars):
         if not any(c.isalnum() for c in piece):
             continue
+        split = None if spoken or not first_chunk_chars else split_first_clause(piece, first_chunk_chars)
         spoken = True
-        yield from plan_speech(piece, processor, ssml=False, max_chars=max_chars)
+        for part in split or (piece,):
+            yield from plan_speech(part, processor, ssml=False, max_chars=max_chars)
     if not spoken:  # the same error plan_speech gives
         yield from plan_speech(text, processor, ssml=False, max_chars=max_chars)
 
@@ -166,12 +177,14 @@ def stream_speech(
     context: int = DEFAULT_CONTEXT,
     crossfade: int = DEFAULT_CROSSFADE,
     first_window: int = DEFAULT_FIRST_WINDOW,
+    first_chunk_chars: int | None = None,
     **sampler_options,
 ) -> Iterator[StreamChunk]:
     """Speak ``text`` as an iterator of :class:`StreamChunk`. Options as
     :meth:`fmtts.api.TTS.synthesize_batch` (no ``batch_size``: chunks run one at a time), plus the
     vocoder windowing (``window``, ``context`` and ``first_window``, the stream's first window, in mel
-    frames; ``crossfade`` in samples). Bad options
+    frames; ``crossfade`` in samples), and ``first_chunk_chars`` (see :func:`iter_plan`: a lower first
+    audio latency for a long first sentence, at the cost of a clause pause there). Bad options
     raise :class:`~fmtts.api.SynthesisError` here; text errors come from the iterator."""
     from fmtts.api import PRECISIONS, SynthesisError
 
@@ -181,6 +194,8 @@ def stream_speech(
     if precision == "fp16" and tts.device.type != "cuda":
         raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
     checks = (("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0))
+    if first_chunk_chars is not None:
+        checks = (*checks, ("first_chunk_chars", first_chunk_chars, 1))
     for name, value, low in (*checks, ("first_window", first_window, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SynthesisError(f"{name} must be an integer ≥ {low}, got {value!r}")
@@ -192,16 +207,17 @@ def stream_speech(
     base_seed = seed if seed is not None else random.randrange(2**31 - 1)
     dtype = PRECISIONS[precision]
     windows = (window, context, crossfade, first_window)
-    return _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, windows)
+    plan = iter_plan(text, tts.text, ssml=ssml, max_chars=max_chars, first_chunk_chars=first_chunk_chars)
+    return _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows)
 
 
-def _stream(tts, text, t0, sampler, ssml, base_seed, dtype, max_chars, pause, windows):
+def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows):
     sr, hop = tts.sample_rate, tts.mel_config.hop_length
     symbols = tts.text.symbols.symbols
     samples = 0  # audio yielded so far
     previous_was_speech = False
     k = 0  # speech chunks so far
-    for index, part in enumerate(iter_plan(text, tts.text, ssml=ssml, max_chars=max_chars)):
+    for index, part in enumerate(plan):
         if isinstance(part, Pause):
             seconds, previous_was_speech = float(part.seconds), False
         else:

@@ -352,6 +352,26 @@ def test_serve_command_and_sigterm(trained_run):
         proc.stderr.close()
 
 
+def test_service_stream_options_reach_every_request():
+    """`fmtts serve --first-chunk-chars` and the like: server-wide stream options, a request's own win."""
+    seen = []
+
+    class Recorder:
+        sample_rate = 22050
+
+        def stream(self, text, **options):
+            seen.append(options)
+            return iter(())
+
+    service = SpeechService({"r": Recorder()}, stream_options={"first_chunk_chars": 50, "steps": 3})
+    try:
+        service.open("Hello.", steps=5)
+        service.open("Hello.")
+    finally:
+        service.close()
+    assert seen == [{"first_chunk_chars": 50, "steps": 5}, {"first_chunk_chars": 50, "steps": 3}]
+
+
 def test_missing_extra_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "fastapi", None)
     with pytest.raises(ServeError, match=r"fmtts\[serve\]"):

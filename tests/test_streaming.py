@@ -145,6 +145,23 @@ def test_multi_sentence_chunk_seeds(voice):
     assert len(pieces[1].audio) == round(0.15 * 22050 / HOP) * HOP and not pieces[1].audio.any()
 
 
+def test_first_chunk_chars_splits_only_the_first_sentence_at_a_clause(voice):
+    text = "The brown fox jumps over the lazy dog, and then it runs away. A cat sat on the mat, and slept."
+    opts = dict(seed=4, window=100_000, first_window=100_000)
+    speech = [p for p in voice.stream(text, first_chunk_chars=40, **opts) if p.text]
+    assert [p.text for p in speech] == [
+        "The brown fox jumps over the lazy dog,",
+        "and then it runs away.",
+        "A cat sat on the mat, and slept.",
+    ]
+    for k, p in enumerate(speech):  # each chunk is that text alone, seeded seed + k
+        np.testing.assert_array_equal(p.audio, voice.synthesize(p.text, seed=4 + k).audio)
+    whole = [p.text for p in voice.stream(text, **opts) if p.text]
+    assert whole == ["The brown fox jumps over the lazy dog, and then it runs away.", speech[2].text]
+    with pytest.raises(SynthesisError, match="first_chunk_chars"):
+        voice.stream(text, first_chunk_chars=0)
+
+
 def test_long_text_work_is_bounded(voice, monkeypatch):
     """The first piece of a 40-sentence text costs one sentence of phonemizing and one acoustic pass."""
     calls, phonemized = [], []

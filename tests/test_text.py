@@ -326,6 +326,23 @@ def test_split_sentences_respects_words_and_length(max_chars: int) -> None:
         assert len(c) <= max_chars or len(c.split()) == 1, c
 
 
+def test_split_first_clause() -> None:
+    from fmtts.text.sentences import split_first_clause
+
+    s = "The quick brown fox jumps over the lazy dog, and then it runs far away into the woods."
+    assert split_first_clause(s, 60) == (
+        "The quick brown fox jumps over the lazy dog,",
+        "and then it runs far away into the woods.",
+    )
+    assert split_first_clause(s, 200) is None  # fits already
+    assert split_first_clause(s, 20) is None  # first clause too long: words are not split
+    two = "Well, then, we shall see: the rest of it comes later, when it comes."
+    head, rest = split_first_clause(two, 40)
+    assert head == "Well, then, we shall see:" and f"{head} {rest}" == two  # leading clauses packed
+    assert split_first_clause("Yes, and a very long sentence without any more commas at all.", 30) is None
+    assert split_first_clause("A long sentence with a comma right at the end, yes.", 48) is None
+
+
 def test_split_sentences_boundaries() -> None:
     chunks = split_sentences(LONG_TEXT, max_chars=400)
     assert chunks[0] == "Mr. Smith went to Washington on Jan. 5."

@@ -32,9 +32,17 @@ class ServiceBusy(RuntimeError):
 
 class SpeechService:
     """``voices``: name → loaded :class:`fmtts.api.TTS` (anything with ``stream``, ``sample_rate`` and
-    ``source``); the first is the default."""
+    ``source``); the first is the default. ``stream_options`` go to every ``stream`` call (a request's own
+    options win)."""
 
-    def __init__(self, voices: dict[str, Any], *, max_chars: int = 4000, queue: int = 4):
+    def __init__(
+        self,
+        voices: dict[str, Any],
+        *,
+        max_chars: int = 4000,
+        queue: int = 4,
+        stream_options: dict[str, Any] | None = None,
+    ):
         if not voices:
             raise ValueError("a speech service needs at least one voice")
         if max_chars < 1 or queue < 1:
@@ -43,6 +51,7 @@ class SpeechService:
         self.default_voice = next(iter(self.voices))
         self.max_chars = max_chars
         self.queue = queue
+        self.stream_options = dict(stream_options or {})
         self._in_use = 0
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fmtts-synthesis")
@@ -70,7 +79,7 @@ class SpeechService:
                 raise ServiceBusy(f"all {self.queue} synthesis slots are busy; retry later")
             self._in_use += 1
         try:
-            iterator = tts.stream(text, **options)
+            iterator = tts.stream(text, **{**self.stream_options, **options})
         except BaseException:
             self._release()
             raise

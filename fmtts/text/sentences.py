@@ -75,6 +75,23 @@ def split_sentences(text: str, max_chars: int = 200) -> list[str]:
     return _merge_unspeakable(chunks)
 
 
+def split_first_clause(sentence: str, max_chars: int, min_chars: int = 12) -> tuple[str, str] | None:
+    """Split ``sentence`` after its leading clauses (at ``, : —``) that fit in ``max_chars``: (head, rest),
+    or None when the sentence already fits, when its first clause alone is longer than ``max_chars``
+    (words are not split) or when either side would be shorter than ``min_chars``. For starting a stream
+    early: the head is synthesized on its own, so the first audio waits for less text."""
+    if len(sentence) <= max_chars:
+        return None
+    clauses = _CLAUSE_SPLIT_RE.split(sentence)
+    if len(clauses) < 2 or len(clauses[0]) > max_chars:
+        return None
+    head = _pack(clauses, max_chars)[0]
+    rest = sentence[len(head) :].strip()
+    if len(head) < min_chars or len(rest) < min_chars or not any(c.isalnum() for c in rest):
+        return None
+    return head, rest
+
+
 def _merge_unspeakable(chunks: list[str]) -> list[str]:
     """A chunk with no letter or digit (a spaced ellipsis ". . .", a stray quote) cannot be spoken on
     its own: attach it to the previous chunk (or the next one, at the start)."""
