@@ -49,7 +49,7 @@ class PeakRSS:
     """Peak resident set size of this process while the ``with`` block runs (sampled every 10 ms)."""
 
     def __enter__(self) -> PeakRSS:
-        self.start = self.peak = rss_bytes()
+        self.peak = rss_bytes()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -103,7 +103,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=16)
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--reps", type=int, default=5, help="repetitions of the one-sentence timings")
-    ap.add_argument("--vocoder", default=None, help="fmtts vocoder (default: the voice's own)")
+    ap.add_argument("--vocoder", default="auto", help="fmtts vocoder (default: the voice's own)")
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: the API default)")
     ap.add_argument("--vocoder-backend", default="torch", choices=("torch", "onnx", "auto"))
     ap.add_argument("--skip-batch", action="store_true", help="leave out the long text's batch-path run")
@@ -166,11 +166,8 @@ def main() -> None:
     if not args.skip_batch:
         t0 = time.perf_counter()
         res = tts.synthesize(text, seed=0, **OPTIONS)
-        results["batch_long"] = {
-            "total_s": time.perf_counter() - t0,
-            "audio_s": res.seconds,
-            "rtf": (time.perf_counter() - t0) / res.seconds,
-        }
+        elapsed = time.perf_counter() - t0
+        results["batch_long"] = {"total_s": elapsed, "audio_s": res.seconds, "rtf": elapsed / res.seconds}
 
     port = free_port()
     group = ServerGroup(SpeechService({"joe": tts}, max_chars=len(text) + 10, queue=64), port=port)

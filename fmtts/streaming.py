@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from fmtts.sampling import SamplerConfig
 
 DEFAULT_WINDOW = 64  # mel frames vocoded at a time (~0.74 s at 22050 Hz, hop 256)
-DEFAULT_FIRST_WINDOW = 16  # the first window of each chunk; windows then double up to DEFAULT_WINDOW
+DEFAULT_FIRST_WINDOW = 16  # the stream's first window; windows then double up to DEFAULT_WINDOW
 DEFAULT_CONTEXT = 16  # mel frames of context on each side of a window
 DEFAULT_CROSSFADE = 512  # samples cross-faded at each join between windows
 
@@ -193,10 +193,11 @@ def stream_speech(
     tts._check_options(1, pause, precision)
     if precision == "fp16" and tts.device.type != "cuda":
         raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
-    checks = (("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0))
-    if first_chunk_chars is not None:
-        checks = (*checks, ("first_chunk_chars", first_chunk_chars, 1))
-    for name, value, low in (*checks, ("first_window", first_window, 1)):
+    checks = [("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0)]
+    checks.append(("first_window", first_window, 1))
+    if first_chunk_chars is not None:  # None: whole sentences
+        checks.append(("first_chunk_chars", first_chunk_chars, 1))
+    for name, value, low in checks:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SynthesisError(f"{name} must be an integer ≥ {low}, got {value!r}")
     if sampler.cfg_scale > 0 and tts.config.model.cfm.cond_dropout == 0:
@@ -206,12 +207,12 @@ def stream_speech(
         )
     base_seed = seed if seed is not None else random.randrange(2**31 - 1)
     dtype = PRECISIONS[precision]
-    windows = (window, context, crossfade, first_window)
+    windows = (window, context, crossfade)
     plan = iter_plan(text, tts.text, ssml=ssml, max_chars=max_chars, first_chunk_chars=first_chunk_chars)
-    return _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows)
+    return _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows, first_window)
 
 
-def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows):
+def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows, first_window):
     sr, hop = tts.sample_rate, tts.mel_config.hop_length
     symbols = tts.text.symbols.symbols
     samples = 0  # audio yielded so far
@@ -237,8 +238,8 @@ def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows):
             phonemes.append((symbols[j], at, at + d * hop / sr))
             at += d * hop / sr
         # Only the stream's first chunk starts with a small window: later chunks' audio is not awaited.
-        first = windows[3] if k == 1 else None
-        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows[:3], first_window=first):
+        first = first_window if k == 1 else None
+        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows, first_window=first):
             now = time.perf_counter() - t0
             yield StreamChunk(piece, sr, samples / sr, now, index, part.text, phonemes, last=last)
             samples += len(piece)

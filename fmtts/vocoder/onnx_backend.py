@@ -35,17 +35,15 @@ def onnxruntime_available() -> bool:
     return True
 
 
-def _label(vocoder) -> str:
-    return "hifigan" if hasattr(vocoder, "cfg") else "istftnet"
-
-
 def export_path(vocoder, weights: Path) -> Path:
     """Where the export of ``vocoder`` (a HiFiGAN or ISTFTVocoder loaded from ``weights``) is cached."""
     st = weights.stat()
-    cfg = getattr(vocoder, "cfg", None) or vocoder.generator.cfg
+    cfg = getattr(vocoder, "cfg", None)  # HiFiGAN has its config; ISTFTVocoder's is its generator's
+    label = "hifigan" if cfg is not None else "istftnet"
+    cfg = cfg or vocoder.generator.cfg
     key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{cfg}"
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return user_cache_dir("vocoders") / f"{_label(vocoder)}-{digest}.onnx"
+    return user_cache_dir("vocoders") / f"{label}-{digest}.onnx"
 
 
 def export_onnx(vocoder, path: Path) -> Path:
