@@ -78,8 +78,12 @@ class FlowMatchingDecoder(nn.Module):
     ) -> torch.Tensor:
         """Integrate from noise to a (normalised) mel. μ and the mask are computed once by the caller;
         ``sampler.length_scale`` is the caller's business (it shaped μ)."""
-        # The ODE state and the time grid stay fp32 even when the estimator runs under autocast.
-        x0 = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=torch.float32)
+        # The ODE state and the time grid stay fp32 even when the estimator runs under autocast. The noise
+        # is drawn frame-major, so for one utterance frame t gets the same noise whatever the total length
+        # (a duration one frame longer must not reshuffle the noise of every frame).
+        b, c, t = mu.shape
+        x0 = torch.randn((b, t, c), generator=generator, device=mu.device, dtype=torch.float32)
+        x0 = x0.transpose(1, 2)
         x0 = x0 * sampler.temperature
         times = time_grid(sampler.steps, sampler.schedule, device=mu.device)
         cfg_scale = sampler.cfg_scale
