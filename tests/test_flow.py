@@ -322,8 +322,23 @@ def test_sample_with_guidance_follows_the_cfg_formula() -> None:
                 SamplerConfig(steps=3, temperature=0.3, solver=solver, cfg_scale=scale),
                 generator=torch.Generator().manual_seed(4),
             )
-            x0 = torch.randn(mu.shape, generator=torch.Generator().manual_seed(4)) * 0.3
+            b, c, t = mu.shape  # the noise is drawn frame-major
+            x0 = torch.randn((b, t, c), generator=torch.Generator().manual_seed(4)).transpose(1, 2) * 0.3
             torch.testing.assert_close(out, (x0 + (1 + scale) * mu) * mask, rtol=1e-5, atol=1e-5)
+
+
+def test_sample_noise_of_a_frame_does_not_depend_on_the_length() -> None:
+    """One frame more (a duration rounded the other way) keeps every earlier frame's noise."""
+    dec = FlowMatchingDecoder(N_FEATS, build_estimator_cfg(), CFMConfig())
+    dec.estimator = EchoMu()
+    noise = []
+    for frames in (20, 21):
+        mu = torch.zeros(1, N_FEATS, frames)
+        mask = torch.ones(1, 1, frames)
+        sampler = SamplerConfig(steps=2, temperature=1.0)
+        noise.append(dec.sample(mu, mask, sampler, generator=torch.Generator().manual_seed(3)))
+    torch.testing.assert_close(noise[0], noise[1][..., :20])
+    assert float(noise[0].std()) > 0.5  # really noise
 
 
 @pytest.mark.parametrize("estimator", ["unet", "dit"])
