@@ -539,9 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="LJSpeech-format folder or prepared folder")
     p.add_argument("--filelist", default=None)
     p.add_argument("--out", required=True)
-    p.add_argument("--steps", default="10", help="comma-separated sweep, e.g. 2,4,8,10,32")
-    p.add_argument("--solver", default="euler", help="comma-separated, e.g. euler,midpoint")
-    p.add_argument("--temperature", default="0.667", help="comma-separated")
+    from fmtts.sampling import SamplerConfig
+
+    d = SamplerConfig()
+    p.add_argument("--steps", default=str(d.steps), help="comma-separated sweep, e.g. 2,4,8,10,32")
+    p.add_argument("--solver", default=d.solver, help="comma-separated, e.g. euler,midpoint")
+    p.add_argument("--temperature", default=f"{d.temperature:g}", help="comma-separated")
     p.add_argument("--asr", choices=["whisper", "pocketsphinx"], default="whisper")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--device", default="auto")

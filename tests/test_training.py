@@ -219,6 +219,32 @@ def nan_after(n_good: int, every_other: bool = False):
     return forward
 
 
+def test_sigterm_stops_after_the_step_with_a_checkpoint(
+    prepared_data: Path, tmp_path: Path, make_tiny_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM (a scheduler or `kill` pausing the run) ends the step under way, writes a checkpoint at
+    that step and returns; the process's own handler is back afterwards."""
+    import signal
+
+    cfg = make_tiny_config("train.batch_size=2", "train.checkpoint_every=100")
+    forward = FlowTTS.forward
+    calls = []
+
+    def forward_then_signal(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlowTTS, "forward", forward_then_signal)
+    before = signal.getsignal(signal.SIGTERM)
+    trainer = make_trainer(cfg, prepared_data, tmp_path, max_steps=10)
+    trainer.train()
+    assert trainer.step == 3
+    assert [p.name for p in list_checkpoints(tmp_path / "checkpoints")] == ["step_00000003.pt"]
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
 def test_nan_losses_are_skipped_then_stop_with_a_checkpoint(
     prepared_data: Path, tmp_path: Path, make_tiny_config, monkeypatch: pytest.MonkeyPatch
 ) -> None:

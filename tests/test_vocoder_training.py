@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -166,10 +167,11 @@ def test_every_generator_parameter_gets_gradient_from_the_adversarial_loss() -> 
     assert all(p.grad is None for p in d.parameters())
 
 
-def _train(data: Path, out: Path, **kw):
+def _train(data: Path, out: Path, overrides: list[str] | None = None, **kw):
     from fmtts.training.vocoder_trainer import VocoderTrainer
 
-    trainer = VocoderTrainer(load_vocoder_recipe("tiny"), data, out, device="cpu", progress=False, **kw)
+    recipe = load_vocoder_recipe("tiny", overrides)
+    trainer = VocoderTrainer(recipe, data, out, device="cpu", progress=False, **kw)
     try:
         return trainer.train(), trainer
     finally:
@@ -193,6 +195,78 @@ def test_tiny_training_has_finite_losses_and_resume_matches_uninterrupted(
     for key in ("generator", "discriminators"):
         for name in a[key]:
             torch.testing.assert_close(a[key][name], b[key][name], rtol=0, atol=0, msg=f"{key}.{name}")
+
+
+DISTILL = [
+    "train.teacher=griffinlim",  # seeded, so deterministic like a neural teacher, and cheap
+    "train.distill_steps=2",
+    "train.distill_segment_frames=12",
+    "train.distill_margin_frames=2",
+]
+
+
+def test_distillation_phase_trains_towards_the_teacher_then_resumes_exactly(
+    audio_cache: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    """distill (steps 0-1) → reconstruction (2-3) → adversarial (4-5); the teacher cache holds the teacher's
+    copy synthesis of each clip; a run split inside the distillation phase matches an uninterrupted one."""
+    from fmtts.audio import MelSpectrogram
+    from fmtts.training.teacher import teacher_folder
+    from fmtts.vocoder import load_vocoder
+
+    data = tmp_path / "data"
+    shutil.copytree(audio_cache, data)
+    last, split = _train(data, tmp_path / "split", DISTILL, max_steps=1)
+    assert "spec" in last and np.isfinite(last["spec"]) and "disc" not in last
+    assert [split.phase(s) for s in (0, 1, 2, 3, 4)] == ["distill"] * 2 + ["reconstruction"] * 2 + [
+        "adversarial"
+    ]
+    teacher = AudioCache(teacher_folder(data / "train", "griffinlim"))
+    train = AudioCache(data / "train")
+    assert teacher.ids == train.ids and np.array_equal(teacher.offsets, train.offsets)
+    clip = torch.from_numpy(train.clip(1))
+    expected = load_vocoder("griffinlim")(MelSpectrogram(MelConfig())(clip)).numpy()
+    got = teacher.clip(1)[: len(expected)]
+    assert np.abs(got - expected).max() < 2e-4 and np.abs(got).max() > 1e-3
+    batch = split.distill_sampler.batch(0, 2)
+    assert batch.teacher.shape == batch.audio.shape == (2, 12 * 256)
+
+    last, full = _train(data, tmp_path / "full", DISTILL)
+    assert full.step == 6 and "disc" in last
+    _, resumed = _train(data, tmp_path / "split", DISTILL, resume=True)
+    assert resumed.step == 6
+    a = load_checkpoint(list_checkpoints(tmp_path / "full" / "checkpoints")[-1], kind="vocoder")
+    b = load_checkpoint(list_checkpoints(tmp_path / "split" / "checkpoints")[-1], kind="vocoder")
+    for name in a["generator"]:
+        torch.testing.assert_close(a["generator"][name], b["generator"][name], rtol=0, atol=0, msg=name)
+
+
+def test_teacher_cache_build_resumes_after_an_interruption(audio_cache: Path, tmp_path: Path) -> None:
+    from fmtts.training import teacher as teacher_mod
+
+    train = AudioCache(audio_cache / "train")
+    out = tmp_path / "teacher"
+    done = teacher_mod.build_teacher_cache(train, "griffinlim", out, MelConfig(), torch.device("cpu"), False)
+    reference = np.asarray(done.audio).copy()
+    # as if stopped after the first clip: progress says 1, meta.json not yet written
+    (out / "meta.json").unlink()
+    settings = {"teacher": "griffinlim", "source": str(train.folder.resolve()), "source_ids": len(train)}
+    (out / "progress.json").write_text(json.dumps({"settings": settings, "done": 1}))
+    a, b = int(train.offsets[1]), int(train.offsets[2])
+    audio = np.load(out / "audio.npy", mmap_mode="r+")
+    audio[a:b] = 0
+    audio.flush()
+    del audio
+    again = teacher_mod.build_teacher_cache(train, "griffinlim", out, MelConfig(), torch.device("cpu"), False)
+    np.testing.assert_array_equal(np.asarray(again.audio), reference)
+    assert not (out / "progress.json").exists()
+
+
+def test_distillation_needs_a_teacher() -> None:
+    with pytest.raises(ConfigError, match="teacher"):
+        load_vocoder_recipe("tiny", ["train.distill_steps=3"])
+    with pytest.raises(ConfigError, match="margin"):
+        load_vocoder_recipe("tiny", [*DISTILL, "train.distill_margin_frames=6"])
 
 
 def test_resume_falls_back_past_a_corrupt_newest_checkpoint(

@@ -154,14 +154,26 @@ def build_audio_cache(
 class SegmentBatch:
     context: np.ndarray  # (B, (frames - 1) * hop + n_fft): the target plus the mel's context on each side
     audio: np.ndarray  # (B, frames * hop): what the vocoder must produce from the mel of ``context``
+    teacher: np.ndarray | None = None  # (B, frames * hop): a teacher vocoder's output there, if given
 
 
 class SegmentSampler:
     """Random fixed-length segments, drawn as a pure function of (seed, rank, step): a resumed run sees
-    the same batches as an uninterrupted one without any sampler state in the checkpoint."""
+    the same batches as an uninterrupted one without any sampler state in the checkpoint. ``teacher``:
+    a cache with the same clips and offsets (:mod:`fmtts.training.teacher`), cut at the same places."""
 
-    def __init__(self, cache: AudioCache, frames: int, hop: int, n_fft: int, seed: int, rank: int = 0):
+    def __init__(
+        self,
+        cache: AudioCache,
+        frames: int,
+        hop: int,
+        n_fft: int,
+        seed: int,
+        rank: int = 0,
+        teacher: AudioCache | None = None,
+    ):
         self.cache = cache
+        self.teacher = teacher
         self.frames = frames
         self.hop = hop
         self.pad = (n_fft - hop) // 2
@@ -174,7 +186,7 @@ class SegmentSampler:
         rng = np.random.default_rng([self.seed, self.rank, step])
         picks = rng.choice(len(self.cache), size=batch_size, p=self.weights)
         seg = self.frames * self.hop
-        contexts, targets = [], []
+        contexts, targets, taught = [], [], []
         for i in picks:
             clip = self.cache.clip(int(i))
             if len(clip) < seg:
@@ -183,4 +195,7 @@ class SegmentSampler:
             start = int(rng.integers(0, len(clip) // self.hop - self.frames + 1)) * self.hop
             targets.append(clip[start : start + seg])
             contexts.append(padded[start : start + seg + 2 * self.pad])
-        return SegmentBatch(np.stack(contexts), np.stack(targets))
+            if self.teacher is not None:
+                t = self.teacher.clip(int(i))
+                taught.append(np.pad(t, (0, max(0, seg - len(t))))[start : start + seg])
+        return SegmentBatch(np.stack(contexts), np.stack(targets), np.stack(taught) if taught else None)

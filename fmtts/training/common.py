@@ -1,11 +1,13 @@
 """What every fmtts training loop shares: torchrun/DDP setup, devices, RNG state for exact resume,
-optimizer state loading, progress bars and TensorBoard images."""
+optimizer state loading, stopping on signals and time limits, progress bars and TensorBoard images."""
 
 from __future__ import annotations
 
 import logging
 import os
 import random
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +163,42 @@ def newest_readable_checkpoint(
                 aside.name,
             )
     raise TrainingError(f"no readable checkpoint among {[p.name for p in checkpoints]}")
+
+
+class StopControl:
+    """When a training loop should stop early: SIGINT/SIGTERM (caught while the loop runs, so the loop
+    can end with a checkpoint instead of dying mid-step) or a wall-clock limit. Rank 0 decides and
+    broadcasts, so every DDP rank stops after the same step."""
+
+    def __init__(self, dist_info: DistInfo, device: torch.device, max_seconds: float | None = None):
+        self.dist = dist_info
+        self.device = device
+        self.max_seconds = max_seconds
+        self.signal: int | None = None
+        self._started = time.perf_counter()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopControl:
+        self._started = time.perf_counter()
+        self._previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.signal = signum
+
+    def reason(self) -> str | None:
+        """Why to stop now ("signal 15", "time limit", ...), or None to go on."""
+        reason = None
+        if self.signal is not None:
+            reason = f"signal {self.signal}"
+        elif self.max_seconds is not None and time.perf_counter() - self._started > self.max_seconds:
+            reason = "time limit"
+        if self.dist.world_size > 1:  # only rank 0's clock and signals count: all ranks stop together
+            flag = torch.tensor([1.0 if reason and self.dist.main else 0.0], device=self.device)
+            dist.broadcast(flag, 0)
+            reason = (reason or "stopped by rank 0") if flag.item() > 0 else None
+        return reason

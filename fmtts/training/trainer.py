@@ -22,6 +22,7 @@ from fmtts.config import Config, TrainConfig
 from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
 from fmtts.training.common import (
+    StopControl,
     TrainingError,
     progress_bar,
     setup_runtime,
@@ -209,15 +210,6 @@ class Trainer(CheckpointState, Validation):
             self.epoch += 1
             self.batch_in_epoch = 0
 
-    def _time_is_up(self, started: float) -> bool:
-        """Rank 0's clock decides, so every DDP rank stops after the same step."""
-        up = time.perf_counter() - started > self.max_seconds
-        if self.dist.world_size > 1:
-            flag = torch.tensor([1.0 if up else 0.0], device=self.device)
-            dist.broadcast(flag, 0)
-            up = bool(flag.item() > 0)
-        return up
-
     def _autocast(self):
         if self.amp_dtype is None or self.device.type != "cuda":
             return contextlib.nullcontext()
@@ -254,19 +246,24 @@ class Trainer(CheckpointState, Validation):
         return out, loss, grad_norm, None
 
     def train(self) -> dict[str, float]:
-        """Train until ``max_steps`` (or ``max_minutes`` of wall time); always ends with a checkpoint."""
+        """Train until ``max_steps``, ``max_minutes`` of wall time or SIGINT/SIGTERM; always ends with a
+        checkpoint."""
+        with StopControl(self.dist, self.device, self.max_seconds) as stop:
+            return self._train(stop)
+
+    def _train(self, stop: StopControl) -> dict[str, float]:
         t = self.cfg.train
         self.model.train()
         bar = progress_bar(self.max_steps, self.step, self.progress)
-        started = time.perf_counter()
         bad = 0
         last: dict[str, float] = {}
         tick = time.perf_counter()
         tick_step = self.step
         batches = self._batches()
         while self.step < self.max_steps:
-            if self.max_seconds is not None and self._time_is_up(started):
-                log.info("time limit reached at step %d", self.step)
+            reason = stop.reason()
+            if reason:
+                log.info("stopping at step %d (%s)", self.step, reason)
                 self.save()
                 break
             batch = {k: v.to(self.device, non_blocking=True) for k, v in next(batches).items()}

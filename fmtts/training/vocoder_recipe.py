@@ -38,6 +38,17 @@ class VocoderTrainConfig:
     # generator-only steps (mel loss) before the discriminators join: a cheap start that gets the
     # spectral envelope right, after which adversarial training restores the harmonics
     reconstruction_steps: int = 0
+    # distillation, the first phase when ``teacher`` names a vocoder: ``distill_steps`` generator-only
+    # steps towards the teacher's output for the same mel (cached once per audio cache), which fixes the
+    # phase as well as the spectrum; then ``reconstruction_steps``, then adversarial training on real audio
+    teacher: str | None = None
+    distill_steps: int = 0
+    distill_segment_frames: int = 0  # 0: segment_frames
+    distill_margin_frames: int = 0  # left out of the loss at each end: the teacher saw context there
+    distill_weight: float = 45.0
+    distill_resolutions: list[list[int]] = field(
+        default_factory=lambda: [[512, 128], [1024, 256], [2048, 512]]
+    )  # [n_fft, hop] pairs
     mel_weight: float = 45.0
     feature_weight: float = 2.0
     adversarial_weight: float = 1.0
@@ -74,6 +85,12 @@ class VocoderRecipe:
         sizes = [int(r[0]) for r in recipe.train.mel_resolutions]
         if any(len(r) != 2 for r in recipe.train.mel_resolutions) or len(set(sizes)) != len(sizes):
             raise ConfigError("train.mel_resolutions: [n_fft, n_mels] pairs with distinct n_fft values")
+        t = recipe.train
+        if t.distill_steps > 0 and not t.teacher:
+            raise ConfigError("train.distill_steps needs train.teacher (a vocoder name or path)")
+        frames = t.distill_segment_frames or t.segment_frames
+        if t.distill_steps > 0 and frames <= 2 * t.distill_margin_frames:
+            raise ConfigError("train.distill_margin_frames leaves nothing of the distillation segment")
         return recipe
 
 

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import math
-import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from fmtts.audio import MelSpectrogram
 from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoint
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
+    StopControl,
     TrainingError,
     _with_kernel_choice,
     mel_image,
@@ -37,11 +37,13 @@ from fmtts.training.common import (
     setup_runtime,
 )
 from fmtts.training.data import is_rank_zero, wait_for
+from fmtts.training.teacher import build_teacher_cache, teacher_folder
 from fmtts.training.vocoder_recipe import VocoderRecipe
 from fmtts.vocoder.discriminators import Discriminators
 from fmtts.vocoder.istft_net import ISTFTNet
 from fmtts.vocoder.istft_vocoder import KIND, load_vocoder_checkpoint
 from fmtts.vocoder.losses import (
+    CompressedSpectrumLoss,
     MultiResolutionMelLoss,
     discriminator_loss,
     feature_matching_loss,
@@ -123,6 +125,24 @@ class VocoderTrainer:
         self.sampler = SegmentSampler(
             self.train_cache, t.segment_frames, mel_cfg.hop_length, mel_cfg.n_fft, t.seed, self.dist.rank
         )
+        self.distill_sampler: SegmentSampler | None = None
+        if t.distill_steps > 0:
+            assert t.teacher is not None  # checked by the recipe
+            folder = teacher_folder(data_dir / "train", t.teacher)
+            if is_rank_zero():
+                build_teacher_cache(
+                    self.train_cache, t.teacher, folder, mel_cfg, self.device, progress=self.progress
+                )
+            wait_for(folder / "meta.json")
+            self.distill_sampler = SegmentSampler(
+                self.train_cache,
+                t.distill_segment_frames or t.segment_frames,
+                mel_cfg.hop_length,
+                mel_cfg.n_fft,
+                t.seed,
+                self.dist.rank,
+                teacher=AudioCache(folder),
+            )
 
         torch.manual_seed(t.seed + self.dist.rank)
         self.generator = ISTFTNet(recipe.generator).to(self.device)
@@ -131,6 +151,7 @@ class VocoderTrainer:
             self._init_weights(init_from)
         self.mel = MelSpectrogram(mel_cfg).to(self.device)
         self.mel_loss = MultiResolutionMelLoss(mel_cfg.sample_rate, t.mel_resolutions).to(self.device)
+        self.spectrum_loss = CompressedSpectrumLoss(t.distill_resolutions).to(self.device)
         self.opt_g = self._optimizer(self.generator)
         self.opt_d = self._optimizer(self.discriminators)
         # One schedule: the discriminators' learning rate follows the generator's (see _sync_lr).
@@ -153,7 +174,6 @@ class VocoderTrainer:
             from torch.utils.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(str(self.out / "tensorboard"))
-        self._stop_signal: int | None = None
 
     # ------------------------------------------------------------------------------------------ state
     def _optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
@@ -242,19 +262,6 @@ class VocoderTrainer:
             return contextlib.nullcontext()
         return torch.autocast("cuda", dtype=self.amp_dtype)
 
-    def _should_stop(self, started: float) -> str | None:
-        """Rank 0 decides (time limit or a signal), so every DDP rank stops after the same step."""
-        reason = None
-        if self._stop_signal is not None:
-            reason = f"signal {self._stop_signal}"
-        elif self.max_seconds is not None and time.perf_counter() - started > self.max_seconds:
-            reason = "time limit"
-        if self.dist.world_size > 1:  # only rank 0's clock and signals count: all ranks stop together
-            flag = torch.tensor([1.0 if reason and self.dist.main else 0.0], device=self.device)
-            dist.broadcast(flag, 0)
-            reason = (reason or "stopped by rank 0") if flag.item() > 0 else None
-        return reason
-
     def _all_finite(self, value: torch.Tensor) -> bool:
         """Whether ``value`` is finite on every rank: one rank skipping alone would stall DDP."""
         finite = torch.isfinite(value).float().reshape(1).to(self.device)
@@ -262,17 +269,25 @@ class VocoderTrainer:
             dist.all_reduce(finite, op=dist.ReduceOp.MIN)
         return bool(finite.item() > 0)
 
-    def _on_signal(self, signum, frame) -> None:
-        self._stop_signal = signum
+    def phase(self, step: int | None = None) -> str:
+        """ "distill", "reconstruction" or "adversarial" at ``step`` (default: the current one)."""
+        t = self.recipe.train
+        step = self.step if step is None else step
+        if step < t.distill_steps:
+            return "distill"
+        return "reconstruction" if step < t.distill_steps + t.reconstruction_steps else "adversarial"
 
     def train_step(self) -> dict[str, float] | None:
-        """One generator (and, past the reconstruction phase, discriminator) update; None if skipped."""
+        """One generator (and, in the adversarial phase, discriminator) update; None if skipped."""
         t = self.recipe.train
+        phase = self.phase()
+        if phase == "distill":
+            return self._distill_step()
         batch = self.sampler.batch(self.step, t.batch_size)
         context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
         real = torch.from_numpy(batch.audio).to(self.device, non_blocking=True)
         mel = self.mel.unpadded(context)
-        adversarial = self.step >= t.reconstruction_steps
+        adversarial = phase == "adversarial"
         with self._autocast():
             fake = self.g_train(mel).float()
         losses: dict[str, float] = {}
@@ -312,9 +327,43 @@ class VocoderTrainer:
         if not self._all_finite(loss_g):
             self.discriminators.requires_grad_(True)
             return None
+        try:
+            grad_g = self._generator_update(loss_g)
+        finally:
+            self.discriminators.requires_grad_(True)
+        if grad_g is None:
+            return None
+        losses.update(gen=loss_g.item(), mel=loss_mel.item(), grad_g=grad_g)
+        return losses
+
+    def _distill_step(self) -> dict[str, float] | None:
+        """Generator only, towards the teacher's waveform for the same mel, outside the segment's margins."""
+        t = self.recipe.train
+        assert self.distill_sampler is not None
+        batch = self.distill_sampler.batch(self.step, t.batch_size)
+        assert batch.teacher is not None
+        context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
+        target = torch.from_numpy(batch.teacher).to(self.device, non_blocking=True)
+        with self._autocast():
+            fake = self.g_train(self.mel.unpadded(context)).float()
+        m = t.distill_margin_frames * self.recipe.data.mel.hop_length
+        if m:
+            fake, target = fake[:, m:-m], target[:, m:-m]
+        loss_mel = self.mel_loss(fake, target)
+        loss_spec = self.spectrum_loss(fake, target)
+        loss_g = t.mel_weight * loss_mel + t.distill_weight * loss_spec
+        if not self._all_finite(loss_g):
+            return None
+        grad_g = self._generator_update(loss_g)
+        if grad_g is None:
+            return None
+        return {"gen": loss_g.item(), "mel": loss_mel.item(), "spec": loss_spec.item(), "grad_g": grad_g}
+
+    def _generator_update(self, loss_g: torch.Tensor) -> float | None:
+        """Backward, clip, step; the gradient norm, or None (nothing applied) if it is not finite."""
+        t = self.recipe.train
         self.opt_g.zero_grad(set_to_none=True)
         self.scaler_g.scale(loss_g).backward()
-        self.discriminators.requires_grad_(True)
         self.scaler_g.unscale_(self.opt_g)
         grad_g = torch.nn.utils.clip_grad_norm_(self.generator.parameters(), t.grad_clip)
         if not self._all_finite(grad_g):
@@ -325,23 +374,21 @@ class VocoderTrainer:
         self.scaler_g.update()
         self.sched_g.step()
         self._sync_lr()
-        losses.update(gen=loss_g.item(), mel=loss_mel.item(), grad_g=grad_g.item())
-        return losses
+        return grad_g.item()
 
     def train(self) -> dict[str, float]:
         """Train until ``max_steps``, ``max_minutes`` or a stop signal; always ends with a checkpoint."""
         t = self.recipe.train
         self.generator.train()
         self.discriminators.train()
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         bar = progress_bar(self.max_steps, self.step, self.progress)
-        started = tick = time.perf_counter()
+        tick = time.perf_counter()
         tick_step = self.step
         bad = 0
         last: dict[str, float] = {}
-        try:
+        with StopControl(self.dist, self.device, self.max_seconds) as stop:
             while self.step < self.max_steps:
-                reason = self._should_stop(started)
+                reason = stop.reason()
                 if reason:
                     log.info("stopping at step %d (%s)", self.step, reason)
                     break
@@ -388,10 +435,7 @@ class VocoderTrainer:
                     and self.dist.main
                 ):
                     self.validate()
-        finally:
-            for s, h in previous.items():
-                signal.signal(s, h)
-            bar.close()
+        bar.close()
         self.save()
         if self.writer is not None:
             self.writer.flush()
