@@ -61,7 +61,7 @@ PHONES = [
     ("+1 415 555 2671", "plus one, four one five, five five five, two six seven one"),
     ("+44 20 7946 0958", "plus four four, two zero, seven nine four six, zero nine five eight"),
     ("Tel. 555-1234", "telephone five five five, one two three four"),
-    ("555-123-4567 ext. 89", "five five five, one two three, four five six seven, extension eight nine"),
+    ("555-123-4567 ext. 89", "five five five, one two three, four five six seven, extension eighty-nine"),
     ("between 500-1000 calories", "between five hundred and one thousand calories"),  # no cue word: range
 ]
 
@@ -94,7 +94,7 @@ UNITS = [
     ("8 oz", "eight ounces"),
     ("6 ft tall", "six feet tall"),
     ("1 ft", "one foot"),
-    ("a 12 in. ruler", "a twelve inches ruler"),
+    ("a 12 in. ruler", "a twelve inch ruler"),
     ("12 in.", "twelve inches."),
     ("3 mi", "three miles"),
     ("100 yd", "one hundred yards"),
@@ -104,7 +104,7 @@ UNITS = [
     ("25 °C", "twenty-five degrees Celsius"),
     ("-5°C", "minus five degrees Celsius"),
     ("1 °F", "one degree Fahrenheit"),
-    ("a 90° angle", "a ninety degrees angle"),
+    ("a 90° angle", "a ninety degree angle"),
     ("3.5 GB", "three point five gigabytes"),
     ("512 KB", "five hundred twelve kilobytes"),
     ("4 MB", "four megabytes"),
@@ -127,7 +127,7 @@ UNITS = [
     ("3 mg/kg", "three milligrams per kilogram"),
     ("5 m²", "five meters squared"),
     ("She is 5'11\" tall", "She is five feet eleven inches tall"),
-    ("a 6' pole", "a six feet pole"),
+    ("a 6' pole", "a six foot pole"),
     ("38 yrs old", "thirty-eight years old"),
 ]
 
@@ -261,7 +261,7 @@ SYMBOLS = [
     ("C++ and C#", "C plus plus and C sharp"),
     ("R&D", "R and D"),
     ("AT&T", "A-T and T"),
-    ("#hashtag", "hashtag"),
+    ("#hashtag", "hashtag hashtag"),  # a hashtag is read with its sign
 ]
 
 ABBREVIATIONS = [
@@ -313,6 +313,155 @@ ACRONYMS = [
     ("an F-16", "an F sixteen"),
 ]
 
+# Real-world sentences outside the categories above: a number and unit before a noun is an adjective
+# ("a ten millimeter wrench"), codes and model numbers, addresses, formulas; and look-alikes that keep
+# their ordinary reading.
+ADJECTIVAL_UNITS = [
+    ("Use 3/4-inch screws.", "Use three-quarter-inch screws."),
+    ("a 1/2-inch pipe", "a half-inch pipe"),
+    ("Grab a 10mm wrench.", "Grab a ten millimeter wrench."),
+    ("the 100m dash", "the one hundred meter dash"),
+    ("a 512GB SSD", "a five hundred twelve gigabyte SSD"),
+    ("a 1.5 L bottle", "a one point five liter bottle"),
+    ("a 2.5 kg bag of rice", "a two point five kilogram bag of rice"),
+    ("the 5 kg of flour", "the five kilograms of flour"),
+    ("I walked the 5 km to town.", "I walked the five kilometers to town."),
+    ("the 10 km left", "the ten kilometers left"),
+    ("a 12V battery", "a twelve volt battery"),
+    ("the 3 ft wide door", "the three foot wide door"),
+    ("a 6'2\" man", "a six foot two man"),
+    ("a 101°F fever", "a one hundred one degree Fahrenheit fever"),
+    ("a 1/2 cup of milk", "a half cup of milk"),
+    ("a 1/4 hour", "a quarter hour"),
+    ("A 2/3 majority", "A two-thirds majority"),
+    ('Apply a 1/4" bead.', "Apply a quarter inch bead."),
+    ('It has a 6.7" display.', "It has a six point seven inch display."),
+    ('The TV is 65" wide.', "The TV is sixty-five inches wide."),
+    ('He said "I want 2" and left.', 'He said "I want two" and left.'),
+    ("a $5 bill", "a five dollar bill"),
+    ("a $1.2 million contract", "a one point two million dollar contract"),
+    ("the $20 I gave you", "the twenty dollars I gave you"),
+]
+
+PHONES_MONEY_AND_CODES = [
+    (
+        "Call 555-123-4567 ext. 12.",
+        "Call five five five, one two three, four five six seven, extension twelve.",
+    ),
+    (
+        "Call (800) 555-0100 x 2045.",
+        "Call eight hundred, five five five, zero one zero zero, extension two zero four five.",
+    ),
+    (
+        "Reach me at +91 98765 43210.",
+        "Reach me at plus nine one, nine eight seven six five, four three two one zero.",
+    ),
+    ("Call 020 7946 0958.", "Call zero two zero, seven nine four six, zero nine five eight."),
+    ("My number is 07700 900123.", "My number is zero seven seven zero zero, nine zero zero one two three."),
+    ("Call 1-800-FLOWERS now.", "Call one, eight hundred, FLOWERS now."),
+    ("The ticket is US$50.", "The ticket is fifty US dollars."),
+    ("He paid A$1,000.", "He paid one thousand Australian dollars."),
+    ("The price is USD 50.", "The price is fifty dollars."),
+    ("It costs 5.50 EUR.", "It costs five euros and fifty cents."),
+    ("CAD 20", "twenty Canadian dollars"),
+    ("Her PIN is 4321.", "Her PIN is four three two one."),
+    ("zip code 90210", "zip code nine zero two one zero"),
+    ("Order #12345 has shipped.", "Order number one two three four five has shipped."),
+    ("HTTP 404 Not Found.", "HTTP four oh four Not Found."),
+    ("Error code 503.", "Error code five oh three."),
+    ("The part number is 12-345-67.", "The part number is one two, three four five, six seven."),
+    ("a 401(k) plan", "a four oh one K plan"),
+]
+
+DATES_TIMES_AND_SCORES = [
+    ("Class of '99.", "Class of ninety-nine."),
+    ("Back in '05 we moved.", "Back in oh five we moved."),
+    ("Bake at 180C for 20 mins.", "Bake at one hundred eighty degrees Celsius for twenty minutes."),
+    ("Lows near 40 degrees F.", "Lows near forty degrees Fahrenheit."),
+    ("Apt 5C is vacant.", "apartment five C is vacant."),
+    ("Bolt clocked 9.58s.", "Bolt clocked nine point five eight seconds."),
+    ("Streams in 1080p.", "Streams in ten eighty p."),
+    ("The camera shoots 4K at 60fps.", "The camera shoots four K at sixty frames per second."),
+    ("Meet at 8.30pm.", "Meet at eight thirty p m."),
+    ("It lasted 2h 30m.", "It lasted two hours thirty minutes."),
+    ("In 2020/21 the club won.", "In twenty twenty to twenty-one the club won."),
+    ("a 9-to-5 job", "a nine to five job"),
+    ("The sale ends 12/31.", "The sale ends December thirty-first."),
+    ("The deadline is 5/1.", "The deadline is May first."),
+    ("Friday 3/15", "Friday March fifteenth"),
+    ("She got 17/20 on the test.", "She got seventeen out of twenty on the test."),
+    ("rated 4/5 stars", "rated four out of five stars"),
+    ("2/5 of people", "two fifths of people"),
+    ("The odds are 3/1.", "The odds are three to one."),
+    ("Split it 60/40.", "Split it sixty-forty."),
+    ("The 49ers won.", "The forty-niners won."),
+    ("The 3rd of March is her birthday.", "The third of March is her birthday."),
+    ("Due by Mon, Feb 3.", "Due by Monday, February third."),
+    ("John 3:16 and Genesis 1:1", "John three sixteen and Genesis one one"),
+    ("Mark 5:30 pm", "Mark five thirty p m"),
+]
+
+MODELS_ADDRESSES_AND_FORMULAS = [
+    ("The Philadelphia 76ers lost.", "The Philadelphia seventy-sixers lost."),
+    ("A Boeing 747 landed.", "A Boeing seven forty-seven landed."),
+    ("He owns a Porsche 911.", "He owns a Porsche nine eleven."),
+    ("The 737 MAX was grounded.", "The seven thirty-seven MAX was grounded."),
+    ("The RTX 4090 and the GTX 1080", "The RTX forty ninety and the GTX ten eighty"),
+    ("The Airbus A320", "The Airbus eh three twenty"),
+    ("A Ford F-150 truck.", "A Ford F one fifty truck."),
+    ("Blink-182 played.", "Blink one eighty-two played."),
+    ("E = mc^2.", "E equals mc squared."),
+    ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
+    ("Math: 5 * 3 = 15.", "Math: five times three equals fifteen."),
+    ("Compute 10 / 2 = 5.", "Compute ten divided by two equals five."),
+    ("Cupertino, CA 95014.", "Cupertino, California nine five zero one four."),
+    ("Austin, TX 78701-1234.", "Austin, Texas seven eight seven zero one, one two three four."),
+    ("London SW1A 2AA", "London S-W one eh, two A-eh"),
+    ("He lives on W 42nd St.", "He lives on West forty-second Street."),
+    ("Pennsylvania Ave NW", "Pennsylvania Avenue Northwest"),
+    ("Main St. E, then St. Louis", "Main Street East, then Saint Louis"),
+    ("Follow us #blessed #ThrowbackThursday", "Follow us hashtag blessed hashtag Throwback Thursday"),
+    ("Use #define in C.", "Use define in C."),
+    ("Go to http://localhost:8080/api.", "Go to localhost colon eighty eighty slash api."),
+    ("Edit the .env file.", "Edit the dot env file."),
+    ("NASA launched Artemis I.", "NASA launched Artemis one."),
+]
+
+REAL_WORLD_LOOKALIKES = [
+    ("Room 1204 is on the 12th floor.", "Room twelve oh four is on the twelfth floor."),
+    ("Flight UA 2045 departs at 6:15.", "Flight UA twenty forty-five departs at six fifteen."),
+    ("There were 2000 people there.", "There were two thousand people there."),
+    ("Give me a 5 and a 10.", "Give me a five and a ten."),
+    ("I have a 3 in my hand.", "I have a three in my hand."),
+    ("Room 5F is upstairs.", "Room five F is upstairs."),
+    ("Grade 5C students.", "Grade five C students."),
+    ("Error 5 occurred.", "Error five occurred."),
+    ("The code has 300 lines.", "The code has three hundred lines."),
+    ("Page 3 of 5.", "Page three of five."),
+    ("The Yankees beat the Red Sox 7-3.", "The Yankees beat the Red Sox seven to three."),
+    ("He won 6-4 6-3.", "He won six to four six to three."),
+    ("A 1000-year-old tree.", "A one thousand-year-old tree."),
+    ("An 8-year-old boy and his 10-year-old sister.", "An eight-year-old boy and his ten-year-old sister."),
+    ("Adults 18+ only.", "Adults eighteen plus only."),
+    ("It's 0.5x speed.", "It's zero point five times speed."),
+    ("The 5G network.", "The five G network."),
+    ("Python 3.12 is out.", "Python three point one two is out."),
+    ("Stage IV cancer.", "Stage four cancer."),
+    ("Mary I of England.", "Mary the first of England."),
+    ("Washington D.C. is the capital.", "Washington DC is the capital."),
+    ("Set DEBUG=true now.", "Set DEBUG equals true now."),
+    ("Take 500mg of ibuprofen.", "Take five hundred milligrams of ibuprofen."),
+    ("The baby weighed 7 lbs 8 oz.", "The baby weighed seven pounds eight ounces."),
+    ("It's 20-25°C outside.", "It's twenty to twenty-five degrees Celsius outside."),
+    (
+        "Interest rates of 5.25%-5.5%.",
+        "Interest rates of five point two five percent to five point five percent.",
+    ),
+    ("Netflix charges $15.49/mo.", "Netflix charges fifteen dollars and forty-nine cents per month."),
+    ("Tuesday, March 5th at 7pm.", "Tuesday, March fifth at seven p m."),
+    ("On 4 July 1976.", "On the fourth of July, nineteen seventy-six."),
+]
+
 EXISTING = [  # kept from before the rewrite
     ("I have 42 cats.", "I have forty-two cats."),
     ("Call 007.", "Call zero zero seven."),
@@ -336,11 +485,16 @@ CASES = (
     + ABBREVIATIONS
     + ACRONYMS
     + EXISTING
+    + ADJECTIVAL_UNITS
+    + PHONES_MONEY_AND_CODES
+    + DATES_TIMES_AND_SCORES
+    + MODELS_ADDRESSES_AND_FORMULAS
+    + REAL_WORLD_LOOKALIKES
 )
 
 
 def test_table_is_big_and_unique() -> None:
-    assert len(CASES) >= 150
+    assert len(CASES) >= 350
     written = [w for w, _ in CASES]
     assert len(written) == len(set(written)), "duplicate cases"
 

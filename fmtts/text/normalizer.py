@@ -38,6 +38,18 @@ Design choices (documented because they are judgement calls):
   ("World War I") or a regnal name when nothing but punctuation, "of" or "'s" follows ("Charles I of
   England"). "IV" on its own is spelled ("an I-V drip"); other free-standing numerals of I, V and X
   become cardinals, because eSpeak would say "roman two".
+* A number and unit between a determiner ("a", "the", "my" ...) and a noun is an adjective and keeps
+  the unit singular: "a 10mm wrench" -> "a ten millimeter wrench", "a $5 bill" -> "a five dollar bill",
+  "a 3/4-inch screw" -> "a three-quarter-inch screw"; a hyphen ("a 5-km run") always makes one. Without
+  a determiner the plural stays ("16GB RAM"): no part-of-speech tagger tells "60 W bulbs" from "ran 5 km
+  yesterday". A double quote after a number is an inch mark unless a quotation is open before it.
+* Extensions up to three digits are cardinals ("ext. 12" -> "extension twelve"); codes after "PIN",
+  "code", "zip" and long numbers after "#"/"No." are read digit by digit; model numbers after names like
+  "Boeing", "Xbox" or inside "A320", "F-150" are read in pairs ("seven forty-seven", "F one fifty").
+* "12/31" without a year is a date after a cue word ("due", "ends", a weekday) or when the second number
+  is an unusual denominator (13-31 but 16, 20, 25); "n/5", "n/20" and "n/50" are scores ("four out of
+  five") unless "of" follows, "3/1" is odds ("three to one"), "60/40" a split ("sixty-forty").
+* "#tag" reads "hashtag tag" (camel case split); "180C" is a temperature only near words like "bake".
 * A bare decade ("80s") reads "eighties" and other plural numbers "fives", "hundreds" ("in 5s and 10s",
   "100s of people"); seconds are recognised only as "10 s" or "10 sec".
 """
@@ -52,15 +64,26 @@ from fmtts.text.normalizer_tables import (
     ACRONYM_READINGS,
     AMBIGUOUS_UNITS,
     AMBIGUOUS_WEEKDAYS,
+    ATTRIBUTIVE_DETERMINERS,
+    BIBLE_BOOKS,
     CODAS,
     COMPARISONS,
+    COMPASS_POINTS,
+    CURRENCY_CODES,
     CURRENCY_MAGNITUDES,
+    DATE_CUES,
+    DIGIT_CUES,
+    DOLLAR_COUNTRIES,
     FINALS,
     LITERALS,
     MAGNITUDES,
     MEASURE_NOUNS,
+    MODEL_NAMES,
+    MODEL_SUFFIXES,
     MONTH_ABBREVIATIONS,
     MONTHS,
+    NOT_HASHTAGS,
+    NOT_MODIFIED_NOUNS,
     NOT_REGNAL,
     ONSETS,
     PER_UNITS,
@@ -70,10 +93,15 @@ from fmtts.text.normalizer_tables import (
     ROMAN_CARDINAL_CONTEXT,
     SPELLED_ACRONYMS,
     SPELLED_TLDS,
+    STATUS_CUES,
+    STREET_TYPES,
     SYMBOLS,
+    TEMPERATURE_CUES,
     TITLES,
     UNITS,
     URL_TLDS,
+    US_STATES,
+    VIDEO_LINES,
     WEEKDAY_ABBREVIATIONS,
     WORD_ACRONYMS,
 )
@@ -195,6 +223,17 @@ def year_to_words(year: int) -> str:
     return f"{number_to_words(high)} {_under_100(low)}"
 
 
+def _paired_number(digits: str) -> str:
+    """A model number read in pairs: "747" -> "seven forty-seven", "305" -> "three oh five", "4090" ->
+    "forty ninety"; round hundreds stay cardinals ("300" -> "three hundred")."""
+    if len(digits) == 4 and digits[0] != "0":
+        return year_to_words(int(digits))
+    if len(digits) == 3 and digits[0] != "0" and digits[1:] != "00":
+        tail = int(digits[1:])
+        return f"{_ONES[int(digits[0])]} " + (f"oh {_ONES[tail]}" if tail < 10 else _under_100(tail))
+    return number_to_words(int(digits))
+
+
 def _two_digit_year(yy: str) -> str:
     """'99 -> "ninety-nine", '05 -> "oh five", '00 -> "two thousand"."""
     n = int(yy)
@@ -260,6 +299,15 @@ def _fraction_of(n: int, d: int, noun: str) -> str:
         part = _denominator(d, False)
         return f"{_article(part)} {part} of {_article(noun)} {noun}"
     return f"{fraction_to_words(n, d)} of {_article(noun)} {noun}"
+
+
+def _fraction_adjective(n: int, d: int) -> str:
+    """The fraction as a modifier: 1/2 -> "half", 3/4 -> "three-quarter", 3/8 -> "three-eighths"."""
+    if d == 2 and n == 1:
+        return "half"
+    if d == 4:
+        return "quarter" if n == 1 else f"{number_to_words(n)}-quarter"
+    return fraction_to_words(n, d).replace(" ", "-")
 
 
 def date_to_words(year: int | None, month: int, day: int | None = None, *, day_first: bool = False) -> str:
@@ -423,8 +471,8 @@ _URL_CHARS = {
 _URL_CHAR_RE = re.compile("[" + re.escape("".join(_URL_CHARS)) + "]")
 _URL_RE = re.compile(
     r"(?<![\w@./])(?P<scheme>(?:https?|ftp)://)?(?P<www>www\.)?"
-    r"(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,}))(?![\w-])"
-    r"(?P<rest>(?::\d+)?/[^\s]*)?"
+    r"(?P<host>localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?P<tld>[A-Za-z]{2,}))(?![\w-])"
+    r"(?::(?P<port>\d{1,5})\b)?(?P<rest>/[^\s]*)?"
 )
 _URL_TLD_SET = frozenset(URL_TLDS)
 _EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?![\w-])")
@@ -445,19 +493,60 @@ def _host_words(host: str) -> str:
 
 
 def _url(m: re.Match[str]) -> str:
-    if not (m.group("scheme") or m.group("www")) and m.group("tld").lower() not in _URL_TLD_SET:
+    tld = m.group("tld")
+    if not (m.group("scheme") or m.group("www")) and tld and tld.lower() not in _URL_TLD_SET:
         return m.group(0)  # "Node.js", "e.g": not an address
     rest = m.group("rest") or ""
     trailing = _TRAILING_PUNCT_RE.search(rest)
     tail = trailing.group() if trailing else ""
     rest = rest[: len(rest) - len(tail)]
     words = "double-u double-u double-u dot " if m.group("www") else ""
-    words += _host_words(m.group("host")) + _url_text(rest)
+    words += _host_words(m.group("host"))
+    port = m.group("port")
+    if port:  # "localhost:8080" -> "localhost colon eighty eighty"; other ports digit by digit
+        words += " colon " + (_paired_number(port) if len(port) == 4 else digits_to_words(port))
+    words += _url_text(rest)
     return f" {words} {tail}"
 
 
 def _email(m: re.Match[str]) -> str:
     return f" {_url_text(m.group(1))} at {_host_words(m.group(2))} "
+
+
+# --------------------------------------------------------------------------------------------------------
+# Hashtags, model numbers, formulas (before the literals: "Porsche 911" is no emergency number)
+# --------------------------------------------------------------------------------------------------------
+
+_DOTFILE_RE = re.compile(r"(?<![\w.])\.(?=[A-Za-z]{2,}\b(?!\.\w))")  # ".env", ".NET": "dot env"
+_HASHTAG_RE = re.compile(r"(?<![\w&#])#([A-Za-z][A-Za-z0-9_]*)")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|_")
+_MODEL_NAME_RE = re.compile(r"(?<![\w.])(" + _alternation(MODEL_NAMES) + r") (\d{3,4})(?![\w]|[.,]\d)")
+_MODEL_SUFFIX_RE = re.compile(r"(?<![\w.,$£€¥])(\d{3})(?= (?:" + _alternation(MODEL_SUFFIXES) + r")\b)")
+_POWER_RE = re.compile(r"\^\s?(\d+)")
+_TIMES_SIGN_RE = re.compile(r"(?<=\d)\s*\*\s*(?=\d)|(?<=\w) \* (?=\w)")
+_DIVIDED_RE = re.compile(r"(?<=\d) [/÷] (?=\d)")
+
+
+def _hashtag(m: re.Match[str]) -> str:
+    """ "#ThrowbackThursday" -> "hashtag Throwback Thursday"."""
+    if m.group(1) in NOT_HASHTAGS:
+        return m.group(1)
+    return " hashtag " + _CAMEL_RE.sub(" ", m.group(1)) + " "
+
+
+def _power(m: re.Match[str]) -> str:
+    exponent = m.group(1)
+    return {"2": " squared", "3": " cubed"}.get(exponent, f" to the power of {exponent}")
+
+
+def _formulas_and_models(text: str) -> str:
+    text = _HASHTAG_RE.sub(_hashtag, text)
+    text = _DOTFILE_RE.sub("dot ", text)
+    text = _MODEL_NAME_RE.sub(lambda m: f"{m.group(1)} {_paired_number(m.group(2))}", text)
+    text = _MODEL_SUFFIX_RE.sub(lambda m: _paired_number(m.group(1)), text)
+    text = _POWER_RE.sub(_power, text)
+    text = _TIMES_SIGN_RE.sub(" times ", text)
+    return _DIVIDED_RE.sub(" divided by ", text)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -470,8 +559,12 @@ _PHONE_RE = re.compile(
     + _EXTENSION
 )
 _INTERNATIONAL_PHONE_RE = re.compile(
-    r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,5}(?![\w-]|[.-]\d)" + _EXTENSION
+    r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,5}\)?){2,5}(?![\w-]|[.-]\d)" + _EXTENSION
 )
+# national numbers with a trunk zero, in spaced groups: "020 7946 0958", "0800 123 4567", "07700 900123"
+_TRUNK_PHONE_RE = re.compile(r"(?<![\w+.,-])0\d{2,4}(?: \d{3,6}){1,2}(?![\w-]|[.,]\d)" + _EXTENSION)
+# "1-800-FLOWERS": the letters are said as the word
+_VANITY_PHONE_RE = re.compile(r"(?<![\w+-])(?:1-)?(8[0-9]{2})-([A-Z]{3,}(?:-[A-Z]{2,})*)(?![\w-])")
 _LOCAL_PHONE_RE = re.compile(r"(?<![\w.+-])\d{3}-\d{4}(?![\w-]|[.-]\d)" + _EXTENSION)
 # "555-1234" is a telephone number only after one of these words; otherwise it is a range ("500-1000")
 _PHONE_CUE_RE = re.compile(r"\b(?:call|phone|tel|telephone|dial|fax|text|mobile|cell|number)\b", re.I)
@@ -481,14 +574,61 @@ def _phone(m: re.Match[str]) -> str:
     number = m.group(0)[: m.start("ext") - m.start()] if m.group("ext") else m.group(0)
     words = telephone_to_words(number)
     if m.group("ext"):
-        words += f", extension {digits_to_words(m.group('ext'))}"
+        words += f", extension {_extension_words(m.group('ext'))}"
     return words
+
+
+def _extension_words(digits: str) -> str:
+    """An extension up to three digits is a cardinal ("ext. 12" -> "twelve"), a longer one is spelled."""
+    if len(digits) <= 3 and not (len(digits) > 1 and digits.startswith("0")):
+        return number_to_words(int(digits))
+    return digits_to_words(digits)
+
+
+def _trunk_phone(m: re.Match[str]) -> str:
+    number = m.group(0)[: m.start("ext") - m.start()] if m.group("ext") else m.group(0)
+    if not 10 <= sum(c.isdigit() for c in number) <= 11:
+        return m.group(0)  # too short or long for a national number
+    return _phone(m)
+
+
+def _vanity_phone(m: re.Match[str]) -> str:
+    prefix = "one, " if m.group(0).startswith("1-") else ""
+    return f"{prefix}{_phone_group(m.group(1), True)}, {m.group(2).replace('-', ' ')}"
 
 
 def _local_phone(m: re.Match[str]) -> str:
     if not _PHONE_CUE_RE.search(m.string[max(0, m.start() - 30) : m.start()]):
         return m.group(0)
     return _phone(m)
+
+
+# "Cupertino, CA 95014": the state's name and the ZIP code digit by digit
+_ZIP_RE = re.compile(r"(?<=, )(" + _alternation(US_STATES) + r") (\d{5})(?:-(\d{4}))?(?![\w-])")
+# British postcodes: "SW1A 2AA", "M1 1AE" are spelled
+_POSTCODE_RE = re.compile(r"(?<![\w.-])([A-Z]{1,2}\d[A-Z\d]?) (\d[A-Z]{2})(?![\w-])")
+# compass points in addresses: "W 42nd St", "Pennsylvania Ave NW"
+_COMPASS_BEFORE_RE = re.compile(r"(?<![\w.])([NSEW])\.? (?=\d+(?:st|nd|rd|th)\b)")
+_COMPASS_AFTER_RE = re.compile(
+    r"\b(" + _alternation(STREET_TYPES) + r")(\.?) (" + _alternation(COMPASS_POINTS) + r")(?![\w'-]|\.\w)"
+)
+
+
+def _zip(m: re.Match[str]) -> str:
+    words = f"{US_STATES[m.group(1)]} {digits_to_words(m.group(2))}"
+    return words + (f", {digits_to_words(m.group(3))}" if m.group(3) else "")
+
+
+def _compass_after(m: re.Match[str]) -> str:
+    street, _dot, point = m.groups()
+    return f"{STREET_TYPES[street]} {COMPASS_POINTS[point]}"  # "Ave NW" -> "Avenue Northwest"
+
+
+def _addresses(text: str) -> str:
+    text = _ZIP_RE.sub(_zip, text)
+    text = _POSTCODE_RE.sub(lambda m: f"{spell_out(m.group(1))}, {spell_out(m.group(2))}", text)
+    text = _COMPASS_BEFORE_RE.sub(lambda m: COMPASS_POINTS[m.group(1)] + " ", text)
+    return _COMPASS_AFTER_RE.sub(_compass_after, text)
 
 
 _ISO_DATE_RE = re.compile(r"(?<![\w.-])(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?![\w-]|[./]\d)")
@@ -550,7 +690,7 @@ _REFERENCE_RE = re.compile(
 )
 _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
 _MONTH_ABBR_RE = re.compile(r"(?<![\w.])(" + _alternation(MONTH_ABBREVIATIONS) + r")\.")
-_MONTH_ALT = _alternation(MONTHS)
+_MONTH_ALT = _alternation([*MONTHS, *MONTH_ABBREVIATIONS])
 _WEEKDAY_ALT = _alternation(WEEKDAY_ABBREVIATIONS)
 _WEEKDAY_RE = re.compile(
     r"(?<![\w.])(" + _WEEKDAY_ALT + r")(?:\.|(?=,))"
@@ -671,10 +811,20 @@ _SPACED_MAGNITUDES = _alternation(
     ["thousand", "million", "billion", "trillion"] + [m for m in CURRENCY_MAGNITUDES if len(m) > 1]
 )
 _LETTER_MAGNITUDES = _alternation(m for m in CURRENCY_MAGNITUDES if len(m) == 1)
+_DOLLAR_COUNTRY_ALT = _alternation(DOLLAR_COUNTRIES)
 _CURRENCY_PREFIX_RE = re.compile(
-    r"(?<![\w.])(-)?([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d+))?"
+    r"(?<![\w.])(-)?(?:(" + _DOLLAR_COUNTRY_ALT + r")(?=\$))?([$£€¥])\s?(\d{1,3}(?:,\d{3})+|\d*)(?:\.(\d+))?"
     # a spelled or two-letter magnitude may stand apart ("$3 bn"), a single letter must not ("$5 T-shirts")
     r"(?:\s?(" + _SPACED_MAGNITUDES + r")|(" + _LETTER_MAGNITUDES + r"))?\b"
+)
+# "USD 5.50", "5.50 EUR" -> "$5.50", "€5.50" (then read with their cents)
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_CURRENCY_CODE_ALT = _alternation(CURRENCY_CODES)
+# the other codes ("CAD 20") are units and go after the amount
+_CODE_UNITS_ALT = _alternation(u for u in UNITS if len(u) == 3 and u.isupper() and u.isalpha())
+_CURRENCY_CODE_RE = re.compile(
+    r"(?<![\w.,])(?:(" + _CURRENCY_CODE_ALT + "|" + _CODE_UNITS_ALT + r") ?" + _AMOUNT + r"(?![\w]|[.,]\d)"
+    r"|" + _AMOUNT + r" ?(" + _CURRENCY_CODE_ALT + r")(?!\w))"
 )
 _CURRENCY_SUFFIX_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?([$£€¥])(?!\w)")
 # a hyphen between two number-ish tokens is a range or a score: "1990-1995", "10am-2pm", "won 3-2"
@@ -688,6 +838,8 @@ _TIME_RE = re.compile(
 _RATIO_RE = re.compile(r"(?<![\w:.])(\d+):(\d+)(?![\w:]|\.\d)")
 # 5'11", 6' (feet and inches); not "the 1990's"
 _FEET_INCHES_RE = re.compile(r"(?<![\w.'])(\d{1,2})'(?:\s?(\d{1,2})(?:\"|''))?(?![\w'])")
+# a double quote straight after a number is an inch mark when no quotation is open before it: 6.7", 1/4"
+_INCH_MARK_RE = re.compile(r"(?<![\w.'/])(?:(\d+ )?(\d+/\d+)|(\d+(?:\.\d+)?))\"(?![\w\"])")
 _HOUR_AMPM_RE = re.compile(r"(?<![\w:.])(1[0-2]|0?[1-9])\s?([AaPp])\.?\s?[Mm]\b(\.)?")
 _PERCENT_RE = re.compile(r"(?<![\w.])(-)?" + _INT + r"(?:\.(\d+))?\s?%")
 _ORDINAL_RE = re.compile(r"(?<![\w.])" + _INT + r"(st|nd|rd|th|ST|ND|RD|TH)\b")
@@ -707,6 +859,32 @@ _DAY_MONTH_RE = re.compile(
     r"(?<![\w.,])(\d{1,2})(?:st|nd|rd|th)?(?: of)? (" + _MONTH_NAME_ALT + r")\b\.?(?:,? (\d{4})\b(?![.,]\d))?"
 )
 _DEGREES_RE = re.compile(r"\s?°\s?([CF])\b|\s?°")
+# "180C" is a temperature after words like "bake" or "highs"; "degrees F" always is
+_BARE_TEMPERATURE_RE = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) ?([CF])(?![\w'-])")
+_DEGREES_LETTER_RE = re.compile(r"\b(degrees?) ([CF])(?![\w'-])")
+_TEMPERATURE_CUE_RE = re.compile(r"[A-Za-z]+")
+_RESOLUTION_RE = re.compile(r"(?<![\w.])(\d{3,4})([pi])\b")
+# "8.30pm" is a time; "2h 30m" and "1h30" are hours and minutes
+_DOTTED_TIME_RE = re.compile(r"(?<![\w.:])(1[0-2]|0?[1-9])\.([0-5]\d)(?=\s?[AaPp]\.?\s?[Mm]\b)")
+_HOURS_MINUTES_RE = re.compile(r"(?<![\w.])(\d+) ?h ?(\d{1,2})(?: ?m(?:in)?\b|(?![\w.]))")
+# "the 2020/21 season" reads like "2020-21"
+_SEASON_RE = re.compile(r"(?<![\w/.])((?:1[89]|20)\d\d)/(\d\d)(?![\w/]|\.\d)")
+_TO_HYPHEN_RE = re.compile(r"(?<=\d)-to-(?=\d)")  # "a 9-to-5 job"
+# a year written with an apostrophe: "Class of '99", "back in '05"
+_SHORT_YEAR_RE = re.compile(r"(?<![\w'])'(\d\d)(?![\w']|[.,]\d)")
+# "12/31" without a year: a date after a cue word or when the second number cannot be a usual denominator
+_MONTH_DAY_RE = re.compile(r"(?<![\w./-])(1[0-2]|0?[1-9])/(\d{1,2})(?![\w/]|[.,]\d)")
+_DIGIT_CUE_RE = re.compile(
+    r"\b(" + _alternation(DIGIT_CUES) + r")\b((?:\s+(?:number|is|was))*\s*:?\s*)(\d{3,10})(?![\w]|[.,]\d)"
+)
+_STATUS_CUE_RE = re.compile(r"\b(" + _alternation(STATUS_CUES) + r")((?: code)? )(\d{3})(?![\w]|[.,]\d)")
+_SCRIPTURE_RE = re.compile(  # not "Mark 5:30 pm"
+    r"\b(" + _alternation(BIBLE_BOOKS) + r") (\d{1,3}):(\d{1,3})\b(?![.,:]\d|\s?[AaPp]\.?[Mm]\b)"
+)
+_LONG_NUMBER_AFTER_NUMBER_RE = re.compile(r"\b(number )(\d{5,})(?![\w]|[.,]\d)")  # "Order #12345"
+# "n/20" is a score ("17/20 on the test") unless "of" follows; 10 and 100 always are (fraction_to_words)
+SCORE_DENOMINATORS = frozenset({5, 20, 50})
+_FULL_WEEKDAYS = frozenset(WEEKDAY_ABBREVIATIONS.values()) | frozenset(WEEKDAY_ABBREVIATIONS)
 
 # A unit after a number: "5 kg", "1.5kg", "-3 °C", "1/2 kg", "1 1/2 mi", "a 5-km run".
 _QUANTITY = (
@@ -724,10 +902,15 @@ _UNIT_BY_RE = re.compile(r"\b(" + _alternation({p for _s, p in UNITS.values()}) 
 _TIMES_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?[xX×](?!\w)")
 _MIXED_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d+) (\d+)/(\d+)(?![\w/]|\.\d)")
 _FRACTION_RE = re.compile(
-    r"(?<![\w.,/])(\d+)/(\d+)(?![\w/]|\.\d)(?: (" + _alternation(MEASURE_NOUNS) + r")\b(?!s))?"
+    r"(?<![\w.,/])(\d+)/(\d+)(?![\w/]|\.\d)(?:([ -])(" + _alternation(MEASURE_NOUNS) + r")\b(?!s))?"
 )
 _LETTER_DIGIT_HYPHEN_RE = re.compile(r"(?<=[A-Za-z])-(?=\d)|(?<=\d)-(?=[A-Z]\b)")  # COVID-19, 3-D
-_ALNUM_RE = re.compile(r"(?<![\w'])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]+(?![\w'])")
+# three digits after a letter and a hyphen are a model number: "F-150" -> "F one fifty", "Blink-182"
+_LETTER_HYPHEN_MODEL_RE = re.compile(r"(?<=[A-Za-z])-(\d{3})(?![\w-]|[.,]\d)")
+# three or more hyphenated groups of digits are a code, read in groups: "part 12-345-67"
+_DIGIT_GROUPS_RE = re.compile(r"(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w-]|[.,]\d)")
+_DATE_SHAPED_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-(?:\d{2}|\d{4})")
+_ALNUM_RE = re.compile(r"(?<![\w'])(?<!\d\.)(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]+(?![\w'])")
 _VERSION_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
 _ERAS = frozenset({"ad", "bc", "ce", "bce"})
@@ -748,8 +931,12 @@ def _amount_words(int_part: str, frac: str | None) -> str:
     return decimal_to_words(str(n), frac) if frac else number_to_words(n)
 
 
-def _currency_words(sign: str | None, symbol: str, int_part: str, frac: str | None, scale: str | None) -> str:
+def _currency_words(
+    sign: str | None, symbol: str, int_part: str, frac: str | None, scale: str | None, country: str = ""
+) -> str:
     unit, units, sub, subs = _CURRENCIES[symbol]
+    if country:  # "US$5" -> "five US dollars"
+        unit, units = f"{DOLLAR_COUNTRIES[country]} {unit}", f"{DOLLAR_COUNTRIES[country]} {units}"
     minus = "minus " if sign else ""
     if scale:  # $2.5 million, $5M -> two point five million dollars
         return f"{minus}{_amount_words(int_part, frac)} {CURRENCY_MAGNITUDES.get(scale, scale)} {units}"
@@ -766,10 +953,22 @@ def _currency_words(sign: str | None, symbol: str, int_part: str, frac: str | No
 
 
 def _currency_prefix(m: re.Match[str]) -> str:
-    sign, symbol, int_part, frac, scale_word, scale_abbreviation = m.groups()
+    sign, country, symbol, int_part, frac, scale_word, scale_abbreviation = m.groups()
     if not int_part and not frac:
         return m.group(0)
-    return _currency_words(sign, symbol, int_part, frac, scale_word or scale_abbreviation)
+    words = _currency_words(sign, symbol, int_part, frac, scale_word or scale_abbreviation, country or "")
+    if " and " not in words and _attributive(m.string, m.start(), m.end()):
+        # "a $5 bill" -> "a five dollar bill", "a $2 million deal" -> "a two million dollar deal"
+        unit, units, sub, subs = _CURRENCIES[symbol]
+        for singular, plural in ((unit, units), (sub, subs)):
+            if plural and words.endswith(" " + plural):
+                return words[: -len(plural)] + singular
+    return words
+
+
+def _currency_code(m: re.Match[str]) -> str:
+    code, amount = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+    return CURRENCY_CODES[code] + amount if code in CURRENCY_CODES else f"{amount} {code}"
 
 
 def _currency_suffix(m: re.Match[str]) -> str:
@@ -803,10 +1002,22 @@ def _time(m: re.Match[str]) -> str:
 
 def _feet_inches(m: re.Match[str]) -> str:
     feet, inches = int(m.group(1)), m.group(2)
+    if _attributive(m.string, m.start(), m.end()):  # "a 6' pole", "a 6'2" man" -> "a six foot two man"
+        return f"{number_to_words(feet)} foot" + (f" {number_to_words(int(inches))}" if inches else "")
     words = f"{number_to_words(feet)} {'foot' if feet == 1 else 'feet'}"
     if inches:
         words += f" {number_to_words(int(inches))} {'inch' if inches == '1' else 'inches'}"
     return words
+
+
+def _inch_mark(m: re.Match[str]) -> str:
+    if m.string.count('"', 0, m.start()) % 2:
+        return m.group(0)  # the closing quote of 'he said "take 2"'
+    whole, fraction, number = m.groups()
+    if fraction and not whole:
+        return f"{fraction} inch"  # read by the fraction rule: "a quarter inch bead", "a quarter of an inch"
+    singular = number == "1" or _attributive(m.string, m.start(), m.end())
+    return f"{whole or ''}{fraction or number} {'inch' if singular else 'inches'}"
 
 
 def _hour_ampm(m: re.Match[str]) -> str:
@@ -833,6 +1044,26 @@ def _short_decade(m: re.Match[str]) -> str:
 
 def _leading_point(m: re.Match[str]) -> str:
     return ("minus " if m.group(1) else "") + decimal_to_words("", m.group(2))
+
+
+_PREVIOUS_WORD_RE = re.compile(r"(?<![\w'])([A-Za-z]+)\s+$")
+_FOLLOWING_WORD_RE = re.compile(r" ([A-Za-z][A-Za-z'-]*)")
+
+
+def _attributive(text: str, start: int, end: int) -> bool:
+    """Whether the quantity at text[start:end] modifies the word after it: "a 10mm wrench" (then its unit
+    stays singular). It must come after a determiner ("a", "the", "my") and before a word that is not a
+    function word; lower case or an acronym ("a 512GB SSD")."""
+    before = _PREVIOUS_WORD_RE.search(text, max(0, start - 12), start)
+    if not before or before.group(1).lower() not in ATTRIBUTIVE_DETERMINERS:
+        return False
+    after = _FOLLOWING_WORD_RE.match(text, end)
+    if not after:
+        return False
+    word = after.group(1)
+    if word.lower() in NOT_MODIFIED_NOUNS or len(word) < 2:
+        return False
+    return word.islower() or word.isupper()
 
 
 def _next_word(text: str, end: int) -> str:
@@ -874,7 +1105,8 @@ def _day_month(m: re.Match[str]) -> str:
     day, month, year = int(m.group(1)), m.group(2), m.group(3)
     if not 1 <= day <= 31:
         return m.group(0)
-    article = "" if re.search(r"\bthe\s+$", m.string[max(0, m.start() - 5) : m.start()]) else "the "
+    preceding = m.string[max(0, m.start() - 5) : m.start()]
+    article = "" if re.search(r"\bthe\s+$", preceding, re.IGNORECASE) else "the "
     words = f"{article}{ordinal_to_words(day)} of {_month_name(month)}"
     return words + (f", {year}" if year else "")
 
@@ -884,6 +1116,45 @@ def _degrees(m: re.Match[str]) -> str:
     return " degrees" + {"C": " Celsius", "F": " Fahrenheit", None: ""}[unit] + " "
 
 
+def _bare_temperature(m: re.Match[str]) -> str:
+    before = m.string[max(0, m.start() - 40) : m.start()]
+    if not any(w.lower() in TEMPERATURE_CUES for w in _TEMPERATURE_CUE_RE.findall(before)):
+        return m.group(0)  # "Apt 5C", "grade 3F"
+    return f"{m.group(1)}°{m.group(2)}"
+
+
+def _resolution(m: re.Match[str]) -> str:
+    if int(m.group(1)) not in VIDEO_LINES:
+        return m.group(0)
+    return f"{_paired_number(m.group(1))} {m.group(2)}"
+
+
+def _season(m: re.Match[str]) -> str:
+    if (int(m.group(1)) + 1) % 100 != int(m.group(2)):
+        return m.group(0)
+    return f"{m.group(1)}-{m.group(2)}"
+
+
+def _digit_groups(m: re.Match[str]) -> str:
+    if _DATE_SHAPED_RE.fullmatch(m.group(0)):
+        return m.group(0)  # an impossible date ("2024-13-45") is left to the range rule
+    return ", ".join(digits_to_words(group) for group in m.group(0).split("-"))
+
+
+def _month_day(m: re.Match[str]) -> str:
+    month, day = int(m.group(1)), int(m.group(2))
+    if not 1 <= day <= 31 or re.search(r"\d $", m.string[: m.start()]):
+        return m.group(0)  # no such day, or the fraction of "2 3/16"
+    before = _PREVIOUS_WORDS_RE.search(m.string, max(0, m.start() - 30), m.start())
+    previous = [w for w in (before.groups() if before else ()) if w]  # "due 3/4", "the deadline is 5/1"
+    cued = any(w.lower() in DATE_CUES or w in _FULL_WEEKDAYS for w in previous)
+    following = _next_word(m.string, m.end())
+    unusual_denominator = 13 <= day <= 31 and day not in (16, 20, 25)
+    if not (cued or (unusual_denominator and following != "of" and following not in MEASURE_NOUNS)):
+        return m.group(0)
+    return date_to_words(None, month, day)
+
+
 def _unit(m: re.Match[str]) -> str:
     unit, sep = m.group("unit"), m.group("sep")
     rest = m.string[m.end() :]
@@ -891,13 +1162,16 @@ def _unit(m: re.Match[str]) -> str:
         return m.group(0)  # "500 W Main St"
     if unit == "in" and not (m.group("dot") or re.match(r"\s*(?:$|[,;:)]|[x×]\s*\d)", rest)):
         return m.group(0)  # "5 in the morning": the preposition
-    if unit == "s" and sep != " ":
-        return m.group(0)  # "5s" is a plural or a decade, "5 s" seconds
+    if unit == "s" and sep != " " and not m.group("frac"):
+        return m.group(0)  # "5s" is a plural or a decade, "5 s" and "9.58s" seconds
     singular, plural = UNITS[unit]
     sign = "minus " if m.group("sign") else ""
     whole, int_part, frac, den = m.group("whole"), m.group("int"), m.group("frac"), m.group("den")
     period = _sentence_period(m.string, m.end()) if m.group("dot") else ""
+    adjective = sep == "-" or _attributive(m.string, m.start(), m.end())
     if den and not whole:
+        if adjective:  # "a 1/4-in. bit" -> "a quarter-inch bit"
+            return f"{sign}{_fraction_adjective(int(int_part), int(den))}-{singular}{period}"
         return sign + _fraction_of(int(int_part), int(den), singular) + period
     if den:
         amount = _mixed_fraction_words(int(whole), int(int_part), int(den))
@@ -905,7 +1179,7 @@ def _unit(m: re.Match[str]) -> str:
         amount = _amount_words(int_part, frac)
     if sep == "-":  # adjectival: "a five-kilometer run"
         return f"{sign}{amount}-{singular.replace(' ', '-')}{period}"
-    one = amount == "one" and not den
+    one = (amount == "one" and not den) or adjective  # "a 10mm wrench" -> "a ten millimeter wrench"
     return f"{sign}{amount} {singular if one else plural}{period}"
 
 
@@ -934,10 +1208,29 @@ def _mixed_fraction(m: re.Match[str]) -> str:
     return _mixed_fraction_words(whole, n, d)
 
 
+def _after_article(text: str, start: int) -> bool:
+    before = _PREVIOUS_WORD_RE.search(text, max(0, start - 5), start)
+    return bool(before) and before.group(1).lower() in ("a", "an")
+
+
 def _fraction(m: re.Match[str]) -> str:
-    n, d, noun = int(m.group(1)), int(m.group(2)), m.group(3)
+    n, d, sep, noun = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    # "a 3/4-inch screw" -> "a three-quarter-inch screw", "a 1/2 cup of milk" -> "a half cup of milk"
+    start, end = m.start(), m.end()
+    adjective = sep == "-" or _after_article(m.string, start) or _attributive(m.string, start, end)
+    if noun and adjective:
+        return f"{_fraction_adjective(n, d)}{sep}{noun}"
     if noun:
         return _fraction_of(n, d, noun)
+    following = _next_word(m.string, m.end())
+    if d == 1:
+        return f"{number_to_words(n)} to one"  # odds: "3/1"
+    if n + d == 100 and n % 5 == 0:
+        return f"{number_to_words(n)}-{number_to_words(d)}"  # a split: "60/40" -> "sixty-forty"
+    if d in SCORE_DENOMINATORS and 1 < n <= d and following != "of":
+        return f"{number_to_words(n)} out of {number_to_words(d)}"  # "17/20 on the test", "4/5 stars"
+    if _attributive(m.string, m.start(), m.end()) and _after_article(m.string, m.start()):
+        return _fraction_adjective(n, d)  # "a 2/3 majority" -> "a two-thirds majority"
     return fraction_to_words(n, d)
 
 
@@ -948,8 +1241,15 @@ def _alnum(m: re.Match[str]) -> str:
     if re.fullmatch(r"\d+s", token):  # "in 5s and 10s", "100s of people"
         words = number_to_words(int(token[:-1]))
         return _plural(words[4:] if re.fullmatch(r"one [a-z]+", words) else words)
+    if re.fullmatch(r"\d+ers", token):  # "the 49ers" -> "forty-niners", "76ers" -> "seventy-sixers"
+        words = number_to_words(int(token[:-3]))
+        return words + ("rs" if words.endswith("e") else "ers")
     # a lone capital A before a number would be read as the article: "A4" -> "eh four"
     runs = ["eh" if run == "A" else run for run in _LETTERS_OR_DIGITS_RE.findall(token)]
+    # three digits after letters are a model number, said in pairs: "A320" -> "eh three twenty"
+    for i in range(1, len(runs)):
+        if len(runs[i]) == 3 and runs[i].isdigit() and not runs[i - 1].isdigit():
+            runs[i] = _paired_number(runs[i])
     return " ".join(runs)
 
 
@@ -962,15 +1262,29 @@ def _version(m: re.Match[str]) -> str:
 
 # Ordered: each step relies on the previous ones having removed their patterns.
 _NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
+    (_SEASON_RE, _season),
+    (_TO_HYPHEN_RE, " to "),
+    (_STATUS_CUE_RE, lambda m: m.group(1) + m.group(2) + _paired_number(m.group(3))),
+    (_SCRIPTURE_RE, lambda m: " ".join([m.group(1), *(number_to_words(int(g)) for g in m.groups()[1:])])),
+    (_DIGIT_CUE_RE, lambda m: m.group(1) + m.group(2) + digits_to_words(m.group(3))),
+    (_LONG_NUMBER_AFTER_NUMBER_RE, lambda m: m.group(1) + digits_to_words(m.group(2))),
+    (_DIGIT_GROUPS_RE, _digit_groups),
     (_RANGE_RE, _range),
+    (_CURRENCY_CODE_RE, _currency_code),
     (_CURRENCY_PREFIX_RE, _currency_prefix),
     (_CURRENCY_SUFFIX_RE, _currency_suffix),
+    (_DOTTED_TIME_RE, r"\1:\2"),
     (_TIME_RE, _time),
     (_HOUR_AMPM_RE, _hour_ampm),
     (_RATIO_RE, r"\1 to \2"),
     (_FEET_INCHES_RE, _feet_inches),
+    (_INCH_MARK_RE, _inch_mark),
     (_DAY_MONTH_RE, _day_month),
     (_DATE_RE, _date),
+    (_BARE_TEMPERATURE_RE, _bare_temperature),
+    (_DEGREES_LETTER_RE, lambda m: f"{m.group(1)} {'Celsius' if m.group(2) == 'C' else 'Fahrenheit'}"),
+    (_HOURS_MINUTES_RE, r"\1 h \2 min"),
+    (_RESOLUTION_RE, _resolution),
     (_UNIT_RE, _unit),
     (_PERCENT_RE, _percent),
     (_PER_RE, lambda m: " per " + PER_UNITS[m.group(1)]),
@@ -978,11 +1292,14 @@ _NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
     (_DIMENSIONS_RE, _dimensions),
     (_UNIT_BY_RE, r"\1 by "),
     (_TIMES_RE, r"\1 times"),
+    (_MONTH_DAY_RE, _month_day),
     (_MIXED_FRACTION_RE, _mixed_fraction),
     (_FRACTION_RE, _fraction),
     (_ORDINAL_RE, _ordinal),
     (_DECADE_RE, _decade),
     (_SHORT_DECADE_RE, _short_decade),
+    (_SHORT_YEAR_RE, lambda m: _two_digit_year(m.group(1))),
+    (_LETTER_HYPHEN_MODEL_RE, lambda m: " " + _paired_number(m.group(1))),
     (_LETTER_DIGIT_HYPHEN_RE, " "),
     (_ALNUM_RE, _alnum),
     (_VERSION_RE, _version),
@@ -1069,12 +1386,16 @@ def normalize_text(text: str) -> str:
     text = _SPACES_RE.sub(" ", text)
     text = _EMAIL_RE.sub(_email, text)
     text = _URL_RE.sub(_url, text)
+    text = _formulas_and_models(text)
     text = _LITERAL_RE.sub(lambda m: LITERALS[m.group()], text)
+    text = _addresses(text)
     has_digits = _DIGIT_RE.search(text) is not None
     if has_digits:
         for pattern in (_PHONE_RE, _INTERNATIONAL_PHONE_RE):
             text = pattern.sub(_phone, text)
         text = _LOCAL_PHONE_RE.sub(_local_phone, text)
+        text = _TRUNK_PHONE_RE.sub(_trunk_phone, text)
+        text = _VANITY_PHONE_RE.sub(_vanity_phone, text)
         text = _ISO_DATE_RE.sub(_iso_date, text)
         text = _NUMERIC_DATE_RE.sub(_numeric_date, text)
     text = _expand_abbreviations(text)

@@ -100,17 +100,34 @@ UNITS: dict[str, tuple[str, str]] = {
     "px": ("pixel", "pixels"),
     "MP": ("megapixel", "megapixels"),
     "pts": ("point", "points"),
-    # money written as a code after the amount
-    "USD": ("dollar", "dollars"),
-    "EUR": ("euro", "euros"),
-    "GBP": ("pound", "pounds"),
-    "JPY": ("yen", "yen"),
+    "fps": ("frame per second", "frames per second"),
+    # money written as a code after the amount (USD, EUR, GBP and JPY are CURRENCY_CODES)
+    "CAD": ("Canadian dollar", "Canadian dollars"),
+    "AUD": ("Australian dollar", "Australian dollars"),
+    "CHF": ("Swiss franc", "Swiss francs"),
+    "INR": ("rupee", "rupees"),
+    "CNY": ("yuan", "yuan"),
     "¢": ("cent", "cents"),
 }
 
 # Single-letter units are also initials and compass points ("500 W Main St"): they count as units only
 # when no capitalised word follows.
 AMBIGUOUS_UNITS = frozenset({"m", "g", "l", "L", "h", "s", "V", "W"})
+
+# A number and unit between one of these and a noun is an adjective and keeps the unit singular ("a 10mm
+# wrench" -> "a ten millimeter wrench", "the 100m dash"); a hyphen ("a 5-km run") always does.
+ATTRIBUTIVE_DETERMINERS = frozenset("a an the this that my your his her its our their".split())
+# ... unless the word after the unit is one of these: "the 5 kg of flour", "a 10 km or more", "the 2 m left".
+NOT_MODIFIED_NOUNS = frozenset(
+    """
+    a about above after again ago ahead along also an and apart are as at away back be been before behind
+    below between but by can could did do does down each earlier east every for from further had has have
+    he her here him his i if in into is it its just later left less many more most much my no north nor
+    not now of off on once only or our out over per remaining she short should since so some south still
+    than that the their them then there these they this those through to too under until up upward very
+    was we were west what when where which while who whose will with would yet you your
+    """.split()
+)
 
 # Measure words spelled out in full. With a plain fraction they read "half a cup", "a quarter of a mile".
 MEASURE_NOUNS = frozenset(
@@ -134,13 +151,89 @@ PER_UNITS: dict[str, str] = {
 MAGNITUDES: dict[str, str] = {
     "k": "thousand", "M": "million", "mn": "million", "bn": "billion", "tn": "trillion",
 }  # fmt: skip
+# ISO codes before or after an amount that are read like their symbol ("USD 5.50" -> "$5.50")
+CURRENCY_CODES: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+# Dollars of other countries: "US$5" -> "five US dollars", "A$20" -> "twenty Australian dollars"
+DOLLAR_COUNTRIES: dict[str, str] = {
+    "US": "US", "C": "Canadian", "CA": "Canadian", "A": "Australian", "AU": "Australian",
+    "NZ": "New Zealand", "HK": "Hong Kong", "S": "Singapore",
+}  # fmt: skip
 CURRENCY_MAGNITUDES: dict[str, str] = MAGNITUDES | {
     "K": "thousand", "m": "million", "b": "billion", "B": "billion", "T": "trillion",
+}  # fmt: skip
+
+# Words before a bare "180C" that make it a temperature ("Bake at 180C", "highs of 30C").
+TEMPERATURE_CUES = frozenset(
+    """
+    bake baked baking oven preheat preheated heat heated roast cook temperature temperatures temp temps
+    thermostat fridge freezer high highs low lows warm cool cold hot weather degrees
+    """.split()
+)
+
+# Video line counts written "1080p", "720p": read like a model number ("ten eighty p").
+VIDEO_LINES = frozenset({240, 360, 480, 576, 720, 1080, 1440, 2160, 4320})
+
+# Model numbers are said in pairs after these names ("Boeing 747" -> "seven forty-seven", "Porsche 911"
+# -> "nine eleven", "RTX 4090" -> "forty ninety") and before these words ("the 737 MAX").
+MODEL_NAMES = frozenset("Boeing Airbus Xbox Porsche Cessna Embraer Learjet RTX GTX RX Radeon".split())
+MODEL_SUFFIXES = frozenset("MAX Dreamliner jet jets jetliner jetliners airliner airliners aircraft".split())
+
+# A bare number after these is a code and read digit by digit ("PIN 4321", "zip code 90210").
+DIGIT_CUES = frozenset("PIN passcode code OTP zip ZIP postcode".split())
+# A three-digit status after these is read in pairs ("HTTP 404" -> "four oh four", "error 503").
+STATUS_CUES = frozenset("HTTP http error Error status Status".split())
+
+# Hashtag-looking words that are code, not tags: "#define" keeps its old reading ("define").
+NOT_HASHTAGS = frozenset("define include ifdef ifndef endif pragma undef elif".split())
+
+# "John 3:16" -> "John three sixteen": chapter and verse after the name of a book of the Bible.
+BIBLE_BOOKS = frozenset(
+    """
+    Genesis Exodus Leviticus Numbers Deuteronomy Joshua Judges Ruth Samuel Kings Chronicles Ezra Nehemiah
+    Esther Job Psalm Psalms Proverbs Ecclesiastes Isaiah Jeremiah Lamentations Ezekiel Daniel Hosea Joel
+    Amos Obadiah Jonah Micah Nahum Habakkuk Zephaniah Haggai Zechariah Malachi Matthew Mark Luke John Acts
+    Romans Corinthians Galatians Ephesians Philippians Colossians Thessalonians Timothy Titus Philemon
+    Hebrews James Peter Jude Revelation
+    """.split()
+)
+
+# US state codes: before a ZIP code they are read as the name ("Cupertino, CA 95014").
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "D-C", "FL": "Florida",
+    "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa",
+    "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
+    "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio",
+    "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico",
+}  # fmt: skip
+
+# Compass points in street addresses: "W 42nd St", "Pennsylvania Ave NW".
+COMPASS_POINTS: dict[str, str] = {
+    "N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
+    "SE": "Southeast", "SW": "Southwest",
+}  # fmt: skip
+STREET_TYPES: dict[str, str] = {
+    "St": "Street", "Ave": "Avenue", "Blvd": "Boulevard", "Rd": "Road", "Dr": "Drive", "Pl": "Place",
+    "Ct": "Court", "Street": "Street", "Avenue": "Avenue", "Boulevard": "Boulevard", "Road": "Road",
+    "Drive": "Drive", "Place": "Place", "Court": "Court", "Way": "Way",
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------------------
+
+# A bare "12/31" (month/day, no year) is a date after these words or a weekday; otherwise a fraction.
+DATE_CUES = frozenset(
+    """
+    on by until till thru through from due since before after starting effective dated ends ending
+    expires expiring deadline
+    """.split()
+)
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -192,7 +285,7 @@ REFERENCES: dict[str, str] = {
     "Rm": "room", "ca": "circa",
 }  # fmt: skip
 # These are read even without their period ("Fig 3", "Eq 2").
-REFERENCES_WITHOUT_PERIOD = frozenset({"Fig", "fig", "Figs", "Eq", "Eqs", "Eqn"})
+REFERENCES_WITHOUT_PERIOD = frozenset({"Fig", "fig", "Figs", "Eq", "Eqs", "Eqn", "Apt"})
 
 # Replaced verbatim (case-sensitive) before the other rules (URLs and e-mail addresses go first), because
 # the symbols inside them would otherwise be read one by one.
@@ -200,7 +293,8 @@ LITERALS: dict[str, str] = {
     "w/o": "without", "w/": "with", "c/o": "care of", "a.k.a.": "also known as", "A.K.A.": "also known as",
     "Ph.D.": "PhD", "AT&T": "A-T and T", "C#": "C sharp", "F#": "F sharp", "C++": "C plus plus",
     "int'l": "international", "Int'l": "International", "24/7": "twenty-four seven", "9/11": "nine eleven",
-    "50/50": "fifty-fifty", "20/20": "twenty-twenty", "911": "nine one one",
+    "50/50": "fifty-fifty", "20/20": "twenty-twenty", "911": "nine one one", "401(k)": "four oh one K",
+    "403(b)": "four oh three B",
 }  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------------
@@ -212,7 +306,7 @@ ROMAN_CARDINAL_CONTEXT = frozenset(
     """
     war chapter part book volume act scene episode phase stage type class level section article title
     appendix bowl series mark mk apollo gemini olympiad psalm canto round grade category unit lesson
-    amendment division league tier
+    amendment division league tier artemis
     """.split()
 )
 
