@@ -52,6 +52,46 @@ class Piper:
         return np.concatenate([c.audio_float_array for c in self.voice.synthesize(text)])
 
 
+def vocoder_only(mels: list[torch.Tensor], tts, args: argparse.Namespace) -> list[dict]:
+    """Vocoder-only RTF on fmtts's mels: HiFi-GAN V1 (fp32, bf16 where native), the voice's own vocoder
+    and ``--vocoders``, interleaved, median of ``--reps``."""
+    from fmtts.vocoder import load_vocoder
+
+    hifigan = load_vocoder("universal", device="cpu")
+    variants = {"HiFi-GAN V1 universal fp32": lambda m: hifigan(m)}
+    if cpu_has_native_bf16():
+
+        def hifigan_bf16(m: torch.Tensor) -> torch.Tensor:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return hifigan(m)
+
+        variants["HiFi-GAN V1 universal bf16"] = hifigan_bf16
+    extra = [v for v in args.vocoders.split(",") if v] + ([] if tts.vocoder is hifigan else [tts.vocoder])
+    for v in extra:
+        voc = load_vocoder(v, device="cpu") if isinstance(v, str) else v
+        variants[voc.name.split(" (")[0] + f" {getattr(voc, 'precision', 'fp32')}"] = voc
+    audio_seconds = sum(m.shape[-1] for m in mels) * tts.mel_config.hop_length / tts.sample_rate
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for f in variants.values():
+        f(mels[0])
+    for _ in range(args.reps):
+        for k, f in variants.items():
+            t0 = time.perf_counter()
+            for m in mels:
+                f(m)
+            times[k].append(time.perf_counter() - t0)
+    base = statistics.median(times["HiFi-GAN V1 universal fp32"])
+    return [
+        {
+            "vocoder": k,
+            "rtf": statistics.median(v) / audio_seconds,
+            "speedup_vs_v1_fp32": base / statistics.median(v),
+            "runs_s": v,
+        }
+        for k, v in times.items()
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=50, help="number of sentences")
@@ -76,7 +116,6 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
 
     from fmtts import TTS
-    from fmtts.vocoder import load_vocoder
 
     if args.ceil_durations:
         import fmtts.models.tts as acoustic  # the name synthesis looks up
@@ -141,41 +180,7 @@ def main() -> None:
             }
 
     # ---- vocoder only, on the same mels ---------------------------------------------------------------
-    hifigan = load_vocoder("universal", device="cpu")
-    variants = {"HiFi-GAN V1 universal fp32": lambda m: hifigan(m)}
-    if args.no_vocoder_table:
-        mels = mels[:1]
-    if cpu_has_native_bf16():
-
-        def hifigan_bf16(m: torch.Tensor) -> torch.Tensor:
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                return hifigan(m)
-
-        variants["HiFi-GAN V1 universal bf16"] = hifigan_bf16
-    extra = [v for v in args.vocoders.split(",") if v] + ([] if tts.vocoder is hifigan else [tts.vocoder])
-    for v in extra:
-        voc = load_vocoder(v, device="cpu") if isinstance(v, str) else v
-        variants[voc.name.split(" (")[0] + f" {getattr(voc, 'precision', 'fp32')}"] = voc
-    audio_seconds = sum(m.shape[-1] for m in mels) * tts.mel_config.hop_length / tts.sample_rate
-    times: dict[str, list[float]] = {k: [] for k in variants}
-    for f in variants.values():
-        f(mels[0])
-    for _ in range(args.reps):
-        for k, f in variants.items():
-            t0 = time.perf_counter()
-            for m in mels:
-                f(m)
-            times[k].append(time.perf_counter() - t0)
-    base = statistics.median(times["HiFi-GAN V1 universal fp32"])
-    vocoder_rows = [
-        {
-            "vocoder": k,
-            "rtf": statistics.median(v) / audio_seconds,
-            "speedup_vs_v1_fp32": base / statistics.median(v),
-            "runs_s": v,
-        }
-        for k, v in times.items()
-    ]
+    vocoder_rows = [] if args.no_vocoder_table else vocoder_only(mels, tts, args)
 
     # ---- report --------------------------------------------------------------------------------------
     print(f"\n{len(texts)} sentences, {args.threads} threads, CPU native bf16: {bool(cpu_has_native_bf16())}")
@@ -195,8 +200,9 @@ def main() -> None:
             f"{f('p808_mos', '{:.2f}')} | {f('ovrl_mos', '{:.2f}')} |"
         )
     print(f"\nfmtts / piper end-to-end RTF: {rows[0]['rtf'] / rows[1]['rtf']:.2f}")
-    print("\n| vocoder (fmtts mels of the same sentences) | RTF | speed-up vs V1 fp32 |")
-    print("|---|---:|---:|")
+    if vocoder_rows:
+        print("\n| vocoder (fmtts mels of the same sentences) | RTF | speed-up vs V1 fp32 |")
+        print("|---|---:|---:|")
     for v in vocoder_rows:
         print(f"| {v['vocoder']} | {v['rtf']:.4f} | {v['speedup_vs_v1_fp32']:.1f}× |")
     out = Path(args.out)
