@@ -314,7 +314,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_export_vocoder(args: argparse.Namespace) -> int:
     from fmtts.vocoder import export_vocoder
 
-    path = export_vocoder(args.checkpoint, args.output, dtype=args.dtype)
+    path = export_vocoder(
+        args.checkpoint, args.output, dtype=args.dtype, discriminators=args.with_discriminators
+    )
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -515,6 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint")
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.add_argument(
+        "--with-discriminators",
+        action="store_true",
+        help="keep the discriminators too: a small warm start for train-vocoder --init-from",
+    )
     p.set_defaults(func=cmd_export_vocoder)
 
     p = sub.add_parser("corpus", help="render the demo corpus with the CC0 piper voice (needs fmtts[corpus])")

@@ -240,6 +240,34 @@ def test_distillation_phase_trains_towards_the_teacher_then_resumes_exactly(
     for name in a["generator"]:
         torch.testing.assert_close(a["generator"][name], b["generator"][name], rtol=0, atol=0, msg=name)
 
+    # past the distillation phase a resumed run no longer needs the teacher (a GPU machine lacks its weights)
+    shutil.rmtree(teacher_folder(data / "train", "griffinlim"))
+    _, later = _train(data, tmp_path / "split", DISTILL, resume=True, max_steps=7)
+    assert later.step == 7 and later.distill_sampler is None
+    assert not teacher_folder(data / "train", "griffinlim").exists()
+
+
+def test_export_with_discriminators_is_a_warm_start(audio_cache: Path, tmp_path: Path, torch_single_thread):
+    """export-vocoder --with-discriminators: generator and discriminators, no optimizer state, and
+    --init-from starts a new run from exactly those weights."""
+    from fmtts.cli import main
+
+    _train(audio_cache, tmp_path / "run")
+    ckpt = list_checkpoints(tmp_path / "run" / "checkpoints")[-1]
+    warm = tmp_path / "warm.pt"
+    args = ["export-vocoder", str(ckpt), str(warm), "--dtype", "fp32", "--with-discriminators"]
+    assert main(args) == 0
+    saved = load_checkpoint(warm, kind="vocoder")
+    assert "discriminators" in saved and "opt_g" not in saved
+    _, trainer = _train(audio_cache, tmp_path / "next", init_from=warm, max_steps=0)
+    source = load_checkpoint(ckpt, kind="vocoder")
+    for key, module in (("generator", trainer.generator), ("discriminators", trainer.discriminators)):
+        for name, value in module.state_dict().items():
+            torch.testing.assert_close(value, source[key][name], rtol=0, atol=0, msg=f"{key}.{name}")
+    generator_only = export_vocoder(ckpt, tmp_path / "g.pt")
+    with pytest.raises(CheckpointError, match="no discriminators"):
+        export_vocoder(generator_only, tmp_path / "x.pt", discriminators=True)
+
 
 def test_teacher_cache_build_resumes_after_an_interruption(audio_cache: Path, tmp_path: Path) -> None:
     from fmtts.training import teacher as teacher_mod
@@ -384,3 +412,34 @@ def test_voices_name_their_vocoder_and_synthesize_uses_ours(
     assert not isinstance(TTS.load(plain, device="cpu").vocoder, ISTFTVocoder)  # universal by default
     plain.with_suffix(".json").write_text(json.dumps({"vocoder": str(voc)}))
     assert isinstance(TTS.load(plain, device="cpu").vocoder, ISTFTVocoder)
+
+
+def test_gpu_carry_packing_is_lossless(audio_cache: Path, tmp_path: Path, torch_single_thread) -> None:
+    """egs/demo/pack_vocoder_carry.py: the packed audio unpacks bit-exactly (wrap-around deltas included)
+    into audio caches a run trains on, with a warm start and a recipe without the distillation phase."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "egs" / "demo" / "pack_vocoder_carry.py"
+    spec = importlib.util.spec_from_file_location("pack_vocoder_carry", script)
+    pack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pack)
+    edge = np.array([0, 32767, -32768, 32767, -1, -32768, 5], dtype=np.int16)
+    assert np.array_equal(pack.decode(pack.encode(edge)), edge)
+
+    _train(audio_cache, tmp_path / "run", max_steps=1)
+    ckpt = list_checkpoints(tmp_path / "run" / "checkpoints")[-1]
+    packed, unpacked = tmp_path / "carry", tmp_path / "data"
+    run = [sys.executable, str(script)]
+    subprocess.run(
+        [*run, "pack", "--cache", str(audio_cache), "--checkpoint", str(ckpt), "--out", str(packed)],
+        check=True,
+    )
+    subprocess.run([*run, "unpack", str(packed), str(unpacked)], check=True)
+    for split in ("train", "val"):
+        a, b = AudioCache(audio_cache / split), AudioCache(unpacked / split)
+        assert a.ids == b.ids and np.array_equal(np.asarray(a.audio), np.asarray(b.audio))
+    recipe = json.loads((packed / "recipe.json").read_text())
+    assert recipe["train"]["distill_steps"] == 0 and recipe["train"]["teacher"] is None
+    assert "discriminators" in load_checkpoint(packed / "warm.pt", kind="vocoder")

@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# Continue (or start) a vocoder run on a GPU machine that has torch + numpy but no audio stack or PyYAML.
-# Carry: an audio cache made here by `fmtts train-vocoder` (RUN/data: numpy files only), the recipe as
-# JSON, and optionally the run's newest checkpoint to resume from:
-#   python -c "import json; from fmtts.config import load_vocoder_recipe as l; \
-#       print(json.dumps(l('cpu').to_dict()))" > gpu_carry/vocoder.json
-# Usage: egs/demo/gpu_train_vocoder.sh AUDIO_CACHE RECIPE.json OUT_DIR MINUTES [CHECKPOINT] [DEVICE]
-# The same recipe trains unchanged; on a GPU raise train.batch_size with --set (e.g. 32) if memory allows.
+# Continue a vocoder run on a GPU machine that has torch + numpy but no audio stack, PyYAML or teacher
+# weights, within the device tool's limits (64 MiB in with the working tree, files of at most 16 MB back).
+# Here, first (see pack_vocoder_carry.py; keep gpu_carry/ git-ignored, carry it):
+#   python egs/demo/pack_vocoder_carry.py pack --cache VOCDATA --checkpoint RUN/checkpoints/step_N.pt --out gpu_carry/voc
+# There:
+#   egs/demo/gpu_train_vocoder.sh gpu_carry/voc "$OUT" MINUTES [DEVICE]
+# It unpacks the audio, trains from the carried warm start (generator + discriminators) with the carried
+# recipe, then exports the new warm start, split into parts under 16 MB. Back here:
+#   cat OUT/warm.pt.part-* > warm.pt
+#   fmtts train-vocoder --config gpu_carry/voc/recipe.json ... --init-from warm.pt   (or ship it:
+#   fmtts export-vocoder warm.pt voc.pt)
+# On a GPU raise train.batch_size with EXTRA_SET="--set train.batch_size=32" if memory allows.
 set -euo pipefail
-CACHE=$1; RECIPE=$2; OUT=$3; MINUTES=${4:-8}; CKPT=${5:-}; DEVICE=${6:-cuda}
+PACKED=$1; OUT=$2; MINUTES=${3:-8}; DEVICE=${4:-cuda}
 RUN=${RUN_DIR:-/tmp/fmtts_vocoder_run}
-mkdir -p "$OUT" "$RUN/checkpoints"
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+DATA=${DATA_DIR:-/tmp/fmtts_vocoder_data}
+mkdir -p "$OUT" "$RUN"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 { nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null || true; python -c "import torch; print('torch', torch.__version__)"; } | tee "$OUT/env.txt"
-resume=()
-if [ -n "$CKPT" ]; then cp "$CKPT" "$RUN/checkpoints/"; resume=(--resume); fi
+python egs/demo/pack_vocoder_carry.py unpack "$PACKED" "$DATA" | tee -a "$OUT/env.txt"
 status=0
-python -m fmtts.cli train-vocoder --config "$RECIPE" --data "$CACHE" --out "$RUN" --device "$DEVICE" \
-    --max-minutes "$MINUTES" --no-progress "${resume[@]}" ${EXTRA_SET:-} 2>&1 | tee "$OUT/train.log" || status=$?
+# shellcheck disable=SC2086
+python -m fmtts.cli train-vocoder --config "$PACKED/recipe.json" --data "$DATA" --out "$RUN" --device "$DEVICE" \
+    --init-from "$PACKED/warm.pt" --max-minutes "$MINUTES" --no-progress ${EXTRA_SET:-} 2>&1 | tee "$OUT/train.log" || status=$?
 last=$(ls "$RUN"/checkpoints/step_*.pt 2>/dev/null | tail -n 1 || true)
 if [ -n "$last" ]; then
-    cp "$last" "$OUT/"  # the full checkpoint (generator, discriminators, optimizers): resume here afterwards
+    python -m fmtts.cli export-vocoder "$last" "$RUN/warm.pt" --with-discriminators
+    split -b 15M "$RUN/warm.pt" "$OUT/warm.pt.part-"
     cp "$RUN/validation.jsonl" "$OUT/" 2>/dev/null || true
 fi
 exit $status

@@ -125,24 +125,9 @@ class VocoderTrainer:
         self.sampler = SegmentSampler(
             self.train_cache, t.segment_frames, mel_cfg.hop_length, mel_cfg.n_fft, t.seed, self.dist.rank
         )
+        # made on the first distillation step: a run resumed past that phase needs no teacher
         self.distill_sampler: SegmentSampler | None = None
-        if t.distill_steps > 0:
-            assert t.teacher is not None  # checked by the recipe
-            folder = teacher_folder(data_dir / "train", t.teacher)
-            if is_rank_zero():
-                build_teacher_cache(
-                    self.train_cache, t.teacher, folder, mel_cfg, self.device, progress=self.progress
-                )
-            wait_for(folder / "meta.json")
-            self.distill_sampler = SegmentSampler(
-                self.train_cache,
-                t.distill_segment_frames or t.segment_frames,
-                mel_cfg.hop_length,
-                mel_cfg.n_fft,
-                t.seed,
-                self.dist.rank,
-                teacher=AudioCache(folder),
-            )
+        self.data_dir = data_dir
 
         torch.manual_seed(t.seed + self.dist.rank)
         self.generator = ISTFTNet(recipe.generator).to(self.device)
@@ -196,6 +181,12 @@ class VocoderTrainer:
             self.generator.load_state_dict(ckpt["generator"])
             if "discriminators" in ckpt:
                 self.discriminators.load_state_dict(ckpt["discriminators"])
+            log.info(
+                "weights from %s (step %s): generator%s",
+                path,
+                ckpt.get("step", "?"),
+                " and discriminators" if "discriminators" in ckpt else " only",
+            )
         except RuntimeError as exc:
             raise TrainingError(f"{path} does not fit this recipe's networks: {str(exc)[:300]}") from exc
 
@@ -339,8 +330,7 @@ class VocoderTrainer:
     def _distill_step(self) -> dict[str, float] | None:
         """Generator only, towards the teacher's waveform for the same mel, outside the segment's margins."""
         t = self.recipe.train
-        assert self.distill_sampler is not None
-        batch = self.distill_sampler.batch(self.step, t.batch_size)
+        batch = self._teacher_segments().batch(self.step, t.batch_size)
         assert batch.teacher is not None
         context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
         target = torch.from_numpy(batch.teacher).to(self.device, non_blocking=True)
@@ -358,6 +348,29 @@ class VocoderTrainer:
         if grad_g is None:
             return None
         return {"gen": loss_g.item(), "mel": loss_mel.item(), "spec": loss_spec.item(), "grad_g": grad_g}
+
+    def _teacher_segments(self) -> SegmentSampler:
+        """The distillation sampler, its teacher cache built first if needed (by rank 0; the others wait)."""
+        if self.distill_sampler is None:
+            t, mel_cfg = self.recipe.train, self.recipe.data.mel
+            assert t.teacher is not None  # checked by the recipe
+            folder = teacher_folder(self.data_dir / "train", t.teacher)
+            if is_rank_zero():
+                with torch.random.fork_rng(devices=[]):  # the run's own RNG stream stays as it was
+                    build_teacher_cache(
+                        self.train_cache, t.teacher, folder, mel_cfg, self.device, progress=self.progress
+                    )
+            wait_for(folder / "meta.json")
+            self.distill_sampler = SegmentSampler(
+                self.train_cache,
+                t.distill_segment_frames or t.segment_frames,
+                mel_cfg.hop_length,
+                mel_cfg.n_fft,
+                t.seed,
+                self.dist.rank,
+                teacher=AudioCache(folder),
+            )
+        return self.distill_sampler
 
     def _generator_update(self, loss_g: torch.Tensor) -> float | None:
         """Backward, clip, step; the gradient norm, or None (nothing applied) if it is not finite."""

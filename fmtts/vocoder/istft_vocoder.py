@@ -35,11 +35,19 @@ def is_vocoder_file(path: str | Path) -> bool:
     return True
 
 
-def export_vocoder(checkpoint: str | Path, output: str | Path, dtype: str = "fp16") -> Path:
-    """Training checkpoint → a generator-only file (no discriminators or optimizer state) for shipping."""
+def export_vocoder(
+    checkpoint: str | Path, output: str | Path, dtype: str = "fp16", discriminators: bool = False
+) -> Path:
+    """Training checkpoint → a generator-only file (no optimizer state) for shipping; with
+    ``discriminators`` the discriminators' weights come along, a warm start for ``--init-from`` that is
+    a fraction of a full checkpoint's size (what fits through a small transfer to a GPU machine)."""
     ckpt = load_vocoder_checkpoint(checkpoint)
     cast = {"fp16": torch.float16, "fp32": torch.float32}[dtype]
-    state = {k: v.to(cast) if v.is_floating_point() else v for k, v in ckpt["generator"].items()}
+
+    def converted(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(cast) if v.is_floating_point() else v for k, v in state.items()}
+
+    state = converted(ckpt["generator"])
     payload = {
         "kind": KIND,
         "fmtts_version": __version__,
@@ -49,6 +57,10 @@ def export_vocoder(checkpoint: str | Path, output: str | Path, dtype: str = "fp1
         "step": ckpt.get("step", 0),
         "recipe_name": (ckpt.get("recipe") or {}).get("name", ckpt.get("recipe_name", "")),
     }
+    if discriminators:
+        if "discriminators" not in ckpt:
+            raise CheckpointError(f"{checkpoint} holds no discriminators (an exported generator file?)")
+        payload["discriminators"] = converted(ckpt["discriminators"])
     return save_checkpoint(payload, output)
 
 
