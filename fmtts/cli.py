@@ -513,7 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("export-vocoder", help="vocoder training checkpoint → generator-only file to ship")
+    p = sub.add_parser(
+        "export-vocoder", help="vocoder training checkpoint → generator file to ship (or a warm start)"
+    )
     p.add_argument("checkpoint")
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")

@@ -28,6 +28,20 @@ from pathlib import Path
 import numpy as np
 
 AUDIO_FILE = "audio.i16.xz"
+TRANSFER_LIMIT = 64 * 2**20  # what travels to a lent GPU machine, working tree included
+
+
+def _tracked_bytes(root: Path) -> int | None:
+    """Size of the git-tracked files of the checkout at ``root`` (None outside a git checkout)."""
+    import subprocess
+
+    try:
+        names = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True
+        ).stdout.split(b"\0")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return sum((root / n.decode()).stat().st_size for n in names if n and (root / n.decode()).is_file())
 
 
 def encode(samples: np.ndarray) -> bytes:
@@ -90,12 +104,24 @@ def pack(args: argparse.Namespace) -> None:
     ratio = 0.62  # compressed / raw bytes of speech; corrected after a first pass if it overshoots
     while True:
         take = order[np.cumsum(2 * lengths[order]) * ratio <= budget]
+        if len(take) == 0:
+            sys.exit(
+                f"--audio-mb {args.audio_mb:g} leaves no room for training clips "
+                f"(the validation clips take {val / 1e6:.1f} MB): raise it"
+            )
         size = _pack_split(cache / "train", out / "data" / "train", sorted(int(i) for i in take))
-        if size <= budget or len(take) <= 1:
+        if size <= budget:
             break
         ratio *= size / budget * 1.01
     seconds = lengths[take].sum() / json.loads((cache / "train" / "meta.json").read_text())["sample_rate"]
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    tree = _tracked_bytes(Path(__file__).resolve().parents[2])
+    if tree is not None and tree + total > TRANSFER_LIMIT:
+        print(
+            f"warning: {total / 2**20:.1f} MiB packed + {tree / 2**20:.1f} MiB of tracked files exceed the "
+            f"device tool's {TRANSFER_LIMIT / 2**20:.0f} MiB: lower --audio-mb",
+            file=sys.stderr,
+        )
     print(
         f"{out}: {len(take)} of {len(lengths)} training clips ({seconds / 60:.1f} min of audio), "
         f"{total / 1e6:.1f} MB in all (warm start {(out / 'warm.pt').stat().st_size / 1e6:.1f} MB)"

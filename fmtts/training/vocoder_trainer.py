@@ -125,7 +125,7 @@ class VocoderTrainer:
         self.sampler = SegmentSampler(
             self.train_cache, t.segment_frames, mel_cfg.hop_length, mel_cfg.n_fft, t.seed, self.dist.rank
         )
-        # made on the first distillation step: a run resumed past that phase needs no teacher
+        # made when a distillation step is due: a run resumed past that phase needs no teacher
         self.distill_sampler: SegmentSampler | None = None
         self.data_dir = data_dir
 
@@ -356,7 +356,8 @@ class VocoderTrainer:
             assert t.teacher is not None  # checked by the recipe
             folder = teacher_folder(self.data_dir / "train", t.teacher)
             if is_rank_zero():
-                with torch.random.fork_rng(devices=[]):  # the run's own RNG stream stays as it was
+                devices = [self.device] if self.device.type == "cuda" else []
+                with torch.random.fork_rng(devices=devices):  # the run's own RNG streams stay as they were
                     build_teacher_cache(
                         self.train_cache, t.teacher, folder, mel_cfg, self.device, progress=self.progress
                     )
@@ -392,6 +393,10 @@ class VocoderTrainer:
     def train(self) -> dict[str, float]:
         """Train until ``max_steps``, ``max_minutes`` or a stop signal; always ends with a checkpoint."""
         t = self.recipe.train
+        if self.phase() == "distill" and self.step < self.max_steps:
+            # before the stop handling: Ctrl-C interrupts the (resumable) build, and its time does not
+            # count against max_minutes
+            self._teacher_segments()
         self.generator.train()
         self.discriminators.train()
         bar = progress_bar(self.max_steps, self.step, self.progress)
