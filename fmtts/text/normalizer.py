@@ -16,7 +16,10 @@ Design choices (documented because they are judgement calls):
   "chinese letter" / Greek letter names, which is worse than silence for an English voice.
 * Emoji and other symbols without a spoken form are dropped, so emoji-only text normalises to "".
 * ``St.`` is "Saint" when the next word is capitalised ("St. Louis"), otherwise "Street" ("Main St.").
-  "Main St. Then ..." is therefore read "Main Saint Then": an accepted error of this simple rule.
+  "Main St. Then ..." is therefore read "Main Saint Then": an accepted error of this simple rule. A
+  compass point after a street type is read ("Ave NW" -> "Avenue Northwest"), but a single letter before
+  a capitalised word is an initial ("Dr. N. Patel", "St. N. Church"), and "Dr"/"St" count as streets only
+  after a capitalised name ("Elm Dr N").
 * Abbreviations that can end a sentence (etc., Jr., Street, Co., Ltd. ...) keep their period when they
   are last in the text or followed by a capitalised word, so the sentence end is not lost.
 * Four-digit numbers 1100-2099 are read as years unless a unit/currency word follows ("2048 bytes").
@@ -42,20 +45,34 @@ Design choices (documented because they are judgement calls):
   the unit singular: "a 10mm wrench" -> "a ten millimeter wrench", "a $5 bill" -> "a five dollar bill",
   "a 3/4-inch screw" -> "a three-quarter-inch screw"; a hyphen ("a 5-km run") always makes one. Without
   a determiner the plural stays ("16GB RAM"): no part-of-speech tagger tells "60 W bulbs" from "ran 5 km
-  yesterday". A double quote after a number is an inch mark unless a quotation is open before it.
+  yesterday". The next word must look like a noun: not a function word, time adverb ("today"), "-ly"
+  adverb, contraction or common past tense, and after "the", "my" ... not a word ending in "-s"/"-ed",
+  which is more often a verb ("the $5 covers lunch", so "the 10mm screws" keeps its plural). "that" is
+  no determiner here ("I know that 5 km seems far"). A double quote after a number is an inch mark unless
+  it closes an open quotation (quotes straight after digits open none: 'a 55" TV and a "big" 65" TV') or
+  a pronoun or speech verb follows ('I turned 25" she said').
 * Extensions up to three digits are cardinals ("ext. 12" -> "extension twelve"); codes after "PIN",
-  "code", "zip" and long numbers after "#"/"No." are read digit by digit; model numbers after names like
-  "Boeing", "Xbox" or inside "A320", "F-150" are read in pairs ("seven forty-seven", "F one fifty").
+  "zip code", "area code" (not a bare "code": "The code is 3000 lines") and numbers of five or more digits
+  after "#"/"No." (not after the word "number") are read digit by digit; model numbers after names like
+  "Boeing", "Xbox", before "MAX" or inside "A320", "F-150" are read in pairs ("seven forty-seven", "F one
+  fifty"); "320 jets" is a count.
 * "12/31" without a year is a date after a cue word ("due", "ends", a weekday) or when the second number
-  is an unusual denominator (13-31 but 16, 20, 25); "n/5", "n/20" and "n/50" are scores ("four out of
-  five") unless "of" follows, "3/1" is odds ("three to one"), "60/40" a split ("sixty-forty").
-* "#tag" reads "hashtag tag" (camel case split); "180C" is a temperature only near words like "bake".
+  is an unusual denominator (13-31 but 16, 20, 25; not "1/24 scale", "1/30" shutter speeds). A
+  preposition ("by", "on", "since") is a cue only when the number does not read as a common fraction ("by
+  12/31" but "by 1/3"), and never before "of" or a measure word ("by 1/2 cup"); "from 10/15 to 10/20" are
+  both dates. After "exp", "expiry", "valid thru" (or "expires" with a leading zero) "09/26" is a card's
+  month and year. "n/5", "n/20" and "n/50" are scores ("four out of five") unless "of" follows, "3/1" is
+  odds ("three to one"), "60/40" a split ("sixty-forty"); "Step 3 / 5" reads "three of five".
+* "#tag" reads "hashtag tag" (camel case split), but "#A12" is a label; "180C" is a temperature only a
+  few words after words like "bake" in the same clause, not after "room", "flat", "seat" ... and not
+  before a noun ("Add 1 C sugar").
 * A bare decade ("80s") reads "eighties" and other plural numbers "fives", "hundreds" ("in 5s and 10s",
   "100s of people"); seconds are recognised only as "10 s" or "10 sec".
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -66,6 +83,7 @@ from fmtts.text.normalizer_tables import (
     AMBIGUOUS_WEEKDAYS,
     ATTRIBUTIVE_DETERMINERS,
     BIBLE_BOOKS,
+    CARD_EXPIRY_CUES,
     CODAS,
     COMPARISONS,
     COMPASS_POINTS,
@@ -76,6 +94,7 @@ from fmtts.text.normalizer_tables import (
     DOLLAR_COUNTRIES,
     FINALS,
     LITERALS,
+    LY_MODIFIERS,
     MAGNITUDES,
     MEASURE_NOUNS,
     MODEL_NAMES,
@@ -85,6 +104,7 @@ from fmtts.text.normalizer_tables import (
     NOT_HASHTAGS,
     NOT_MODIFIED_NOUNS,
     NOT_REGNAL,
+    NOT_TEMPERATURE_AFTER,
     ONSETS,
     PER_UNITS,
     REFERENCES,
@@ -102,6 +122,7 @@ from fmtts.text.normalizer_tables import (
     URL_TLDS,
     US_STATES,
     VIDEO_LINES,
+    WEAK_DATE_CUES,
     WEEKDAY_ABBREVIATIONS,
     WORD_ACRONYMS,
 )
@@ -517,21 +538,39 @@ def _email(m: re.Match[str]) -> str:
 # Hashtags, model numbers, formulas (before the literals: "Porsche 911" is no emergency number)
 # --------------------------------------------------------------------------------------------------------
 
-_DOTFILE_RE = re.compile(r"(?<![\w.])\.(?=[A-Za-z]{2,}\b(?!\.\w))")  # ".env", ".NET": "dot env"
+_DOTFILE_RE = re.compile(r"(?<![\w.])(?<!\. \. )\.(?=[A-Za-z]{2,}\b(?!\.\w))")  # ".env", ".NET": "dot env"
 _HASHTAG_RE = re.compile(r"(?<![\w&#])#([A-Za-z][A-Za-z0-9_]*)")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|_")
 _MODEL_NAME_RE = re.compile(r"(?<![\w.])(" + _alternation(MODEL_NAMES) + r") (\d{3,4})(?![\w]|[.,]\d)")
 _MODEL_SUFFIX_RE = re.compile(r"(?<![\w.,$£€¥])(\d{3})(?= (?:" + _alternation(MODEL_SUFFIXES) + r")\b)")
 _POWER_RE = re.compile(r"\^\s?(\d+)")
 _TIMES_SIGN_RE = re.compile(r"(?<=\d)\s*\*\s*(?=\d)|(?<=\w) \* (?=\w)")
+_NUMBER_TIMES_SIGN_RE = re.compile(r"(?<=\d)\s*\*\s*(?=\d)")
 _DIVIDED_RE = re.compile(r"(?<=\d) [/÷] (?=\d)")
+# "Step 3 / 5", "page 12/40" -> "3 of 5", "Rating: 4 / 5" -> "4 out of 5"; "*" is "times" only between
+# numbers or in a formula ("5 stars * terms apply")
+_POSITION_SCORE_RE = re.compile(
+    r"\b((?:(?:step|rating|rated|page|score|question|part|round|level|stage|slide|episode|day|week)s?)"
+    r"(?::? #?|: ?))(\d{1,3}(?:\.\d)?) ?/ ?(\d{1,3})(?![\w/]|[.,]\d)",
+    re.IGNORECASE,
+)
 
 
 def _hashtag(m: re.Match[str]) -> str:
     """ "#ThrowbackThursday" -> "hashtag Throwback Thursday"."""
     if m.group(1) in NOT_HASHTAGS:
         return m.group(1)
+    if re.fullmatch(r"[A-Z]{1,2}\d+", m.group(1)):
+        return m.group(0)  # a label, not a tag: "Item #A12", "Unit #C3"
     return " hashtag " + _CAMEL_RE.sub(" ", m.group(1)) + " "
+
+
+def _position_score(m: re.Match[str]) -> str:
+    cue, n, d = m.groups()
+    if not 0 < float(n) <= int(d) or _next_word(m.string, m.end()) in MEASURE_NOUNS:
+        return m.group(0)  # "Step 3/4 cup"
+    out_of = cue.lower().startswith(("rat", "score"))
+    return f"{cue}{n} {'out of' if out_of else 'of'} {d}"
 
 
 def _power(m: re.Match[str]) -> str:
@@ -545,7 +584,8 @@ def _formulas_and_models(text: str) -> str:
     text = _MODEL_NAME_RE.sub(lambda m: f"{m.group(1)} {_paired_number(m.group(2))}", text)
     text = _MODEL_SUFFIX_RE.sub(lambda m: _paired_number(m.group(1)), text)
     text = _POWER_RE.sub(_power, text)
-    text = _TIMES_SIGN_RE.sub(" times ", text)
+    text = _TIMES_SIGN_RE.sub(" times ", text) if "=" in text else _NUMBER_TIMES_SIGN_RE.sub(" times ", text)
+    text = _POSITION_SCORE_RE.sub(_position_score, text)
     return _DIVIDED_RE.sub(" divided by ", text)
 
 
@@ -606,12 +646,19 @@ def _local_phone(m: re.Match[str]) -> str:
 # "Cupertino, CA 95014": the state's name and the ZIP code digit by digit
 _ZIP_RE = re.compile(r"(?<=, )(" + _alternation(US_STATES) + r") (\d{5})(?:-(\d{4}))?(?![\w-])")
 # British postcodes: "SW1A 2AA", "M1 1AE" are spelled
-_POSTCODE_RE = re.compile(r"(?<![\w.-])([A-Z]{1,2}\d[A-Z\d]?) (\d[A-Z]{2})(?![\w-])")
+# (the last two letters are never C, I, K, M, O or V, so "A1 2PM" is no postcode)
+_POSTCODE_RE = re.compile(r"(?<![\w.-])([A-Z]{1,2}\d[A-Z\d]?) (\d[ABD-HJLNP-UW-Z]{2})(?![\w-])")
 # compass points in addresses: "W 42nd St", "Pennsylvania Ave NW"
 _COMPASS_BEFORE_RE = re.compile(r"(?<![\w.])([NSEW])\.? (?=\d+(?:st|nd|rd|th)\b)")
 _COMPASS_AFTER_RE = re.compile(
-    r"\b(" + _alternation(STREET_TYPES) + r")(\.?) (" + _alternation(COMPASS_POINTS) + r")(?![\w'-]|\.\w)"
+    r"\b("
+    + _alternation(STREET_TYPES)
+    + r")(\.?) ("
+    + _alternation(COMPASS_POINTS)
+    + r")(\.)?(?![\w'-]|\.\w)"
 )
+# "Dr" and "St" are a title and "Saint" more often than a street: a street only after a capitalised name
+_STREET_NAME_BEFORE_RE = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\s+$")
 
 
 def _zip(m: re.Match[str]) -> str:
@@ -620,8 +667,14 @@ def _zip(m: re.Match[str]) -> str:
 
 
 def _compass_after(m: re.Match[str]) -> str:
-    street, _dot, point = m.groups()
-    return f"{STREET_TYPES[street]} {COMPASS_POINTS[point]}"  # "Ave NW" -> "Avenue Northwest"
+    street, _dot, point, point_dot = m.groups()
+    rest = m.string[m.end() :]
+    if len(point) == 1 and re.match(r"\s+[A-Z]", rest):
+        return m.group(0)  # an initial: "Dr. N. Patel", "Dr S Gupta", "St. N. Church"
+    if street in ("Dr", "St") and not _STREET_NAME_BEFORE_RE.search(m.string, 0, m.start()):
+        return m.group(0)  # "Call Dr. N, the nurse": a title without a street name before it
+    period = _sentence_period(m.string, m.end()) if point_dot else ""
+    return f"{STREET_TYPES[street]} {COMPASS_POINTS[point]}{period}"  # "Ave NW" -> "Avenue Northwest"
 
 
 def _addresses(text: str) -> str:
@@ -689,6 +742,8 @@ _REFERENCE_RE = re.compile(
     r"\s*(?=" + _ROMAN_AHEAD + ")"
 )
 _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
+# a long number after "#" or "No." is an identifier, read digit by digit: "Order #12345"
+_LONG_NUMBER_SIGN_RE = re.compile(r"(?<![\w&#])(?:#\s*|(?<![\w.])[Nn]o\.\s*)(\d{5,})(?![\w]|[.,]\d)")
 _MONTH_ABBR_RE = re.compile(r"(?<![\w.])(" + _alternation(MONTH_ABBREVIATIONS) + r")\.")
 _MONTH_ALT = _alternation([*MONTHS, *MONTH_ABBREVIATIONS])
 _WEEKDAY_ALT = _alternation(WEEKDAY_ABBREVIATIONS)
@@ -720,6 +775,7 @@ def _reference(m: re.Match[str]) -> str:
 
 
 def _expand_abbreviations(text: str) -> str:
+    text = _LONG_NUMBER_SIGN_RE.sub(lambda m: "number " + digits_to_words(m.group(1)), text)
     text = _REFERENCE_RE.sub(_reference, text)
     text = _NUMBER_SIGN_RE.sub("number ", text)
     text = _EG_RE.sub("for example", text)
@@ -881,7 +937,6 @@ _STATUS_CUE_RE = re.compile(r"\b(" + _alternation(STATUS_CUES) + r")((?: code)? 
 _SCRIPTURE_RE = re.compile(  # not "Mark 5:30 pm"
     r"\b(" + _alternation(BIBLE_BOOKS) + r") (\d{1,3}):(\d{1,3})\b(?![.,:]\d|\s?[AaPp]\.?[Mm]\b)"
 )
-_LONG_NUMBER_AFTER_NUMBER_RE = re.compile(r"\b(number )(\d{5,})(?![\w]|[.,]\d)")  # "Order #12345"
 # "n/20" is a score ("17/20 on the test") unless "of" follows; 10 and 100 always are (fraction_to_words)
 SCORE_DENOMINATORS = frozenset({5, 20, 50})
 _FULL_WEEKDAYS = frozenset(WEEKDAY_ABBREVIATIONS.values()) | frozenset(WEEKDAY_ABBREVIATIONS)
@@ -1010,13 +1065,34 @@ def _feet_inches(m: re.Match[str]) -> str:
     return words
 
 
+_SPEECH_WORDS = frozenset(
+    """
+    i you he she it we they said says say asked asks replied replies told tells added adds shouted
+    whispered wrote writes explained
+    """.split()
+)
+
+
+def _quotation_open(text: str, end: int) -> bool:
+    """Whether a quotation is open at ``end``: a double quote straight after a digit counts as an inch
+    mark unless it closes an open quotation, so 'A 55" TV and a "big" 65" TV' has none open."""
+    open_ = False
+    for i in range(end):
+        if text[i] == '"' and (open_ or not (i and text[i - 1].isdigit())):
+            open_ = not open_
+    return open_
+
+
 def _inch_mark(m: re.Match[str]) -> str:
-    if m.string.count('"', 0, m.start()) % 2:
-        return m.group(0)  # the closing quote of 'he said "take 2"'
+    if _quotation_open(m.string, m.start()) or _next_word(m.string, m.end()) in _SPEECH_WORDS:
+        return m.group(0)  # the closing quote of 'he said "take 2"', of 'I turned 25" she said'
     whole, fraction, number = m.groups()
     if fraction and not whole:
         return f"{fraction} inch"  # read by the fraction rule: "a quarter inch bead", "a quarter of an inch"
-    singular = number == "1" or _attributive(m.string, m.start(), m.end())
+    after = _FOLLOWING_WORD_RE.match(m.string, m.end())
+    # an acronym after the mark is what it measures: 'a "big" 65" TV'
+    acronym = bool(after) and len(after.group(1)) > 1 and after.group(1).isupper() and after.group(1) != "OK"
+    singular = number == "1" or acronym or _attributive(m.string, m.start(), m.end())
     return f"{whole or ''}{fraction or number} {'inch' if singular else 'inches'}"
 
 
@@ -1061,9 +1137,19 @@ def _attributive(text: str, start: int, end: int) -> bool:
     if not after:
         return False
     word = after.group(1)
-    if word.lower() in NOT_MODIFIED_NOUNS or len(word) < 2:
-        return False
-    return word.islower() or word.isupper()
+    lower = word.lower()
+    if lower in NOT_MODIFIED_NOUNS or len(word) < 2 or "'" in word:
+        return False  # "the 5 kg of flour", "my 2 GB isn't enough"
+    if word.isupper():
+        return True  # "a 512GB SSD"
+    if not word.islower() or (lower.endswith("ly") and lower not in LY_MODIFIERS):
+        return False  # "spend the $20 wisely"
+    if before.group(1).lower() in ("a", "an") or "-" in word:
+        return True  # nothing but a modifier comes between "a" and a plural amount: "a 5 km walked trail"
+    # after "the", "my": "the $5 covers lunch", "the 10 km seemed easy" are verbs
+    if lower in ("cost", "cut", "hit", "meant", "spent", "bet", "lasted"):
+        return False  # "the $50 cost me a lot"
+    return not re.search(r"(?:[^su]s|ed)$", lower) or lower in ("shed", "sled")
 
 
 def _next_word(text: str, end: int) -> str:
@@ -1116,10 +1202,21 @@ def _degrees(m: re.Match[str]) -> str:
     return " degrees" + {"C": " Celsius", "F": " Fahrenheit", None: ""}[unit] + " "
 
 
+_TEMPERATURE_FOLLOWS = frozenset(
+    "today tonight tomorrow yesterday overnight outside inside degrees please".split()
+)
+
+
 def _bare_temperature(m: re.Match[str]) -> str:
-    before = m.string[max(0, m.start() - 40) : m.start()]
-    if not any(w.lower() in TEMPERATURE_CUES for w in _TEMPERATURE_CUE_RE.findall(before)):
-        return m.group(0)  # "Apt 5C", "grade 3F"
+    clause = re.split(r"[.!?;]\s", m.string[max(0, m.start() - 60) : m.start()])[-1]
+    words = [w.lower() for w in _TEMPERATURE_CUE_RE.findall(clause)][-4:]  # "bake it at 180C"
+    if not any(w in TEMPERATURE_CUES for w in words) or (words and words[-1] in NOT_TEMPERATURE_AFTER):
+        return m.group(0)  # "Apt 5C", "grade 3F", "cold in room 4C"
+    after = _FOLLOWING_WORD_RE.match(m.string, m.end())
+    if after and after.group(1).islower():
+        following = after.group(1)
+        if following not in NOT_MODIFIED_NOUNS and following not in _TEMPERATURE_FOLLOWS:
+            return m.group(0)  # "Add 1 C sugar": a cup
     return f"{m.group(1)}°{m.group(2)}"
 
 
@@ -1138,19 +1235,73 @@ def _season(m: re.Match[str]) -> str:
 def _digit_groups(m: re.Match[str]) -> str:
     if _DATE_SHAPED_RE.fullmatch(m.group(0)):
         return m.group(0)  # an impossible date ("2024-13-45") is left to the range rule
-    return ", ".join(digits_to_words(group) for group in m.group(0).split("-"))
+    groups = m.group(0).split("-")
+    if all(len(g) > 1 and g[0] != "0" and g.endswith("0") for g in groups):
+        return ", ".join(number_to_words(int(g)) for g in groups)  # round numbers: "a 100-200-300 ladder"
+    return ", ".join(digits_to_words(group) for group in groups)
+
+
+def _digit_cue(m: re.Match[str]) -> str:
+    following = _next_word(m.string, m.end())
+    if following in _UNIT_WORDS or (
+        len(following) > 3 and following.endswith("s") and following[-2] not in "su"
+    ):
+        return m.group(0)  # a count: "the zip code has 400 entries"
+    return m.group(1) + m.group(2) + digits_to_words(m.group(3))
+
+
+_SCORE_WORDS = frozenset("score scored scores got get gets grade graded rated rating marks points".split())
+_USUAL_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 16, 32, 64})
+_DATE_BEFORE_RE = re.compile(r"(?<![\w./-])(1[0-2]|0?[1-9])/(\d{1,2}) (?:to|and|through|thru|until|till) $")
+
+
+def _is_month_day(text: str, start: int, end: int, month: int, day: int) -> bool:
+    """Whether the "12/31" at text[start:end] is a month and day (see the module docstring)."""
+    if not 1 <= day <= 31 or re.search(r"\d $", text[:start]):
+        return False  # no such day, or the fraction of "2 3/16"
+    following = _next_word(text, end)
+    if following in ("of", "scale") or following in MEASURE_NOUNS:
+        return False  # "2/3 of the votes", "a 1/24 scale model", "by 1/2 cup"
+    before = _PREVIOUS_WORDS_RE.search(text, max(0, start - 30), start)
+    previous = [w for w in (before.groups() if before else ()) if w]  # "due 3/4", "the deadline is 5/1"
+    if any(w.lower() in DATE_CUES or w in _FULL_WEEKDAYS for w in previous):
+        return True
+    earlier = _DATE_BEFORE_RE.search(text, max(0, start - 16), start)
+    if earlier and _is_month_day(
+        text,
+        earlier.start(),
+        earlier.start() + len(earlier.group().split()[0]),
+        int(earlier.group(1)),
+        int(earlier.group(2)),
+    ):
+        return True  # "from 10/15 to 10/20"
+    fraction_like = month < day and day in _USUAL_DENOMINATORS and math.gcd(month, day) == 1
+    if previous and previous[-1].lower() in WEAK_DATE_CUES and not fraction_like:
+        return True  # "by 12/31", "on 3/15", but "by 1/3", "since 1/5"
+    if any(w.lower() in _SCORE_WORDS for w in previous):
+        return False  # "The score was 12/15"
+    # the second number cannot be a usual denominator: "12/31"; "1/24", "1/30" are fractions and speeds
+    return month > 1 and 13 <= day <= 31 and day not in (16, 20, 25)
+
+
+def _card_expiry(text: str, start: int, first: str, second: str) -> bool:
+    """ "Expires 09/26", "Valid thru 12/25": a card's month and two-digit year."""
+    if len(first) != 2 or len(second) != 2:
+        return False
+    before = _PREVIOUS_WORDS_RE.search(text, max(0, start - 30), start)
+    prev2, prev = (before.group(1) or "", before.group(2).lower()) if before else ("", "")
+    if prev == "thru" or prev == "through":
+        return prev2.lower() in ("valid", "good")
+    if prev in ("expires", "expiring"):
+        return first.startswith("0")  # "expires 12/25" is more likely Christmas
+    return prev in CARD_EXPIRY_CUES
 
 
 def _month_day(m: re.Match[str]) -> str:
     month, day = int(m.group(1)), int(m.group(2))
-    if not 1 <= day <= 31 or re.search(r"\d $", m.string[: m.start()]):
-        return m.group(0)  # no such day, or the fraction of "2 3/16"
-    before = _PREVIOUS_WORDS_RE.search(m.string, max(0, m.start() - 30), m.start())
-    previous = [w for w in (before.groups() if before else ()) if w]  # "due 3/4", "the deadline is 5/1"
-    cued = any(w.lower() in DATE_CUES or w in _FULL_WEEKDAYS for w in previous)
-    following = _next_word(m.string, m.end())
-    unusual_denominator = 13 <= day <= 31 and day not in (16, 20, 25)
-    if not (cued or (unusual_denominator and following != "of" and following not in MEASURE_NOUNS)):
+    if _card_expiry(m.string, m.start(), m.group(1), m.group(2)):
+        return date_to_words(2000 + day, month)
+    if not _is_month_day(m.string, m.start(), m.end(), month, day):
         return m.group(0)
     return date_to_words(None, month, day)
 
@@ -1266,8 +1417,7 @@ _NUMBER_STEPS: list[tuple[re.Pattern[str], Repl | str]] = [
     (_TO_HYPHEN_RE, " to "),
     (_STATUS_CUE_RE, lambda m: m.group(1) + m.group(2) + _paired_number(m.group(3))),
     (_SCRIPTURE_RE, lambda m: " ".join([m.group(1), *(number_to_words(int(g)) for g in m.groups()[1:])])),
-    (_DIGIT_CUE_RE, lambda m: m.group(1) + m.group(2) + digits_to_words(m.group(3))),
-    (_LONG_NUMBER_AFTER_NUMBER_RE, lambda m: m.group(1) + digits_to_words(m.group(2))),
+    (_DIGIT_CUE_RE, _digit_cue),
     (_DIGIT_GROUPS_RE, _digit_groups),
     (_RANGE_RE, _range),
     (_CURRENCY_CODE_RE, _currency_code),

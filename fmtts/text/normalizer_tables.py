@@ -116,7 +116,8 @@ AMBIGUOUS_UNITS = frozenset({"m", "g", "l", "L", "h", "s", "V", "W"})
 
 # A number and unit between one of these and a noun is an adjective and keeps the unit singular ("a 10mm
 # wrench" -> "a ten millimeter wrench", "the 100m dash"); a hyphen ("a 5-km run") always does.
-ATTRIBUTIVE_DETERMINERS = frozenset("a an the this that my your his her its our their".split())
+# "that" is left out: it is more often a conjunction ("I know that 5 km seems far").
+ATTRIBUTIVE_DETERMINERS = frozenset("a an the this my your his her its our their".split())
 # ... unless the word after the unit is one of these: "the 5 kg of flour", "a 10 km or more", "the 2 m left".
 NOT_MODIFIED_NOUNS = frozenset(
     """
@@ -126,6 +127,16 @@ NOT_MODIFIED_NOUNS = frozenset(
     not now of off on once only or our out over per remaining she short should since so some south still
     than that the their them then there these they this those through to too under until up upward very
     was we were west what when where which while who whose will with would yet you your
+    today tonight tomorrow yesterday soon already enough next first last instead anyway either each
+    might must shall may went came took got made ran won lost sold bought paid kept held said gave fell
+    grew became brought stood sat felt thought seemed
+    """.split()
+)
+# Words ending in "ly" that are nouns or adjectives, not adverbs: "a $10 monthly fee", "a 12V supply".
+LY_MODIFIERS = frozenset(
+    """
+    daily weekly monthly yearly hourly nightly quarterly early family supply assembly rally jelly belly
+    ally bully lily holy
     """.split()
 )
 
@@ -162,11 +173,19 @@ CURRENCY_MAGNITUDES: dict[str, str] = MAGNITUDES | {
     "K": "thousand", "m": "million", "b": "billion", "B": "billion", "T": "trillion",
 }  # fmt: skip
 
-# Words before a bare "180C" that make it a temperature ("Bake at 180C", "highs of 30C").
+# Words before a bare "180C" that make it a temperature ("Bake at 180C", "highs of 30C"): they must be
+# among the few words before it, in the same clause.
 TEMPERATURE_CUES = frozenset(
     """
     bake baked baking oven preheat preheated heat heated roast cook temperature temperatures temp temps
     thermostat fridge freezer high highs low lows warm cool cold hot weather degrees
+    """.split()
+)
+# ... but not straight after these: "room 4C", "flat 2F", "seat 12C" are numbers of places.
+NOT_TEMPERATURE_AFTER = frozenset(
+    """
+    room rm flat apt apartment unit gate row seat suite floor level block building bay platform stand
+    box locker cabin deck grade class ward bed lot
     """.split()
 )
 
@@ -176,10 +195,18 @@ VIDEO_LINES = frozenset({240, 360, 480, 576, 720, 1080, 1440, 2160, 4320})
 # Model numbers are said in pairs after these names ("Boeing 747" -> "seven forty-seven", "Porsche 911"
 # -> "nine eleven", "RTX 4090" -> "forty ninety") and before these words ("the 737 MAX").
 MODEL_NAMES = frozenset("Boeing Airbus Xbox Porsche Cessna Embraer Learjet RTX GTX RX Radeon".split())
-MODEL_SUFFIXES = frozenset("MAX Dreamliner jet jets jetliner jetliners airliner airliners aircraft".split())
+# Only names: "jets", "airliners" and "aircraft" follow counts as often ("320 jets").
+MODEL_SUFFIXES = frozenset("MAX Dreamliner Dreamliners".split())
 
-# A bare number after these is a code and read digit by digit ("PIN 4321", "zip code 90210").
-DIGIT_CUES = frozenset("PIN passcode code OTP zip ZIP postcode".split())
+# A bare number after these is a code and read digit by digit ("PIN 4321", "zip code 90210"). A bare
+# "code" is too often program text ("The code is 3000 lines long"): only "zip code", "area code" ... count.
+DIGIT_CUES = frozenset("PIN passcode OTP zip ZIP postcode zipcode".split()) | frozenset(
+    f"{kind} code"
+    for kind in (
+        "zip ZIP area postal security access verification confirmation promo coupon door PIN enter Enter "
+        "use Use"
+    ).split()
+)
 # A three-digit status after these is read in pairs ("HTTP 404" -> "four oh four", "error 503").
 STATUS_CUES = frozenset("HTTP http error Error status Status".split())
 
@@ -230,10 +257,15 @@ STREET_TYPES: dict[str, str] = {
 # A bare "12/31" (month/day, no year) is a date after these words or a weekday; otherwise a fraction.
 DATE_CUES = frozenset(
     """
-    on by until till thru through from due since before after starting effective dated ends ending
-    expires expiring deadline
+    until till thru due starting starts begins opens closes effective dated ends ending expires expiring
+    expiry deadline
     """.split()
 )
+# Prepositions are weaker cues: "by 12/31" is a date, but "by 1/3" or "since 1/5" read as fractions when
+# the second number is a usual denominator (see normalizer._month_day).
+WEAK_DATE_CUES = frozenset("on by from through since before after".split())
+# After these a two-digit "09/26" is a card's month and year ("September twenty twenty-six").
+CARD_EXPIRY_CUES = frozenset("exp expires expiry expiration thru".split())
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
