@@ -127,7 +127,6 @@ class VocoderTrainer:
         )
         # made when a distillation step is due: a run resumed past that phase needs no teacher
         self.distill_sampler: SegmentSampler | None = None
-        self.data_dir = data_dir
 
         torch.manual_seed(t.seed + self.dist.rank)
         self.generator = ISTFTNet(recipe.generator).to(self.device)
@@ -354,7 +353,7 @@ class VocoderTrainer:
         if self.distill_sampler is None:
             t, mel_cfg = self.recipe.train, self.recipe.data.mel
             assert t.teacher is not None  # checked by the recipe
-            folder = teacher_folder(self.data_dir / "train", t.teacher)
+            folder = teacher_folder(self.train_cache.folder, t.teacher)
             if is_rank_zero():
                 devices = [self.device] if self.device.type == "cuda" else []
                 with torch.random.fork_rng(devices=devices):  # the run's own RNG streams stay as they were

@@ -38,7 +38,7 @@ def is_vocoder_file(path: str | Path) -> bool:
 def export_vocoder(
     checkpoint: str | Path, output: str | Path, dtype: str = "fp16", discriminators: bool = False
 ) -> Path:
-    """Training checkpoint → a generator-only file (no optimizer state) for shipping; with
+    """Training checkpoint → the generator alone (no optimizer state), a file to ship; with
     ``discriminators`` the discriminators' weights come along, a warm start for ``--init-from`` that is
     a fraction of a full checkpoint's size (what fits through a small transfer to a GPU machine)."""
     ckpt = load_vocoder_checkpoint(checkpoint)
