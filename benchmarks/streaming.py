@@ -11,7 +11,8 @@
    client, ``response_format: pcm``, time to the first body bytes), and piper's first chunk.
 2. The long text's RTF streamed (all chunks) against one sentence streamed and against the batch path
    (``tts.synthesize``), and the process's peak resident memory above its idle level while streaming
-   the sentence and while streaming the long text (sampled every 10 ms).
+   the sentence and while streaming the long text (sampled every 10 ms); then the same for texts of
+   ``--memory-fractions`` times the long text's length, to see whether memory stays flat with length.
 3. Requests per minute with ``--clients`` concurrent HTTP clients, one sentence each.
 Needs fmtts[serve,corpus] and httpx. Writes ``benchmarks/results/streaming.json``.
 """
@@ -107,6 +108,11 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: the API default)")
     ap.add_argument("--vocoder-backend", default="torch", choices=("torch", "onnx", "auto"))
     ap.add_argument("--skip-batch", action="store_true", help="leave out the long text's batch-path run")
+    ap.add_argument(
+        "--memory-fractions",
+        default="0.25,0.5,2",
+        help="comma-separated multiples of --long-chars streamed for memory against length ('' for none)",
+    )
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "streaming.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -163,6 +169,15 @@ def main() -> None:
         "peak_rss_above_idle_mb": (mem_long.peak - idle) / 2**20,
     }
     results["piper_long_first_chunk_s"] = first_audio_piper(piper, text)
+    keep = ("audio_s", "rtf", "peak_rss_above_idle_mb")
+    by_length = [{"chars": len(text), **{k: results["stream_long"][k] for k in keep}}]
+    for fraction in [float(f) for f in args.memory_fractions.split(",") if f.strip()]:
+        other = long_text(int(fraction * args.long_chars))
+        with PeakRSS() as mem:
+            _, total, audio = first_audio_stream(tts, other)
+        row = {"audio_s": audio, "rtf": total / audio, "peak_rss_above_idle_mb": (mem.peak - idle) / 2**20}
+        by_length.append({"chars": len(other), **row})
+    results["stream_memory_by_length"] = sorted(by_length, key=lambda r: r["chars"])
     if not args.skip_batch:
         t0 = time.perf_counter()
         res = tts.synthesize(text, seed=0, **OPTIONS)

@@ -27,3 +27,31 @@ def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
     except OSError:
         return None
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _glibc_malloc_trim():
+    """glibc's ``malloc_trim`` via ctypes, or None where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+def release_freed_host_memory() -> bool:
+    """Give memory that the process has freed back to the operating system; True if some was returned
+    (glibc only: elsewhere a no-op that returns False).
+
+    Why: CPU inference on inputs of ever-changing length (one sentence after another) frees and
+    reallocates tensors of new sizes, and glibc keeps much of the freed memory in its heaps instead
+    of returning it, so a long stream's resident memory grows with the text although nothing is
+    held. Trimming after each sentence keeps it flat (BENCHMARKS.md, streaming)."""
+    trim = _glibc_malloc_trim()
+    return bool(trim(0)) if trim is not None else False

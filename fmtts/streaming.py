@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from fmtts.data.padding import pad_tokens
+from fmtts.devices import release_freed_host_memory
 from fmtts.text.plan import Pause, SpeechChunk, plan_speech
 from fmtts.text.sentences import split_first_clause, split_sentences
 from fmtts.text.ssml import is_ssml
@@ -45,7 +46,9 @@ if TYPE_CHECKING:
     from fmtts.api import TTS
     from fmtts.sampling import SamplerConfig
 
-DEFAULT_WINDOW = 64  # mel frames vocoded at a time (~0.74 s at 22050 Hz, hop 256)
+# Mel frames vocoded at a time (~3 s at 22050 Hz, hop 256): the larger the window, the less vocoder time
+# goes to the context frames on its sides (BENCHMARKS.md, streaming).
+DEFAULT_WINDOW = 256
 DEFAULT_FIRST_WINDOW = 16  # the stream's first window; windows then double up to DEFAULT_WINDOW
 DEFAULT_CONTEXT = 16  # mel frames of context on each side of a window
 DEFAULT_CROSSFADE = 512  # samples cross-faded at each join between windows
@@ -244,6 +247,7 @@ def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows, first_wind
             yield StreamChunk(piece, sr, samples / sr, now, index, part.text, phonemes, last=last)
             samples += len(piece)
             phonemes = []
+        release_freed_host_memory()  # keeps a long stream's memory flat (see the function)
 
 
 @torch.inference_mode()

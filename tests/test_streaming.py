@@ -197,6 +197,17 @@ def test_long_text_work_is_bounded(voice, monkeypatch):
     stream.close()
 
 
+def test_freed_memory_is_released_after_each_sentence(voice, monkeypatch):
+    """glibc keeps memory freed between sentences of new lengths; the stream trims it once per sentence."""
+    import fmtts.streaming
+
+    trims = []
+    monkeypatch.setattr(fmtts.streaming, "release_freed_host_memory", lambda: trims.append(1))
+    pieces = list(voice.stream("One sentence here. And a second one. A third.", seed=0, window=16))
+    sentences = {p.index for p in pieces if p.text}
+    assert len(sentences) == 3 and len(trims) == 3
+
+
 def test_bad_options_and_text(voice):
     with pytest.raises(SynthesisError):
         voice.stream(TEXT, steps=0)
