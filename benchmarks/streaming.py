@@ -85,6 +85,19 @@ def first_audio_stream(tts, text: str) -> tuple[float, float, float]:
     return first, time.perf_counter() - t0, audio
 
 
+def stream_with_memory(tts, text: str, idle: int) -> dict:
+    """One stream of ``text``: its timings and the process's peak memory above ``idle`` bytes."""
+    with PeakRSS() as mem:
+        first, total, audio = first_audio_stream(tts, text)
+    return {
+        "first_audio_s": first,
+        "total_s": total,
+        "audio_s": audio,
+        "rtf": total / audio,
+        "peak_rss_above_idle_mb": (mem.peak - idle) / 2**20,
+    }
+
+
 def first_audio_piper(voice, text: str) -> float:
     t0 = time.perf_counter()
     next(iter(voice.synthesize(text)))
@@ -159,24 +172,12 @@ def main() -> None:
     }
     results["piper_sentence_first_chunk_s"] = statistics.median(piper_firsts)
     results["piper_sentence_first_chunk_runs"] = piper_firsts
-    with PeakRSS() as mem_long:
-        first, total, audio = first_audio_stream(tts, text)
-    results["stream_long"] = {
-        "first_audio_s": first,
-        "total_s": total,
-        "audio_s": audio,
-        "rtf": total / audio,
-        "peak_rss_above_idle_mb": (mem_long.peak - idle) / 2**20,
-    }
+    results["stream_long"] = stream_with_memory(tts, text, idle)
     results["piper_long_first_chunk_s"] = first_audio_piper(piper, text)
-    keep = ("audio_s", "rtf", "peak_rss_above_idle_mb")
-    by_length = [{"chars": len(text), **{k: results["stream_long"][k] for k in keep}}]
+    by_length = [{"chars": len(text), **results["stream_long"]}]
     for fraction in [float(f) for f in args.memory_fractions.split(",") if f.strip()]:
         other = long_text(int(fraction * args.long_chars))
-        with PeakRSS() as mem:
-            _, total, audio = first_audio_stream(tts, other)
-        row = {"audio_s": audio, "rtf": total / audio, "peak_rss_above_idle_mb": (mem.peak - idle) / 2**20}
-        by_length.append({"chars": len(other), **row})
+        by_length.append({"chars": len(other), **stream_with_memory(tts, other, idle)})
     results["stream_memory_by_length"] = sorted(by_length, key=lambda r: r["chars"])
     if not args.skip_batch:
         t0 = time.perf_counter()
