@@ -2,7 +2,7 @@
 """Streaming on this CPU: time to first audio and throughput, fmtts beside piper, in one run.
 
     python benchmarks/streaming.py [--long-chars 6000] [--clients 8] [--requests 16] [--threads 2]
-                                   [--reps 5] [--vocoder NAME|PATH] [--vocoder-backend torch|onnx]
+                                   [--reps 5] [--vocoder NAME|PATH] [--vocoder-backend auto|torch|onnx]
                                    [--steps N]
 
 1. Time to first audio for one sentence (median of ``--reps``, interleaved) and for a long text
@@ -30,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
+
+from fmtts.api import DEFAULT_VOCODER_BACKEND
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs far away into the woods."
 
@@ -119,7 +121,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="repetitions of the one-sentence timings")
     ap.add_argument("--vocoder", default="auto", help="fmtts vocoder (default: the voice's own)")
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: the API default)")
-    ap.add_argument("--vocoder-backend", default="torch", choices=("torch", "onnx", "auto"))
+    ap.add_argument("--vocoder-backend", default=DEFAULT_VOCODER_BACKEND, choices=("torch", "onnx", "auto"))
     ap.add_argument("--skip-batch", action="store_true", help="leave out the long text's batch-path run")
     ap.add_argument(
         "--memory-fractions",

@@ -2,7 +2,7 @@
 """fmtts against Piper on this CPU: end-to-end speed and quality on the same sentences, and vocoder speed.
 
     python benchmarks/vs_piper.py [--n 50] [--threads 2] [--reps 3] [--fmtts-vocoder NAME|PATH] [--steps N]
-                                  [--fmtts-vocoder-backend torch|onnx]
+                                  [--fmtts-vocoder-backend auto|torch|onnx]
 
 1. End to end, interleaved sentence by sentence after a warm-up of each: fmtts (the default voice with
    default options unless told otherwise) and piper ``en_US-joe-medium`` (the demo corpus's source voice),
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fmtts.api import DEFAULT_VOCODER_BACKEND
 from fmtts.devices import cpu_has_native_bf16
 
 
@@ -69,7 +70,7 @@ def vocoder_only(mels: list[torch.Tensor], tts, args: argparse.Namespace) -> lis
     extra = [v for v in args.vocoders.split(",") if v] + ([] if tts.vocoder is hifigan else [tts.vocoder])
     for v in extra:
         voc = load_vocoder(v, device="cpu") if isinstance(v, str) else v
-        variants[voc.name.split(" (")[0] + f" {getattr(voc, 'precision', 'fp32')}"] = voc
+        variants[voc.name.replace(" (embedded)", "") + f" {getattr(voc, 'precision', 'fp32')}"] = voc
     audio_seconds = sum(m.shape[-1] for m in mels) * tts.mel_config.hop_length / tts.sample_rate
     times: dict[str, list[float]] = {k: [] for k in variants}
     for f in variants.values():
@@ -98,7 +99,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the vocoder-only timing")
     ap.add_argument("--fmtts-vocoder", default=None, help="vocoder for fmtts (default: the voice's own)")
-    ap.add_argument("--fmtts-vocoder-backend", default="torch", choices=("torch", "onnx", "auto"))
+    ap.add_argument(
+        "--fmtts-vocoder-backend", default=DEFAULT_VOCODER_BACKEND, choices=("torch", "onnx", "auto")
+    )
     ap.add_argument("--steps", type=int, default=None, help="ODE steps for fmtts (default: API default)")
     ap.add_argument(
         "--vocoders", default="", help="more vocoders for the vocoder-only table, comma-separated"

@@ -37,6 +37,8 @@ class SynthesisError(ValueError):
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
 DEFAULT_VOICE = "joe"
 DEFAULT_VOCODER = "universal"
+# ONNX Runtime on CPUs where it is installed (it runs fmtts's own vocoder faster than torch), else torch
+DEFAULT_VOCODER_BACKEND = "auto"
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -124,7 +126,7 @@ class TTS:
         vocoder: str = "universal",
         denoise: float = 0.0,
         source: str = "",
-        vocoder_backend: str = "torch",
+        vocoder_backend: str = DEFAULT_VOCODER_BACKEND,
     ):
         self.model = model.eval()
         self.text = text
@@ -144,12 +146,13 @@ class TTS:
         device: str | torch.device = "auto",
         vocoder: str = "auto",
         denoise: float = 0.0,
-        vocoder_backend: str = "torch",
+        vocoder_backend: str = DEFAULT_VOCODER_BACKEND,
     ) -> TTS:
         """Load a voice: None for the embedded default, a voice name, or a checkpoint path.
         ``vocoder`` "auto" is the vocoder the voice names (see :func:`voice_vocoder`), else any name or
-        path :func:`fmtts.vocoder.load_vocoder` takes. ``vocoder_backend`` "torch" (default) or "onnx"
-        (HiFi-GAN on ONNX Runtime, same audio to ~1e-5)."""
+        path :func:`fmtts.vocoder.load_vocoder` takes. ``vocoder_backend`` "auto" (default: ONNX Runtime on
+        a CPU where it is installed, else torch), "torch" or "onnx" (the vocoder's generator on ONNX Runtime,
+        same audio to ~1e-5, exported once per machine)."""
         path = resolve_voice(path_or_name)
         dev = _device(device)
         ckpt = load_checkpoint(path, map_location="cpu")

@@ -20,6 +20,7 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--checkpoint", default=None, help="fmtts checkpoint (default: the voice embedded in the package)"
     )
+    from fmtts.api import DEFAULT_VOCODER_BACKEND
     from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig
 
     d = SamplerConfig()
@@ -46,8 +47,9 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vocoder-backend",
         choices=["auto", "torch", "onnx"],
-        default="torch",
-        help="HiFi-GAN runtime: onnx = ONNX Runtime on CPU (same audio to ~1e-5)",
+        default=DEFAULT_VOCODER_BACKEND,
+        help="vocoder runtime: onnx = ONNX Runtime on CPU (same audio to ~1e-5); "
+        "auto (default) = onnx on a CPU where it is installed, else torch",
     )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--seed", type=int, default=None)

@@ -146,8 +146,8 @@ def test_default_voice_speaks_at_its_corpus_pace(tts: TTS) -> None:
 
 def test_embedded_vocoder_speaks_the_default_voice(tts: TTS, tmp_path) -> None:
     """fmtts's own vocoder, shipped in the package, by name: right length, bounded audio, and a log-mel of
-    its output close to the mel it was given (measured on this sentence: 0.17 for the shipped step-27,028
-    weights, 0.32 for the step-20,020 ones shipped before, HiFi-GAN V1 0.24, an untrained generator ~1.9)."""
+    its output close to the mel it was given (measured on this sentence: 0.16 for the shipped annealed
+    weights, 0.17 and 0.32 for the ones shipped before, HiFi-GAN V1 0.24, an untrained generator ~1.9)."""
     import torch
 
     from fmtts.audio import MelConfig, mel_spectrogram
@@ -168,3 +168,24 @@ def test_embedded_vocoder_speaks_the_default_voice(tts: TTS, tmp_path) -> None:
     assert main(["synthesize", SENTENCE, str(out), "--vocoder", "fmtts-joe", "--seed", "1"]) == 0
     wav, sr = sf.read(str(out))
     assert sr == 22050 and len(wav) % 256 == 0 and len(wav) > 22050
+
+
+def test_default_backend_runs_the_vocoder_on_onnx_runtime_where_installed(tmp_path, monkeypatch) -> None:
+    """As a user gets it: the default voice's vocoder on ONNX Runtime when it is installed (exported once
+    into the cache), and on torch, without an error, when it is not."""
+    import fmtts.vocoder.onnx_backend as onnx_backend
+    from fmtts.vocoder import ISTFTVocoder, clear_vocoder_cache
+
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path))
+    clear_vocoder_cache()
+    try:
+        if onnx_backend.onnxruntime_available():
+            voc = TTS.load(device="cpu").vocoder
+            assert isinstance(voc, onnx_backend.OnnxVocoder)
+            assert isinstance(voc.torch_vocoder, ISTFTVocoder)
+            assert len(list((tmp_path / "vocoders").glob("*.onnx"))) == 1
+            clear_vocoder_cache()
+        monkeypatch.setattr(onnx_backend, "onnxruntime_available", lambda: False)
+        assert isinstance(TTS.load(device="cpu").vocoder, ISTFTVocoder)
+    finally:
+        clear_vocoder_cache()

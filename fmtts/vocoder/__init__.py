@@ -213,8 +213,9 @@ def load_vocoder(
     folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
     strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (the generator on ONNX Runtime, CPU only, fp32, same
-    output to ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). The default is
-    torch: on an idle 2-core CPU both run HiFi-GAN at the same speed (benchmarks/vocoder_speed.py).
+    output to ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). Here the default is
+    torch (both run HiFi-GAN at the same speed on an idle CPU); :class:`fmtts.TTS` and the CLI default to
+    "auto", which runs fmtts's own vocoder faster (benchmarks/vocoder_speed.py).
     ``precision`` (fmtts's own vocoders): "auto" (bf16 on CUDA, fp32 on CPUs), "fp32" or "bf16".
     Raises :class:`VocoderError` with the reason on failure."""
     dev = torch.device(device)

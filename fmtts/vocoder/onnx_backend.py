@@ -1,5 +1,5 @@
 """A vocoder through ONNX Runtime: the same generator (HiFi-GAN or fmtts's ISTFTNet), exported once
-(opt-in: ``backend="onnx"``).
+(``backend="onnx"``, or "auto", the default of :class:`fmtts.TTS` and the CLI, where it is installed).
 
 For HiFi-GAN on an idle 2-core CPU it runs at torch's speed; with the cores shared it measured ~1.3×
 faster (benchmarks/vocoder_speed.py has both vocoders).
