@@ -4,9 +4,10 @@
 For HiFi-GAN on an idle 2-core CPU it runs at torch's speed; with the cores shared it measured ~1.3×
 faster (benchmarks/vocoder_speed.py has both vocoders).
 
-The export is cached under ``user_cache_dir("vocoders")`` keyed by the weights file, its size and mtime,
-and the torch version, and written atomically, so it happens once per machine. Output matches the torch
-generator to ~1e-5 relative (measured in ``benchmarks/vocoder_speed.py``; tested against 1e-3).
+The export is cached under ``user_cache_dir("vocoders")`` keyed by the weights file's content, the torch
+version and the generator's config, and written atomically, so it happens once per machine. Output
+matches the torch generator to ~1e-5 relative (measured in ``benchmarks/vocoder_speed.py``; tested
+against 1e-3).
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ def onnxruntime_available() -> bool:
 
 
 def export_path(vocoder, weights: Path) -> Path:
-    """Where the export of ``vocoder`` (a HiFiGAN or ISTFTVocoder loaded from ``weights``) is cached."""
-    st = weights.stat()
+    """Where the export of ``vocoder`` (a HiFiGAN or ISTFTVocoder loaded from ``weights``) is cached: keyed
+    by the weights' content (a fresh clone or reinstall of the same file reuses its export), the torch
+    version and the generator's config."""
     cfg = getattr(vocoder, "cfg", None)  # HiFiGAN has its config; ISTFTVocoder's is its generator's
     label = "hifigan" if cfg is not None else "istftnet"
     cfg = cfg or vocoder.generator.cfg
-    key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{torch.__version__}|{cfg}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
-    return user_cache_dir("vocoders") / f"{label}-{digest}.onnx"
+    digest = hashlib.sha1()
+    with open(weights, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(f"|{torch.__version__}|{cfg}".encode())
+    return user_cache_dir("vocoders") / f"{label}-{digest.hexdigest()[:16]}.onnx"
 
 
 def export_onnx(vocoder, path: Path) -> Path:
