@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from fmtts.api import DEFAULT_VOCODER_BACKEND
+from fmtts.vocoder import BACKENDS, DEFAULT_BACKEND
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs far away into the woods."
 
@@ -121,7 +121,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5, help="repetitions of the one-sentence timings")
     ap.add_argument("--vocoder", default="auto", help="fmtts vocoder (default: the voice's own)")
     ap.add_argument("--steps", type=int, default=None, help="ODE steps (default: the API default)")
-    ap.add_argument("--vocoder-backend", default=DEFAULT_VOCODER_BACKEND, choices=("torch", "onnx", "auto"))
+    ap.add_argument("--vocoder-backend", default=DEFAULT_BACKEND, choices=BACKENDS)
     ap.add_argument("--skip-batch", action="store_true", help="leave out the long text's batch-path run")
     ap.add_argument(
         "--memory-fractions",

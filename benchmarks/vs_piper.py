@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fmtts.api import DEFAULT_VOCODER_BACKEND
 from fmtts.devices import cpu_has_native_bf16
+from fmtts.vocoder import BACKENDS, DEFAULT_BACKEND
 
 
 def unseen_sentences(n: int) -> list[str]:
@@ -99,9 +99,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the vocoder-only timing")
     ap.add_argument("--fmtts-vocoder", default=None, help="vocoder for fmtts (default: the voice's own)")
-    ap.add_argument(
-        "--fmtts-vocoder-backend", default=DEFAULT_VOCODER_BACKEND, choices=("torch", "onnx", "auto")
-    )
+    ap.add_argument("--fmtts-vocoder-backend", default=DEFAULT_BACKEND, choices=BACKENDS)
     ap.add_argument("--steps", type=int, default=None, help="ODE steps for fmtts (default: API default)")
     ap.add_argument(
         "--vocoders", default="", help="more vocoders for the vocoder-only table, comma-separated"

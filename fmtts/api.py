@@ -28,6 +28,7 @@ from fmtts.sampling import SamplerConfig
 from fmtts.text import TextError, TextProcessor
 from fmtts.text.plan import SpeechChunk, plan_speech
 from fmtts.user_warnings import warn_caller
+from fmtts.vocoder import DEFAULT_BACKEND, load_vocoder
 
 
 class SynthesisError(ValueError):
@@ -37,8 +38,6 @@ class SynthesisError(ValueError):
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
 DEFAULT_VOICE = "joe"
 DEFAULT_VOCODER = "universal"
-# ONNX Runtime on CPUs where it is installed (it runs fmtts's own vocoder faster than torch), else torch
-DEFAULT_VOCODER_BACKEND = "auto"
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -126,7 +125,7 @@ class TTS:
         vocoder: str = "universal",
         denoise: float = 0.0,
         source: str = "",
-        vocoder_backend: str = DEFAULT_VOCODER_BACKEND,
+        vocoder_backend: str = DEFAULT_BACKEND,
     ):
         self.model = model.eval()
         self.text = text
@@ -146,7 +145,7 @@ class TTS:
         device: str | torch.device = "auto",
         vocoder: str = "auto",
         denoise: float = 0.0,
-        vocoder_backend: str = DEFAULT_VOCODER_BACKEND,
+        vocoder_backend: str = DEFAULT_BACKEND,
     ) -> TTS:
         """Load a voice: None for the embedded default, a voice name, or a checkpoint path.
         ``vocoder`` "auto" is the vocoder the voice names (see :func:`voice_vocoder`), else any name or
@@ -191,8 +190,6 @@ class TTS:
     @property
     def vocoder(self):
         if self._vocoder is None:
-            from fmtts.vocoder import load_vocoder
-
             self._vocoder = load_vocoder(
                 self.vocoder_name, device=str(self.device), denoise=self.denoise, backend=self.vocoder_backend
             )

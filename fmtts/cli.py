@@ -20,8 +20,8 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--checkpoint", default=None, help="fmtts checkpoint (default: the voice embedded in the package)"
     )
-    from fmtts.api import DEFAULT_VOCODER_BACKEND
     from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig
+    from fmtts.vocoder import BACKENDS, DEFAULT_BACKEND
 
     d = SamplerConfig()
     p.add_argument("--steps", type=int, default=d.steps, help=f"ODE steps (default {d.steps})")
@@ -46,8 +46,8 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
     p.add_argument(
         "--vocoder-backend",
-        choices=["auto", "torch", "onnx"],
-        default=DEFAULT_VOCODER_BACKEND,
+        choices=BACKENDS,
+        default=DEFAULT_BACKEND,
         help="vocoder runtime: onnx = ONNX Runtime on CPU (same audio to ~1e-5); "
         "auto (default) = onnx on a CPU where it is installed, else torch",
     )

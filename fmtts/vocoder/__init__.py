@@ -34,6 +34,8 @@ from fmtts.vocoder.istft_vocoder import ISTFTVocoder, export_vocoder
 from fmtts.vocoder.weights import PRETRAINED_FILES, pretrained_weights, user_weights
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "PRESETS",
     "V1",
     "V2",
@@ -60,6 +62,10 @@ EMBEDDED_VOCODERS: dict[str, Path] = {
     p.stem.lower(): p for p in sorted((Path(__file__).resolve().parent.parent / "vocoders").glob("*.pt"))
 }
 VOCODER_NAMES = (*PRETRAINED_FILES, *EMBEDDED_VOCODERS, "griffinlim")
+BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx")
+# The backend of :class:`fmtts.TTS` and the CLI: ONNX Runtime on CPUs where it is installed (it runs
+# fmtts's own vocoder faster than torch), else torch. load_vocoder itself defaults to torch.
+DEFAULT_BACKEND = "auto"
 
 
 @runtime_checkable
@@ -221,7 +227,7 @@ def load_vocoder(
     dev = torch.device(device)
     if denoise < 0:
         raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
-    if backend not in ("auto", "torch", "onnx"):
+    if backend not in BACKENDS:
         raise VocoderError(f"vocoder backend must be auto, torch or onnx, got {backend!r}")
     key = (_cache_key(str(name_or_path), dev), str(dev), backend, precision)
     voc = _VOCODERS.get(key)
