@@ -252,11 +252,14 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from fmtts.config import load_config
+    from fmtts.training.common import refuse_existing_run
     from fmtts.training.data import resolve_training_data
     from fmtts.training.trainer import Trainer
 
     cfg = load_config(args.config, args.set)
     out = Path(args.out)
+    if not args.resume:
+        refuse_existing_run(out)  # before config.json is overwritten
     out.mkdir(parents=True, exist_ok=True)
     data = resolve_training_data(cfg, args.data, args.prepared or out / "data")
     cfg.save(out / "config.json")
@@ -284,11 +287,14 @@ def _run_training(trainer_class, recipe, data: Path, out: Path, args: argparse.N
 
 
 def cmd_train_vocoder(args: argparse.Namespace) -> int:
+    from fmtts.training.common import refuse_existing_run
     from fmtts.training.vocoder_recipe import load_vocoder_recipe
     from fmtts.training.vocoder_trainer import VocoderTrainer, resolve_audio_data
 
     recipe = load_vocoder_recipe(args.config, args.set)
     out = Path(args.out)
+    if not args.resume:
+        refuse_existing_run(out)  # before recipe.json is overwritten
     out.mkdir(parents=True, exist_ok=True)
     data = resolve_audio_data(recipe, args.data, args.prepared or out / "data", args.split_from)
     (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))

@@ -123,6 +123,18 @@ class TrainConfig:
     threads: int | None = None  # torch intra-op threads on CPU
 
 
+def check_train_counts(train: Any) -> None:
+    """Counts and rates of a ``train`` section (acoustic or vocoder) that would crash a run or do nothing."""
+    at_least = {"batch_size": 1, "log_every": 1, "checkpoint_every": 1, "max_bad_steps": 1}
+    at_least.update(dict.fromkeys(("max_steps", "warmup_steps", "val_every", "keep_checkpoints"), 0))
+    for key, low in at_least.items():
+        value = getattr(train, key, low)
+        if value < low:
+            raise ConfigError(f"train.{key} must be at least {low}, got {value}")
+    if not train.lr > 0:
+        raise ConfigError(f"train.lr must be positive, got {train.lr}")
+
+
 @dataclass
 class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -135,7 +147,9 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Config:
-        return build_dataclass(cls, d, "config")
+        cfg = build_dataclass(cls, d, "config")
+        check_train_counts(cfg.train)
+        return cfg
 
     def save(self, path: str | Path) -> None:
         """Write as YAML (``.yaml``/``.yml``) or JSON (any other suffix)."""

@@ -399,3 +399,47 @@ def test_tensorboard_gets_losses_images_and_audio(prepared_data: Path, tmp_path:
         assert tag in tags["scalars"], tag
     assert {"train/alignment", "val/mel_0", "val/mel_0_target"} <= set(tags["images"])
     assert "val/audio_0" in tags["audio"]
+
+
+def test_a_new_run_refuses_a_folder_that_holds_one(
+    prepared_data: Path, tmp_path: Path, make_tiny_config, capsys
+):
+    """Starting afresh where a run's checkpoints are would prune the new run's own checkpoints (lower step
+    numbers) and overwrite the old run's: refused, from the API and the CLI (before its config is written);
+    a resume may change threads and logging but not what the run learns."""
+    from fmtts.cli import main
+    from fmtts.config import ConfigError
+
+    cfg = make_tiny_config()
+    make_trainer(cfg, prepared_data, tmp_path / "run", max_steps=2).train()
+    with pytest.raises(TrainingError, match="--resume"):
+        make_trainer(cfg, prepared_data, tmp_path / "run", max_steps=4)
+    config_file = tmp_path / "run" / "config.json"
+    config_file.write_text("{}")
+    args = ["train", "--config", "tiny", "--data", str(prepared_data), "--out", str(tmp_path / "run")]
+    assert main([*args, "--set", "train.lr=1e-3"]) == 2
+    assert "--resume" in capsys.readouterr().err and config_file.read_text() == "{}"
+    steered = make_tiny_config("train.log_every=1", "train.checkpoint_every=3")
+    resumed = make_trainer(steered, prepared_data, tmp_path / "run", max_steps=3, resume=True)
+    assert resumed.step == 2
+    with pytest.raises(ConfigError, match="checkpoint_every"):
+        make_tiny_config("train.checkpoint_every=0")
+
+
+def test_a_damaged_checkpoint_set_aside_by_another_rank_is_passed_over(tmp_path: Path) -> None:
+    """Under torchrun every rank looks for the newest readable checkpoint; the first to find a damaged one
+    renames it, and the others must move on to the previous one instead of failing on the rename."""
+    from fmtts.checkpoint import CheckpointError
+    from fmtts.training.common import newest_readable_checkpoint
+
+    old, new = tmp_path / "step_00000001.pt", tmp_path / "step_00000002.pt"
+    old.write_bytes(b"good")
+    new.write_bytes(b"damaged")
+
+    def load(path: Path) -> dict:
+        if path == new:
+            new.rename(new.with_name(new.name + ".damaged"))  # another rank got there first
+            raise CheckpointError("truncated")
+        return {"step": 1}
+
+    assert newest_readable_checkpoint([old, new], load) == (old, {"step": 1})

@@ -448,3 +448,79 @@ def test_gpu_carry_packing_is_lossless(audio_cache: Path, tmp_path: Path, torch_
     recipe = json.loads((packed / "recipe.json").read_text())
     assert recipe["train"]["distill_steps"] == 0 and recipe["train"]["teacher"] is None
     assert "discriminators" in load_checkpoint(packed / "warm.pt", kind="vocoder")
+
+
+def test_runs_refuse_a_used_folder_and_resume_past_run_control_changes(
+    audio_cache: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    """A fresh start into a folder with checkpoints would prune its own new ones: refused. A resume may
+    change how the run is steered (threads, logging, checkpoint and validation cadence), not what it
+    learns; validation lines past the resumed checkpoint (a crash after them) are written once again."""
+    from fmtts.training.common import TrainingError
+
+    run = tmp_path / "run"
+    _train(audio_cache, run, max_steps=3)
+    with pytest.raises(TrainingError, match="--resume"):
+        _train(audio_cache, run)
+    with pytest.raises(TrainingError, match="another recipe"):
+        _train(audio_cache, run, ["train.lr=5e-4"], resume=True)
+    with open(run / "validation.jsonl", "a") as f:
+        f.write(json.dumps({"step": 5, "mel_l1": 9.9}) + "\n")  # as if the run had crashed after step 5
+    steering = ["train.threads=2", "train.log_every=1", "train.checkpoint_every=2", "train.val_every=2"]
+    _, trainer = _train(audio_cache, run, steering, resume=True)
+    assert trainer.step == 6
+    lines = [json.loads(x) for x in (run / "validation.jsonl").read_text().splitlines()]
+    assert [x["step"] for x in lines] == [3, 4, 6] and all(x["mel_l1"] < 9 for x in lines)
+
+
+def test_a_skipped_step_is_retried_on_other_segments(
+    audio_cache: Path, tmp_path: Path, torch_single_thread, monkeypatch
+) -> None:
+    """A non-finite step must not retry the very same batch (a deterministic failure would repeat until
+    the run stops); the retry is still a pure function of (seed, rank, step, attempt)."""
+    from fmtts.training.vocoder_trainer import VocoderTrainer
+
+    sampler = SegmentSampler(AudioCache(audio_cache / "train"), 8, 256, 1024, seed=1)
+    first, again, retry = sampler.batch(4, 2), sampler.batch(4, 2, 0), sampler.batch(4, 2, 1)
+    assert np.array_equal(first.audio, again.audio) and not np.array_equal(first.audio, retry.audio)
+    assert np.array_equal(retry.audio, sampler.batch(4, 2, 1).audio)
+
+    calls: list[tuple[int, int]] = []
+    real_batch = SegmentSampler.batch
+
+    def spy(self, step, batch_size, attempt=0):
+        calls.append((step, attempt))
+        return real_batch(self, step, batch_size, attempt)
+
+    verdicts = iter([False])  # the first finiteness check fails, every later one passes
+    monkeypatch.setattr(SegmentSampler, "batch", spy)
+    monkeypatch.setattr(VocoderTrainer, "_all_finite", lambda self, value: next(verdicts, True))
+    _, trainer = _train(audio_cache, tmp_path / "run", max_steps=2)
+    assert trainer.step == 2 and calls == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_warm_starts_and_data_options_are_checked(audio_cache: Path, tmp_path: Path, torch_single_thread):
+    """The discriminators' learning rate warms up from the first step; --init-from refuses weights made for
+    another mel even when the tensors fit; --split-from cannot re-split a built cache; counts that would
+    crash a run are refused when the recipe loads."""
+    from fmtts.training.common import TrainingError
+    from fmtts.training.vocoder_trainer import VocoderTrainer, resolve_audio_data
+
+    recipe = load_vocoder_recipe("tiny", ["train.warmup_steps=10"])
+    trainer = VocoderTrainer(
+        recipe, audio_cache, tmp_path / "w", device="cpu", progress=False, tensorboard=False
+    )
+    lr_g, lr_d = trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]
+    assert lr_d == lr_g == pytest.approx(recipe.train.lr / 10)
+
+    _train(audio_cache, tmp_path / "run", max_steps=1)
+    warm = list_checkpoints(tmp_path / "run" / "checkpoints")[-1]
+    with pytest.raises(TrainingError, match="f_max"):
+        _train(audio_cache, tmp_path / "next", ["data.mel.f_max=7000"], init_from=warm, max_steps=0)
+
+    with pytest.raises(TrainingError, match="split-from"):
+        resolve_audio_data(recipe, audio_cache, tmp_path / "prep", split_from=tmp_path)
+
+    for bad in ("train.log_every=0", "train.checkpoint_every=0", "train.batch_size=0", "train.lr=0"):
+        with pytest.raises(ConfigError, match=bad.split("=")[0]):
+            load_vocoder_recipe("tiny", [bad])

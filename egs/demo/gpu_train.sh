@@ -8,6 +8,7 @@
 set -euo pipefail
 PACK=$1; CONFIG=$2; OUT=$3; MINUTES=${4:-7}; DEVICE=${5:-cuda}
 RUN=${RUN_DIR:-/tmp/fmtts_gpu_run}
+rm -rf "$RUN"  # a warm machine keeps /tmp between calls, and a new run refuses a folder that holds one
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 { nvidia-smi --query-gpu=name,memory.total --format=csv 2>/dev/null || true; python -c "import torch; print('torch', torch.__version__)"; } | tee "$OUT/env.txt"

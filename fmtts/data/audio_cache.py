@@ -182,8 +182,11 @@ class SegmentSampler:
         lengths = cache.lengths().astype(np.float64)
         self.weights = lengths / lengths.sum()  # every second of audio equally likely
 
-    def batch(self, step: int, batch_size: int) -> SegmentBatch:
-        rng = np.random.default_rng([self.seed, self.rank, step])
+    def batch(self, step: int, batch_size: int, attempt: int = 0) -> SegmentBatch:
+        """``attempt``: 0 for a step's first try; a step skipped for a non-finite loss is retried with
+        1, 2, ... on other segments (still a pure function of the arguments, so resume stays exact)."""
+        key = [self.seed, self.rank, step] + ([attempt] if attempt else [])
+        rng = np.random.default_rng(key)
         picks = rng.choice(len(self.cache), size=batch_size, p=self.weights)
         seg = self.frames * self.hop
         contexts, targets, taught = [], [], []

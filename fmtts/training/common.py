@@ -3,6 +3,7 @@ optimizer state loading, stopping on signals and time limits, progress bars and 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -17,13 +18,55 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from fmtts.checkpoint import CheckpointError, load_checkpoint
+from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 
 log = logging.getLogger(__name__)
 
 
 class TrainingError(RuntimeError):
     pass
+
+
+# train.* fields that steer a run without changing what it learns: a resumed run may change them (more
+# threads or loader workers on another machine, checkpoints more often)
+RUN_CONTROL_KEYS = (
+    "threads",
+    "num_workers",
+    "log_every",
+    "checkpoint_every",
+    "keep_checkpoints",
+    "max_bad_steps",
+)
+
+
+def learning_part(config: dict[str, Any], also: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A saved run config without its :data:`RUN_CONTROL_KEYS` (and ``also``): what must match to resume."""
+    skip = RUN_CONTROL_KEYS + also
+    return {**config, "train": {k: v for k, v in config.get("train", {}).items() if k not in skip}}
+
+
+def refuse_existing_run(out: Path) -> None:
+    """A new run must not start in a folder that holds another run's checkpoints: pruning would delete
+    the new run's lower-numbered checkpoints as soon as they are written, and later ones overwrite the old."""
+    found = list_checkpoints(out / "checkpoints")
+    if found:
+        raise TrainingError(
+            f"{out} already holds a run (newest checkpoint {found[-1].name}): pass --resume to continue "
+            "it, or choose another --out"
+        )
+
+
+def drop_records_after(path: Path, step: int) -> None:
+    """Remove the lines of a JSON-lines log whose ``step`` is past ``step``: a run resumed from an older
+    checkpoint writes them again."""
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
+    if len(kept) < len(lines):
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("".join(kept), encoding="utf-8")
+        tmp.replace(path)
 
 
 @dataclass
@@ -101,7 +144,7 @@ def rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"].cpu())
     n = state["numpy"]
-    np.random.set_state((n[0], n[1].numpy().astype(np.uint32), int(n[2]), int(n[3]), float(n[4])))
+    np.random.set_state((n[0], n[1].cpu().numpy().astype(np.uint32), int(n[2]), int(n[3]), float(n[4])))
     p = state["python"]
     random.setstate((p[0], tuple(p[1]), p[2]))
     if "cuda" in state and torch.cuda.is_available() and isinstance(state["cuda"], torch.Tensor):
@@ -155,7 +198,10 @@ def newest_readable_checkpoint(
         except CheckpointError as exc:
             # renamed, so it is neither "the newest" again nor counted when old checkpoints are pruned
             aside = path.with_name(path.name + ".damaged")
-            path.replace(aside)
+            try:
+                path.replace(aside)
+            except FileNotFoundError:  # another rank of the same run set it aside first
+                pass
             log.warning(
                 "cannot resume from %s (%s); set it aside as %s and trying the previous checkpoint",
                 path,

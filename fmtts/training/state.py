@@ -25,6 +25,7 @@ from fmtts.models.tts import FlowTTS
 from fmtts.training.common import (
     TrainingError,
     _with_kernel_choice,
+    learning_part,
     newest_readable_checkpoint,
     rng_state,
     set_rng_state,
@@ -63,7 +64,7 @@ class CheckpointState:
             log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
             return
         path, ckpt = newest_readable_checkpoint(ckpts)
-        if ckpt["config"] != self.cfg.to_dict():
+        if learning_part(ckpt["config"]) != learning_part(self.cfg.to_dict()):
             raise TrainingError(
                 f"{path} was written with another config; resume with the same recipe "
                 "(or start a new run directory)"

@@ -25,6 +25,7 @@ from fmtts.training.common import (
     StopControl,
     TrainingError,
     progress_bar,
+    refuse_existing_run,
     setup_runtime,
 )
 from fmtts.training.state import CheckpointState, build_model
@@ -109,6 +110,8 @@ class Trainer(CheckpointState, Validation):
     ):
         self.cfg = cfg
         self.out = Path(out_dir)
+        if not resume:
+            refuse_existing_run(self.out)
         self._setup_runtime(device, max_steps, max_minutes, progress)
         self._open_data(Path(data_dir))
         self._build_model(init_from)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fmtts.audio import MelConfig
-from fmtts.config import ConfigError, build_dataclass, find_recipe, load_recipe_dict
+from fmtts.config import ConfigError, build_dataclass, check_train_counts, find_recipe, load_recipe_dict
 from fmtts.vocoder.discriminators import DiscriminatorConfig
 from fmtts.vocoder.istft_net import ISTFTNetConfig
 
@@ -86,6 +86,9 @@ class VocoderRecipe:
         if any(len(r) != 2 for r in recipe.train.mel_resolutions) or len(set(sizes)) != len(sizes):
             raise ConfigError("train.mel_resolutions: [n_fft, n_mels] pairs with distinct n_fft values")
         t = recipe.train
+        check_train_counts(t)
+        if t.segment_frames < 1:
+            raise ConfigError(f"train.segment_frames must be at least 1, got {t.segment_frames}")
         if t.distill_steps > 0 and not t.teacher:
             raise ConfigError("train.distill_steps needs train.teacher (a vocoder name or path)")
         frames = t.distill_segment_frames or t.segment_frames

@@ -29,9 +29,12 @@ from fmtts.training.common import (
     StopControl,
     TrainingError,
     _with_kernel_choice,
+    drop_records_after,
+    learning_part,
     mel_image,
     newest_readable_checkpoint,
     progress_bar,
+    refuse_existing_run,
     rng_state,
     set_rng_state,
     setup_runtime,
@@ -60,6 +63,15 @@ def resolve_audio_data(
     cached into ``prepared`` first (by rank 0 under torchrun; the other ranks wait for it)."""
     data = Path(data)
     if (data / "train" / "audio.npy").is_file():
+        if split_from is not None:
+            meta = data / "train" / "meta.json"
+            made = json.loads(meta.read_text()).get("settings", {}) if meta.is_file() else {}
+            if made.get("split_from") != str(Path(split_from).resolve()):
+                raise TrainingError(
+                    f"{data} is an audio cache whose split was fixed when it was built (split from "
+                    f"{made.get('split_from') or 'its own filelists or seed'}); --split-from applies when "
+                    "--data is an LJSpeech-format folder"
+                )
         return data
     d = recipe.data
     if is_rank_zero():
@@ -76,6 +88,10 @@ def resolve_audio_data(
         )
     wait_for(Path(prepared) / "test" / "meta.json")
     return Path(prepared)
+
+
+# validation draws no random numbers here, so its cadence may change on resume too
+_VAL_KEYS = ("val_every", "val_utterances")
 
 
 def _lr_lambda(recipe: VocoderRecipe):
@@ -109,6 +125,8 @@ class VocoderTrainer:
         self.recipe = recipe
         t = recipe.train
         self.out = Path(out_dir)
+        if not resume:
+            refuse_existing_run(self.out)
         self.dist, self.device = setup_runtime(device, t.threads)
         self.max_steps = max_steps if max_steps is not None else t.max_steps
         self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
@@ -140,11 +158,13 @@ class VocoderTrainer:
         self.opt_d = self._optimizer(self.discriminators)
         # One schedule: the discriminators' learning rate follows the generator's (see _sync_lr).
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(recipe))
+        self._sync_lr()  # the discriminators' first step warms up too
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
         use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.step = 0
+        self.attempt = 0  # tries at this step so far that were skipped (non-finite loss or gradient)
         if resume:
             self._resume()
         self.g_train: torch.nn.Module = self.generator
@@ -176,6 +196,15 @@ class VocoderTrainer:
     def _init_weights(self, path: str | Path) -> None:
         """Warm start: generator (and discriminators, when the file has them) from another vocoder run."""
         ckpt = load_vocoder_checkpoint(path)
+        # Same tensor shapes do not mean the same input: a mel with another fmax or hop also loads.
+        for key, ours in (("mel_config", self.recipe.data.mel), ("generator_config", self.recipe.generator)):
+            theirs, mine = ckpt.get(key) or {}, ours.to_dict()
+            differ = {k: (theirs[k], mine[k]) for k in theirs.keys() & mine.keys() if theirs[k] != mine[k]}
+            if differ:
+                raise TrainingError(
+                    f"{path} was made for another {key.split('_')[0]} than this recipe's "
+                    f"(its value, this recipe's: {differ})"
+                )
         try:
             self.generator.load_state_dict(ckpt["generator"])
             if "discriminators" in ckpt:
@@ -197,7 +226,7 @@ class VocoderTrainer:
         path, ckpt = newest_readable_checkpoint(
             ckpts, lambda p: load_vocoder_checkpoint(p, map_location=self.device)
         )
-        if ckpt["recipe"] != self.recipe.to_dict():
+        if learning_part(ckpt["recipe"], _VAL_KEYS) != learning_part(self.recipe.to_dict(), _VAL_KEYS):
             raise TrainingError(
                 f"{path} was written with another recipe; resume with the same one (or a new run folder)"
             )
@@ -214,6 +243,7 @@ class VocoderTrainer:
         rng = ckpt["rng"]
         set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
         if self.dist.main:
+            drop_records_after(self.out / "validation.jsonl", self.step)
             log.info("resumed from %s at step %d", path, self.step)
 
     def payload(self, rng: list[dict[str, Any]]) -> dict[str, Any]:
@@ -273,7 +303,7 @@ class VocoderTrainer:
         phase = self.phase()
         if phase == "distill":
             return self._distill_step()
-        batch = self.sampler.batch(self.step, t.batch_size)
+        batch = self.sampler.batch(self.step, t.batch_size, self.attempt)
         context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
         real = torch.from_numpy(batch.audio).to(self.device, non_blocking=True)
         mel = self.mel.unpadded(context)
@@ -329,7 +359,7 @@ class VocoderTrainer:
     def _distill_step(self) -> dict[str, float] | None:
         """Generator only, towards the teacher's waveform for the same mel, outside the segment's margins."""
         t = self.recipe.train
-        batch = self._teacher_segments().batch(self.step, t.batch_size)
+        batch = self._teacher_segments().batch(self.step, t.batch_size, self.attempt)
         assert batch.teacher is not None
         context = torch.from_numpy(batch.context).to(self.device, non_blocking=True)
         target = torch.from_numpy(batch.teacher).to(self.device, non_blocking=True)
@@ -412,6 +442,7 @@ class VocoderTrainer:
                 out = self.train_step()
                 if out is None:
                     bad += 1
+                    self.attempt = bad
                     log.warning("step %d: non-finite loss or gradient, step skipped", self.step)
                     if bad >= t.max_bad_steps:
                         path = self.save()
@@ -420,7 +451,7 @@ class VocoderTrainer:
                             f"weights saved to {path}. Lower the learning rate or check the data."
                         )
                     continue
-                bad = 0
+                bad = self.attempt = 0
                 self.step += 1
                 last = out
                 bar.update(1)
