@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fmtts.audio import MelConfig, save_audio
+from fmtts.audio import MelConfig, mel_differences, save_audio
 from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
 from fmtts.data.padding import pad_tokens
@@ -29,10 +29,21 @@ from fmtts.text import TextError, TextProcessor
 from fmtts.text.plan import SpeechChunk, plan_speech
 from fmtts.user_warnings import warn_caller
 from fmtts.vocoder import DEFAULT_BACKEND, load_vocoder
+from fmtts.vocoder.griffinlim import GriffinLim
 
 
 class SynthesisError(ValueError):
     """Synthesis cannot proceed with the given options."""
+
+
+def check_finite_mel(mel: torch.Tensor) -> torch.Tensor:
+    """``mel``, or a :class:`SynthesisError` if it holds NaN or inf (a damaged voice file): the vocoder
+    would turn them into undefined samples."""
+    if not bool(torch.isfinite(mel).all()):
+        raise SynthesisError(
+            "the acoustic model produced non-finite values (NaN or inf): is the voice file damaged?"
+        )
+    return mel
 
 
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
@@ -190,14 +201,21 @@ class TTS:
     @property
     def vocoder(self):
         if self._vocoder is None:
-            self._vocoder = load_vocoder(
-                self.vocoder_name, device=str(self.device), denoise=self.denoise, backend=self.vocoder_backend
-            )
-            if self._vocoder.sample_rate != self.mel_config.sample_rate:
-                raise SynthesisError(
-                    f"vocoder runs at {self._vocoder.sample_rate} Hz but the voice at "
-                    f"{self.mel_config.sample_rate} Hz"
+            if self.vocoder_name.lower() == "griffinlim" and self.mel_config != MelConfig():
+                voc = GriffinLim(self.mel_config, device=self.device)  # it inverts any mel: the voice's
+            else:
+                voc = load_vocoder(
+                    self.vocoder_name,
+                    device=str(self.device),
+                    denoise=self.denoise,
+                    backend=self.vocoder_backend,
                 )
+            differ = mel_differences(voc.mel_config, self.mel_config)
+            if differ:  # kept unset, so that every later call fails the same way
+                raise SynthesisError(
+                    f"the vocoder {voc.name} reads another mel than the voice's (vocoder, voice: {differ})"
+                )
+            self._vocoder = voc
         return self._vocoder
 
     @property
@@ -257,7 +275,7 @@ class TTS:
             rate = plans[order[0][0]][order[0][1]].rate
             batch = [nk for nk in order[:batch_size] if plans[nk[0]][nk[1]].rate == rate]
             order = order[len(batch) :]
-            options = dict(sampler=sampler.replace(length_scale=sampler.length_scale * rate), generator=gen)
+            options = dict(sampler=sampler.at_rate(rate), generator=gen)
             speech = [plans[n][k] for n, k in batch]
             outs = self._synthesize_ids([c.ids for c in speech], precision, options)
             for nk, chunk, res in zip(batch, speech, outs, strict=True):
@@ -319,7 +337,7 @@ class TTS:
             out = self.model.synthesize(tokens.to(self.device), lens.to(self.device), **options)
         synchronize(self.device)
         t1 = time.perf_counter()
-        mel = out.mel.float()
+        mel = check_finite_mel(out.mel.float())
         # Padding frames get the log-mel silence floor, not 0 (a loud value the vocoder would smear
         # into the end of shorter utterances).
         valid = sequence_mask(out.mel_lengths, mel.shape[-1])

@@ -54,6 +54,14 @@ class MelConfig:
         return (n_samples + 2 * pad - self.n_fft) // self.hop_length + 1
 
 
+def mel_differences(a: MelConfig, b: MelConfig) -> dict[str, tuple]:
+    """The fields in which two mel configs define different features, as {field: (a's, b's)}: a vocoder
+    fed another mel than it was trained on speaks garbled or at the wrong length, with no error.
+    ``magnitude_eps`` (a guard against log of zero) is left out."""
+    da, db = a.to_dict(), b.to_dict()
+    return {k: (da[k], db[k]) for k in da if k != "magnitude_eps" and da[k] != db[k]}
+
+
 def load_audio(path: str | Path, sample_rate: int, *, peak: float = 0.999) -> np.ndarray:
     """Read any file soundfile understands, mix to mono, resample to ``sample_rate``.
 

@@ -22,6 +22,9 @@ SCHEDULES: tuple[str, ...] = ("uniform", "cosine", "sway")
 VelocityFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+MAX_LENGTH_SCALE = 10.0  # ten times slower than the voice's own pace
+
+
 @dataclass(frozen=True)
 class SamplerConfig:
     """How a mel is sampled: the one place the defaults live (CLI, API and model all take this)."""
@@ -40,10 +43,12 @@ class SamplerConfig:
             raise ValueError(f"unknown solver {self.solver!r}; choose one of {SOLVERS}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {SCHEDULES}")
-        for name, low, strict in (
-            ("temperature", 0.0, False),
-            ("length_scale", 0.0, True),
-            ("cfg_scale", 0.0, False),
+        # upper bounds far past any useful value, so that a typo cannot ask for hours of audio or noise
+        # that overflows to NaN
+        for name, low, strict, high in (
+            ("temperature", 0.0, False, 10.0),
+            ("length_scale", 0.0, True, MAX_LENGTH_SCALE),
+            ("cfg_scale", 0.0, False, 100.0),
         ):
             value = getattr(self, name)
             if (
@@ -51,13 +56,19 @@ class SamplerConfig:
                 or not math.isfinite(value)
                 or value < low
                 or (strict and value == low)
+                or value > high
             ):
                 raise ValueError(
-                    f"{name} must be a finite number {'>' if strict else '≥'} {low:g}, got {value!r}"
+                    f"{name} must be a number {'>' if strict else '≥'} {low:g} and ≤ {high:g}, got {value!r}"
                 )
 
     def replace(self, **changes) -> SamplerConfig:
         return dataclasses.replace(self, **changes)
+
+    def at_rate(self, rate: float) -> SamplerConfig:
+        """This config with its length scale multiplied by an SSML rate (a length scale too), within
+        the bounds a config may have."""
+        return self.replace(length_scale=min(self.length_scale * rate, MAX_LENGTH_SCALE))
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

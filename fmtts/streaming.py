@@ -144,20 +144,24 @@ def vocode_windows(
     if n <= bounds[0][1] + context:
         yield _vocode(vocoder, mel), True
         return
-    half = min(crossfade // 2, context * hop)
-    fade_in = (np.arange(2 * half, dtype=np.float32) + 0.5) / max(2 * half, 1)
+    # Half the cross-fade at each join, at most half of either window beside it (a short last window,
+    # a small hop) so that the fades of a window's two joins never overlap.
+    halves = [
+        min(crossfade // 2, context * hop, (e0 - s0) * hop // 2, (e1 - s1) * hop // 2)
+        for (s0, e0), (s1, e1) in zip(bounds, bounds[1:], strict=False)
+    ]
     tail = None
-    for s, e in bounds:
+    for i, (s, e) in enumerate(bounds):
+        before, after = (halves[i - 1] if i else 0), (halves[i] if e < n else 0)
         a, b = max(0, s - context), min(n, e + context)
         audio = _vocode(vocoder, mel[:, a:b])
-        lo = s * hop - (half if s > 0 else 0)
-        hi = e * hop + (half if e < n else 0)
-        piece = audio[lo - a * hop : hi - a * hop].copy()
-        if tail is not None and half:
-            piece[: 2 * half] = tail * (1.0 - fade_in) + piece[: 2 * half] * fade_in
-        if e < n and half:
-            tail = piece[-2 * half :].copy()
-            piece = piece[: -2 * half]
+        piece = audio[s * hop - before - a * hop : e * hop + after - a * hop].copy()
+        if tail is not None and before:
+            fade_in = (np.arange(2 * before, dtype=np.float32) + 0.5) / (2 * before)
+            piece[: 2 * before] = tail * (1.0 - fade_in) + piece[: 2 * before] * fade_in
+        if after:
+            tail = piece[-2 * after :].copy()
+            piece = piece[: -2 * after]
         yield piece, e == n
 
 
@@ -256,9 +260,11 @@ def _acoustic(tts, chunk: SpeechChunk, sampler, dtype, seed: int) -> tuple[torch
     gen = torch.Generator(device=tts.device)
     gen.manual_seed(seed)
     tokens, lens = pad_tokens([chunk.ids])
-    options = dict(sampler=sampler.replace(length_scale=sampler.length_scale * chunk.rate), generator=gen)
+    options = dict(sampler=sampler.at_rate(chunk.rate), generator=gen)
     with torch.autocast(tts.device.type, dtype=dtype, enabled=dtype != torch.float32):
         out = tts.model.synthesize(tokens.to(tts.device), lens.to(tts.device), **options)
+    from fmtts.api import check_finite_mel
+
     n = int(out.mel_lengths[0])
-    mel = out.mel[0, :, :n].float()
+    mel = check_finite_mel(out.mel[0, :, :n].float())
     return mel, out.durations[0, : len(chunk.ids)].tolist()

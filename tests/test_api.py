@@ -91,3 +91,45 @@ def test_importing_the_api_loads_no_training_corpus_or_preparation_code() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"fmtts.api imported {out.stdout.strip()}"
+
+
+def test_a_vocoder_for_another_mel_is_refused_on_every_call(trained_run: Path) -> None:
+    """A vocoder that reads another mel than the voice's (here: another f_max, same tensor shapes) would
+    speak garbled audio without error: refused, and again on the next call (not cached after the first
+    failure). Griffin-Lim, which inverts any mel, is built for the voice's own."""
+    import dataclasses
+
+    from fmtts.api import SynthesisError
+
+    tts = TTS.load(trained_run, device="cpu", vocoder="universal")
+    tts.mel_config = dataclasses.replace(tts.mel_config, f_max=7000.0)
+    for _ in range(2):
+        with pytest.raises(SynthesisError, match="f_max"):
+            tts.synthesize("Hi.", steps=2, seed=0)
+    gl = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    gl.mel_config = dataclasses.replace(gl.mel_config, f_max=7000.0)
+    assert gl.vocoder.mel_config == gl.mel_config
+    assert np.isfinite(gl.synthesize("Hi.", steps=2, seed=0).audio).all()
+
+
+def test_non_finite_mels_and_out_of_range_options_are_clear_errors(trained_run: Path, monkeypatch) -> None:
+    from fmtts.api import SynthesisError
+    from fmtts.sampling import SamplerConfig
+
+    tts = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    real = tts.model.synthesize
+
+    def broken(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out.mel[..., 1] = float("nan")  # as a damaged voice file would give
+        return out
+
+    monkeypatch.setattr(tts.model, "synthesize", broken)
+    with pytest.raises(SynthesisError, match="non-finite"):
+        tts.synthesize("Hi.", steps=2, seed=0)
+    with pytest.raises(SynthesisError, match="non-finite"):
+        list(tts.stream("Hi.", steps=2, seed=0))
+    for bad in ({"length_scale": 11.0}, {"temperature": 1e30}, {"length_scale": 0.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            SamplerConfig(**bad)
+    assert SamplerConfig(length_scale=4.0).at_rate(5.0).length_scale == 10.0

@@ -372,3 +372,17 @@ def test_inline_phonemes_in_plain_text_and_ssml() -> None:
         PhonemeSegment("bˈætmæn", rate=0.8),
         TextSegment("returns", rate=0.8),
     ]
+
+
+def test_nested_rates_and_many_breaks_stay_bounded() -> None:
+    """Nested rates multiply only up to what one <prosody rate> may ask for, adjacent breaks merge into at
+    most one longest break, and a document's breaks together have a ceiling: markup within the text
+    limit cannot ask for hours of audio."""
+    nested = '<prosody rate="20%">' * 6 + "Hello" + "</prosody>" * 6
+    assert [s.rate for s in parse_ssml(speak(nested))] == pytest.approx([5.0])
+    fast = '<prosody rate="x-fast">' * 3 + "Hello" + "</prosody>" * 3
+    assert [s.rate for s in parse_ssml(speak(fast))] == pytest.approx([0.625**3])
+    merged = parse_ssml(speak('One <break time="50s"/><break time="50s"/> two'))
+    assert [s.seconds for s in merged if isinstance(s, PauseSegment)] == [60.0]
+    with pytest.raises(SSMLError, match="add up"):
+        parse_ssml(speak(" word ".join(['<break time="60s"/>'] * 11)))

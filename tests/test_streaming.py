@@ -238,14 +238,16 @@ def test_cli_streams_raw_pcm(trained_run, voice, capsysbinary):
 
 def test_windows_cover_the_mel_exactly():
     """vocode_windows with an identity-like vocoder (each frame → hop copies of its value) gives every
-    sample once, whatever the window, context and cross-fade."""
+    sample once, whatever the window, context and cross-fade (also a cross-fade longer than a window, or
+    than the short last window: the fades shrink to fit)."""
     from fmtts.streaming import vocode_windows
 
     def repeat(mel):
         return mel[0].repeat_interleave(4)
 
     mel = torch.arange(37, dtype=torch.float32)[None].expand(80, -1)
-    for window, context, crossfade in ((5, 0, 0), (5, 2, 4), (8, 3, 8), (40, 2, 4), (1, 1, 2)):
+    cases = ((5, 0, 0), (5, 2, 4), (8, 3, 8), (40, 2, 4), (1, 1, 2), (5, 3, 40), (8, 8, 64), (2, 4, 30))
+    for window, context, crossfade in cases:
         for first in (None, 1, 2, 100):
             pieces = [p for p, _ in vocode_windows(repeat, mel, 4, window, context, crossfade, first)]
             np.testing.assert_allclose(np.concatenate(pieces), repeat(mel).numpy(), atol=1e-5)

@@ -356,6 +356,13 @@ def test_onnx_backend_runs_our_vocoder(audio_cache: Path, tmp_path: Path, monkey
         assert rel < 1e-3, rel
     with pytest.raises(VocoderError, match="fp32"):
         load_vocoder(str(exported), backend="onnx", precision="bf16")
+    with pytest.raises(VocoderError, match="precision"):
+        load_vocoder(str(exported), precision="fp8")
+    # a damaged cached export (a full disk) is exported again, not a permanent failure
+    onnx_voc.onnx_path.write_bytes(b"not an onnx model")
+    clear_vocoder_cache()
+    again = load_vocoder(str(exported), backend="onnx")
+    assert again.onnx_path == onnx_voc.onnx_path and torch.equal(again(mel), a)
 
 
 def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:

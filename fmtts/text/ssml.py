@@ -115,6 +115,7 @@ RATE_NAMES: dict[str, float] = {
 SENTENCE_PAUSE = 0.3  # seconds around an <s>
 PARAGRAPH_PAUSE = 0.6  # seconds around a <p>
 _MAX_BREAK = 60.0
+_MAX_BREAKS_TOTAL = 600.0  # one document's breaks together: silence is audio in memory too
 _MIN_SPEED, _MAX_SPEED = 0.2, 5.0  # speaking-rate factors a <prosody rate> may ask for
 
 _TIME_RE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)\s*")
@@ -248,7 +249,7 @@ class _Builder:
         if self.segments and isinstance(self.segments[-1], PauseSegment):
             previous = self.segments[-1].seconds
             # breaks add up; a sentence or paragraph boundary only makes sure there is that much silence
-            merged = max(previous, seconds) if structural else previous + seconds
+            merged = max(previous, seconds) if structural else min(previous + seconds, _MAX_BREAK)
             self.segments[-1] = PauseSegment(round(merged, 6))
             self.structural[-1] = self.structural[-1] and structural
         else:
@@ -331,6 +332,7 @@ class _Open:
 class _SSMLParser:
     def __init__(self, builder: _Builder) -> None:
         self.builder = builder
+        self.break_total = 0.0  # seconds of <break> so far
         self.stack: list[_Open] = []
         self.ignored: dict[str, None] = {}  # ordered set of what the warning will name
         self.parser = xml.parsers.expat.ParserCreate()
@@ -363,7 +365,8 @@ class _SSMLParser:
         line, column = self._position()
         rate = self.rate
         if name == "prosody":
-            rate *= self._rate(attrs)
+            # nested rates multiply, within the range one <prosody rate> may ask for
+            rate = min(max(rate * self._rate(attrs), 1.0 / _MAX_SPEED), 1.0 / _MIN_SPEED)
             for other in sorted(set(attrs) - {"rate"}):
                 self.ignored[f'<prosody {other}="...">'] = None
         elif name not in _KNOWN:
@@ -371,7 +374,11 @@ class _SSMLParser:
         element = _Open(name, line, column, attrs, rate)
         self.stack.append(element)
         if name == "break":
-            self.builder.add_pause(self._break_seconds(attrs))
+            seconds = self._break_seconds(attrs)
+            self.break_total += seconds
+            if self.break_total > _MAX_BREAKS_TOTAL:
+                raise self._error(f"the breaks add up to more than {_MAX_BREAKS_TOTAL:g} s")
+            self.builder.add_pause(seconds)
         elif name == "p":
             self.builder.add_pause(PARAGRAPH_PAUSE, structural=True)
         elif name == "s":

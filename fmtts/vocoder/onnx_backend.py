@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -53,10 +54,12 @@ def export_path(vocoder, weights: Path) -> Path:
 
 def export_onnx(vocoder, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     example = torch.zeros(1, vocoder.n_mels, 32)
     generator = vocoder.generator.cpu()
     try:
+        with torch.no_grad():
+            samples_axis = generator(example).dim() - 1  # (B, samples) or HiFi-GAN's (B, 1, samples)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript exporter: legacy but exact
             torch.onnx.export(
@@ -65,7 +68,10 @@ def export_onnx(vocoder, path: Path) -> Path:
                 str(tmp),
                 input_names=["mel"],
                 output_names=["audio"],
-                dynamic_axes={"mel": {0: "batch", 2: "frames"}, "audio": {0: "batch", 2: "samples"}},
+                dynamic_axes={
+                    "mel": {0: "batch", 2: "frames"},
+                    "audio": {0: "batch", samples_axis: "samples"},
+                },
                 opset_version=17,
                 dynamo=False,
             )
@@ -92,7 +98,13 @@ class OnnxVocoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or torch.get_num_threads()
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # a damaged cache file (a full disk, an older onnxruntime): export anew
+            log.warning("cannot load the cached export %s (%s); exporting again", path, str(exc)[:200])
+            path.unlink(missing_ok=True)
+            export_onnx(vocoder, path)
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.torch_vocoder = vocoder
         self.onnx_path = path
         self.name = f"{vocoder.name} via ONNX Runtime"
