@@ -164,6 +164,10 @@ BAD_REQUESTS = {
     "speed too low": json.dumps({"input": TEXT, "speed": 0.2}).encode(),
     "speed not a number": json.dumps({"input": TEXT, "speed": "fast"}).encode(),
     "bad steps": json.dumps({"input": TEXT, "steps": 0}).encode(),
+    "speed too large for a float": json.dumps({"input": TEXT, "speed": 10**400}).encode(),
+    "seed out of range": json.dumps({"input": TEXT, "seed": 2**64}).encode(),
+    "temperature out of range": json.dumps({"input": TEXT, "temperature": 1e30}).encode(),
+    "JSON nested too deep": b"[" * 100_000 + b"]" * 100_000,
     "nothing to speak": json.dumps({"input": "... !"}).encode(),
 }
 
@@ -179,6 +183,12 @@ def test_bad_requests_are_400_and_the_server_keeps_serving(server, name):
     assert r.status_code == 400, r.text
     assert r.json()["error"]["message"]
     assert httpx.get(f"{server.url}/health", timeout=TIMEOUT).json()["status"] == "ok"
+
+
+def test_a_huge_body_is_refused_unread(server):
+    body = json.dumps({"input": TEXT, "instructions": "x" * (2 << 20)}).encode()
+    r = httpx.post(f"{server.url}/v1/audio/speech", content=body, timeout=TIMEOUT)
+    assert r.status_code == 413 and "at most" in r.json()["error"]["message"]
 
 
 def test_sdk_raises_bad_request(client):
@@ -291,9 +301,25 @@ def test_wyoming_describe_synthesize_and_stream(server, voice):
             one = _pcm(events)
             assert len(one) == len(expected_pcm(voice, TEXT, 0))  # durations do not depend on the noise
 
+            # a failed one-shot request ends the connection too: a one-shot client waits for audio-stop
+            # or the end of the connection, and ignores error events
             await client.write_event(Synthesize(text=TEXT, voice=SynthesizeVoice(name="alloy")).event())
             error = Error.from_event((await _events_until(client, "error"))[-1])
             assert "unknown voice" in error.text
+            assert await client.read_event() is None
+            await client.disconnect()
+            await client.connect()
+
+            # text without a place to split it may not grow past the server's limit
+            await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="tiny")).event())
+            for _ in range(MAX_CHARS // 100 + 1):
+                await client.write_event(SynthesizeChunk(text="word " * 20).event())
+            error = Error.from_event((await _events_until(client, "error"))[-1])
+            assert str(MAX_CHARS) in error.text
+            await client.write_event(SynthesizeStop().event())
+            assert [e.type for e in await _events_until(client, "synthesize-stopped")] == [
+                "synthesize-stopped"
+            ]
 
             await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="tiny")).event())
             for part in ("A cat sat", " on the mat. We like", " green apples."):

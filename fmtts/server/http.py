@@ -7,10 +7,12 @@
   or ``{"id": name}``; default: the server's first voice),
 - ``response_format``: ``mp3`` (the default, as OpenAI), ``wav``, ``flac``, ``opus`` (Ogg, 48 kHz),
   ``pcm`` (raw 16-bit little-endian mono at the voice's rate, 22050 Hz; the ``X-Sample-Rate`` header says
-  it) or ``json`` (below). ``wav`` and ``pcm`` are streamed as the audio is generated (the streamed WAV's
-  header says "unknown length": sizes 0xFFFFFFFF); the others are encoded once the audio is complete,
+  it, and 48000 for ``opus``) or ``json`` (below). ``wav`` and ``pcm`` are streamed as the audio is
+  generated (the streamed WAV's header says "unknown length": sizes 0xFFFFFFFF); the others are encoded
+  once the audio is complete,
 - ``speed`` 0.25 to 4.0 (as OpenAI; length scale 1 / speed), ``instructions`` (accepted, ignored),
-- fmtts extras: ``steps`` (ODE steps, 1 to 128), ``temperature`` (noise scale), ``seed`` (repeatable output).
+- fmtts extras: ``steps`` (ODE steps, 1 to 128), ``temperature`` (noise scale, 0 to 10), ``seed`` (0 to
+  2**32 - 1, repeatable output).
 
 ``response_format: "json"`` answers with the audio and its timings::
 
@@ -20,7 +22,9 @@
 
 Errors are JSON in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``: 400 for a bad
 request (malformed JSON, empty or too long input, unknown voice, unsupported format, speed out of range,
-bad option, text with nothing to speak), 503 when the synthesis queue is full (``Retry-After: 1``).
+bad option, text with nothing to speak), 413 for a body over 1 MiB, 500 when synthesis fails, 503 when
+the synthesis queue is full (``Retry-After: 1``). A client that leaves before a whole-file answer is
+ready stops its synthesis.
 ``GET /v1/audio/voices`` lists the voices, ``GET /health`` says the server is up and how busy.
 """
 
@@ -32,12 +36,14 @@ import math
 import numpy as np
 
 from fmtts.server import require
-from fmtts.server.formats import FORMATS, encode, streaming_wav_header
+from fmtts.server.formats import FORMATS, OPUS_RATE, encode, streaming_wav_header
 from fmtts.server.service import RequestError, ServiceBusy, SpeechService
 
 log = logging.getLogger(__name__)
 SPEED_RANGE = (0.25, 4.0)
 MAX_STEPS = 128
+MAX_SEED = 2**32 - 1
+MAX_BODY_BYTES = 1 << 20  # far above max_chars of text in JSON; a larger body is refused unread
 RESPONSE_FORMATS = (*FORMATS, "json")
 UNSUPPORTED = {"aac": "aac is not supported here (soundfile cannot write it)"}
 
@@ -55,12 +61,13 @@ def _number(body: dict, name: str, default, kind=float):
     if value is None:
         return default
     ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if kind is int:
-        ok = ok and float(value).is_integer()
-    if not ok or not math.isfinite(value):
-        raise RequestError(
-            f"{name} must be a{'n integer' if kind is int else ' number'}, got {value!r}", name
-        )
+    try:
+        ok = ok and math.isfinite(value) and (kind is not int or float(value).is_integer())
+    except OverflowError:  # an integer too large for a float
+        ok = False
+    if not ok:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise RequestError(f"{name} must be a{'n integer' if kind is int else ' number'}, got {shown}", name)
     return kind(value)
 
 
@@ -102,6 +109,8 @@ def parse_speech_request(body) -> tuple[str, str | None, str, dict]:
         options["temperature"] = _number(body, "temperature", None)
     if body.get("seed") is not None:
         options["seed"] = _number(body, "seed", None, int)
+        if not 0 <= options["seed"] <= MAX_SEED:
+            raise RequestError(f"seed must be between 0 and {MAX_SEED}, got {options['seed']}", "seed")
     return text, voice, fmt, options
 
 
@@ -143,10 +152,13 @@ def create_app(service: SpeechService):
 
     @app.post("/v1/audio/speech")
     async def speech(request: Request):
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return _error(413, f"the request body is {length} bytes; at most {MAX_BODY_BYTES} are read")
         try:
             body = await request.json()
-        except ValueError as exc:
-            return _error(400, f"malformed JSON body: {exc}")
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+            return _error(400, f"malformed JSON body: {str(exc)[:200]}")
         try:
             text, voice, fmt, options = parse_speech_request(body)
             stream = service.open(text, voice, **options)
@@ -164,7 +176,7 @@ def create_app(service: SpeechService):
             log.exception("synthesis failed")
             return _error(500, f"synthesis failed: {exc}", kind="server_error")
         sr = stream.sample_rate
-        headers = {"X-Sample-Rate": str(sr)}
+        headers = {"X-Sample-Rate": str(OPUS_RATE if fmt == "opus" else sr)}
         content_type, streamed = FORMATS.get(fmt, ("application/json", False))
         if streamed:
 
@@ -184,9 +196,15 @@ def create_app(service: SpeechService):
         chunks = [first]
         try:
             async for chunk in stream:
+                if await request.is_disconnected():  # nobody to answer: free the slot now
+                    log.info("client went away; synthesis stopped")
+                    return Response(status_code=499)
                 chunks.append(chunk)
         except (TextError, SynthesisError) as exc:
             return _error(400, str(exc), "input")
+        except Exception as exc:
+            log.exception("synthesis failed")
+            return _error(500, f"synthesis failed: {exc}", kind="server_error")
         finally:
             await stream.aclose()
         audio = np.concatenate([c.audio for c in chunks])

@@ -99,7 +99,10 @@ def make_handler_class(service: SpeechService):
             elif Synthesize.is_type(event.type):
                 if not self._streaming:
                     request = Synthesize.from_event(event)
-                    await self._speak(request.text, request.voice, _is_ssml(request.text_format))
+                    if not await self._speak(request.text, request.voice, _is_ssml(request.text_format)):
+                        # A one-shot client (Home Assistant's) reads until audio-stop or the end of the
+                        # connection and ignores the error event: end the connection.
+                        return False
             elif SynthesizeStart.is_type(event.type):
                 start = SynthesizeStart.from_event(event)
                 self._streaming, self._buffer = True, ""
@@ -107,7 +110,11 @@ def make_handler_class(service: SpeechService):
             elif SynthesizeChunk.is_type(event.type):
                 if self._streaming:
                     self._buffer += SynthesizeChunk.from_event(event).text
-                    if not self._ssml:  # SSML is spoken whole, at the stop
+                    if len(self._buffer) > service.max_chars:  # no sentence end, or SSML, without end
+                        self._buffer = ""
+                        too_long = f"more than {service.max_chars} characters without a place to split them"
+                        await self.write_event(Error(text=too_long, code="bad-request").event())
+                    elif not self._ssml:  # SSML is spoken whole, at the stop
                         done, self._buffer = complete_sentences(self._buffer)
                         for sentence in done:
                             await self._speak(sentence, self._voice, False)
@@ -118,21 +125,20 @@ def make_handler_class(service: SpeechService):
                 await self.write_event(SynthesizeStopped().event())
             return True
 
-        async def _speak(self, text: str, voice, ssml: bool) -> None:
+        async def _speak(self, text: str, voice, ssml: bool) -> bool:
+            """Speak ``text`` as audio-start, audio-chunk..., audio-stop; False if an error event was sent
+            instead (or after part of the audio)."""
             name = voice.name if voice is not None else None
             try:
                 stream = service.open(text, name, ssml=True if ssml else None)
-            except RequestError as exc:
+            except (RequestError, SynthesisError) as exc:
                 await self.write_event(Error(text=str(exc), code="bad-request").event())
-                return
+                return False
             except ServiceBusy as exc:
                 await self.write_event(Error(text=str(exc), code="busy").event())
-                return
-            except SynthesisError as exc:
-                await self.write_event(Error(text=str(exc), code="bad-request").event())
-                return
+                return False
             rate = stream.sample_rate
-            started = False
+            started, ok = False, False
             try:
                 async for chunk in stream:
                     if not started:
@@ -142,6 +148,7 @@ def make_handler_class(service: SpeechService):
                     if audio:
                         event = AudioChunk(rate=rate, width=SAMPLE_WIDTH, channels=1, audio=audio)
                         await self.write_event(event.event())
+                ok = True
             except (TextError, SynthesisError) as exc:
                 await self.write_event(Error(text=str(exc), code="bad-request").event())
             except Exception as exc:
@@ -151,6 +158,7 @@ def make_handler_class(service: SpeechService):
                 await stream.aclose()
             if started:
                 await self.write_event(AudioStop().event())
+            return ok
 
     def _is_ssml(text_format) -> bool:
         return text_format in (SynthesizeTextFormat.SSML, "ssml")
