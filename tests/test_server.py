@@ -406,3 +406,45 @@ def test_missing_extra_is_a_clear_error(monkeypatch):
 
     with pytest.raises(SystemExit, match=r"fmtts\[serve\]"):
         main(["serve"])
+
+
+def test_a_wyoming_session_waits_for_a_busy_queue(voice):
+    """A sentence of a streaming session is not a new request: with the only slot taken by an HTTP
+    request, it waits and is spoken once the slot is free, instead of leaving a gap."""
+    from wyoming.client import AsyncTcpClient
+    from wyoming.tts import SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
+
+    gated = GatedVoice(voice)
+    gated.gate.set()  # the session's own sentences run at once; the HTTP request below holds the slot
+    service = SpeechService({"tiny": gated}, queue=1)
+    running = Running(service, wyoming=True)
+
+    async def session() -> list:
+        client = AsyncTcpClient("127.0.0.1", running.wyoming_port, connect_timeout=10, read_timeout=TIMEOUT)
+        await client.connect()
+        try:
+            await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="tiny")).event())
+            await client.write_event(SynthesizeChunk(text=TEXT + " We like").event())
+            await client.write_event(SynthesizeStop().event())
+            return await _events_until(client, "synthesize-stopped")
+        finally:
+            await client.disconnect()
+
+    try:
+        gated.gate.clear()
+        with ThreadPoolExecutor(1) as pool:
+            body = {"input": TEXT, "response_format": "pcm"}
+            held = pool.submit(httpx.post, f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+            deadline = time.monotonic() + TIMEOUT
+            while service.in_use < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            threading.Timer(1.0, gated.gate.set).start()  # the HTTP request finishes a second later
+            events = asyncio.run(asyncio.wait_for(session(), TIMEOUT))
+            assert held.result(timeout=TIMEOUT).status_code == 200
+        types = [e.type for e in events]
+        assert "error" not in types and types.count("audio-stop") == 2
+        assert len(_pcm(events)) == len(expected_pcm(voice, TEXT, 0)) + len(expected_pcm(voice, "We like", 0))
+    finally:
+        gated.gate.set()
+        running.stop()
