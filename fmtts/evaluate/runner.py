@@ -29,6 +29,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fmtts.audio import mel_differences
 from fmtts.evaluate.asr import ASRError
 from fmtts.evaluate.items import EvaluationError, load_references, read_test_items
 from fmtts.evaluate.options import EvalOptions
@@ -80,6 +81,12 @@ def run(opts: EvalOptions) -> int:
     copy_vocoders = [tts.vocoder] + [
         load_vocoder(n, device=tts.device, precision=opts.vocoder_precision) for n in opts.copy_vocoders
     ]
+    for vocoder in copy_vocoders[1:]:
+        differ = mel_differences(vocoder.mel_config, tts.mel_config)
+        if differ:
+            raise EvaluationError(
+                f"{vocoder.name} reads another mel than the voice's (it, the voice: {differ})"
+            )
     for vocoder in copy_vocoders:
         label = "vocoder copy-synthesis" if vocoder is tts.vocoder else f"copy-synthesis {_short(vocoder)}"
         rows.append(
