@@ -124,11 +124,15 @@ class SpeechStream:
         if self._closed:
             return
         self._closed = True
+        close = getattr(self._iterator, "close", None)
         try:
-            close = getattr(self._iterator, "close", None)
-            if close is not None:
-                await asyncio.get_running_loop().run_in_executor(self._service._executor, close)
+            # after the piece the worker may still be computing; the slot is free once it is closed,
+            # also when this await is cancelled (a client gone)
+            done = self._service._executor.submit(close) if close is not None else None
         except RuntimeError:  # the executor is shut down (server stopping)
-            pass
-        finally:
+            done = None
+        if done is None:
             self._service._release()
+            return
+        done.add_done_callback(lambda _: self._service._release())
+        await asyncio.shield(asyncio.wrap_future(done))
