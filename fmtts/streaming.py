@@ -37,6 +37,7 @@ import torch
 
 from fmtts.data.padding import pad_tokens
 from fmtts.devices import release_freed_host_memory
+from fmtts.text.errors import NothingToSpeak
 from fmtts.text.plan import Pause, SpeechChunk, plan_speech
 from fmtts.text.sentences import split_first_clause, split_sentences
 from fmtts.text.ssml import is_ssml
@@ -106,9 +107,13 @@ def iter_plan(
         if not any(c.isalnum() for c in piece):
             continue
         split = None if spoken or not first_chunk_chars else split_first_clause(piece, first_chunk_chars)
-        spoken = True
         for part in split or (piece,):
-            yield from plan_speech(part, processor, ssml=False, max_chars=max_chars)
+            try:
+                parts = plan_speech(part, processor, ssml=False, max_chars=max_chars)
+            except NothingToSpeak:  # another script, emoji: left out, as plan_speech leaves such sentences
+                continue
+            spoken = True
+            yield from parts
     if not spoken:  # the same error plan_speech gives
         yield from plan_speech(text, processor, ssml=False, max_chars=max_chars)
 

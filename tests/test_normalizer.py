@@ -689,3 +689,14 @@ def test_phonemes_spell_letters_as_letters(processor: TextProcessor) -> None:
     ph_epa, ph_time = processor.phonemize(["the EPA said", "at 6 am today"])
     assert "ˈiːpˈiːˈeɪ" in ph_epa, ph_epa
     assert "ˈeɪˈɛm" in ph_time, ph_time
+
+
+@pytest.mark.parametrize(
+    "template", ["{}", "${}", "{}th", "{}%", "{} km", "{}-{}", "{}:{}", "{}.{}", "room {}"]
+)
+def test_digit_runs_too_long_for_a_cardinal_are_read_digit_by_digit(template: str) -> None:
+    """Past decillions a number has no cardinal reading, and past 4,300 digits Python's int() refuses
+    the string: such runs are read digit by digit in every context, never a crash."""
+    digits = "7" * 5000
+    out = normalize_text(template.format(digits, digits))
+    assert out.count("seven") >= 5000 and not any(c.isdigit() for c in out)

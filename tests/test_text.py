@@ -358,8 +358,44 @@ def test_split_sentences_boundaries() -> None:
         split_sentences("x", max_chars=0)
 
 
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("See Fig. 3 for details. Then go.", "See Fig. 3 for details."),
+        ("Read Vol. IV now. Ok.", "Read Vol. IV now."),
+        ("She has a Ph.D. in physics. Good.", "She has a Ph.D. in physics."),
+        ("Apples, pears etc. are fruit. Yes.", "Apples, pears etc. are fruit."),
+        ("John Smith Jr. said hi. Bye.", "John Smith Jr. said hi."),
+        ("He works at Acme Inc. The firm is big.", "He works at Acme Inc."),  # may end a sentence
+        ("I said no. Five people came.", "I said no."),  # "No." is a reference only before a number
+    ],
+)
+def test_sentences_do_not_end_at_the_normalizers_abbreviations(text: str, first: str) -> None:
+    """The splitter runs before the normalizer: an abbreviation it reads with the next word ("Fig. 3"
+    → "figure three") must stay in one chunk with it."""
+    assert split_sentences(text)[0] == first
+
+
 def test_split_sentences_keeps_punctuation_only_pieces_with_their_neighbours() -> None:
     for text in ['He said "Stop!" ... and left.', "Well . . . okay.", "... Then silence."]:
         chunks = split_sentences(text)
         assert all(any(c.isalnum() for c in chunk) for chunk in chunks), chunks
         assert " ".join(chunks).split() == text.split()
+
+
+def test_a_sentence_the_voice_cannot_say_is_left_out_with_a_warning(text_processor) -> None:
+    """A sentence in another script (or of emoji) is left out, as such words are inside a sentence; only
+    text with nothing speakable at all is an error. The stream plans the same way."""
+    from fmtts.streaming import iter_plan
+    from fmtts.text.plan import plan_speech
+
+    text = "I love Tokyo. 東京が大好き! See you."
+    with pytest.warns(UserWarning, match="cannot say"):
+        plan = plan_speech(text, text_processor)
+    assert [c.text for c in plan] == ["I love Tokyo.", "See you."]
+    with pytest.warns(UserWarning, match="cannot say"):
+        assert [c.text for c in iter_plan(text, text_processor)] == ["I love Tokyo.", "See you."]
+    with pytest.warns(UserWarning), pytest.raises(TextError, match="nothing to speak"):
+        plan_speech("東京が大好き!", text_processor)
+    with pytest.warns(UserWarning), pytest.raises(TextError, match="nothing to speak"):
+        list(iter_plan("東京が大好き! 😀 Привет.", text_processor))

@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class TextError(ValueError):
     """Text that cannot be turned into speakable symbols (empty, emoji-only, ...)."""
+
+
+class NothingToSpeak(TextError):
+    """Text with no sentence this voice can say (only punctuation, emoji, another script)."""

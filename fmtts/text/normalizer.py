@@ -1157,13 +1157,20 @@ def _next_word(text: str, end: int) -> str:
     return match.group(1).lower() if match else ""
 
 
+_MAX_CARDINAL_DIGITS = 36  # number_to_words reads below 10**36 (decillions) as a cardinal
+_LONG_DIGITS_RE = re.compile(rf"\d{{{_MAX_CARDINAL_DIGITS + 1},}}")
+
+
 def _number(m: re.Match[str]) -> str:
     sign, int_part, frac = m.groups()
     minus = "minus " if sign else ""
+    digits = int_part.replace(",", "")
+    if len(digits) > _MAX_CARDINAL_DIGITS:  # past decillions (and Python's int() limit): digit by digit
+        return minus + digits_to_words(digits) + ("" if not frac else " point " + digits_to_words(frac))
     if frac:
-        return minus + decimal_to_words(str(int(int_part.replace(",", ""))), frac)
+        return minus + decimal_to_words(str(int(digits)), frac)
     if "," in int_part:
-        return minus + number_to_words(int(int_part.replace(",", "")))
+        return minus + number_to_words(int(digits))
     value = int(int_part)
     next_word = _next_word(m.string, m.end())
     if not sign and len(int_part) == 4 and 1100 <= value <= 2099 and next_word not in _UNIT_WORDS:
@@ -1534,6 +1541,8 @@ def normalize_text(text: str) -> str:
     """
     text = _clean_unicode(text)
     text = _SPACES_RE.sub(" ", text)
+    # a digit run too long for a cardinal (and for Python's int()) is read digit by digit, whatever it is
+    text = _LONG_DIGITS_RE.sub(lambda m: f" {digits_to_words(m.group())} ", text)
     text = _EMAIL_RE.sub(_email, text)
     text = _URL_RE.sub(_url, text)
     text = _formulas_and_models(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fmtts.text.errors import TextError
+from fmtts.text.errors import NothingToSpeak, TextError
 from fmtts.text.processor import TextProcessor
 from fmtts.text.sentences import split_sentences
 from fmtts.text.ssml import (
@@ -21,6 +21,7 @@ from fmtts.text.ssml import (
     parse_ssml,
     split_inline_phonemes,
 )
+from fmtts.user_warnings import warn_caller
 
 
 @dataclass
@@ -60,7 +61,7 @@ def plan_speech(
         if isinstance(seg, PauseSegment) and seg.seconds > 0:
             plan.append(Pause(seg.seconds))
     if not any(isinstance(p, SpeechChunk) for p in plan):
-        raise TextError(f"text {text!r} has nothing to speak")
+        raise NothingToSpeak(f"text {text!r} has nothing to speak")
     return plan
 
 
@@ -104,8 +105,15 @@ def _text_chunks(
     chunks = [c for c in split_sentences(text, max_chars=max_chars) if _speakable(c)]
     if not chunks:
         return []
-    ids = tp.batch_text_to_ids(chunks, normalized=normalized)
-    return [SpeechChunk(i, c, rate) for i, c in zip(ids, chunks, strict=True)]
+    out, dropped = [], []
+    for chunk, phonemes in zip(chunks, tp.phonemize(chunks, normalized=normalized), strict=True):
+        try:
+            out.append(SpeechChunk(tp.phonemes_to_ids(phonemes, chunk), chunk, rate))
+        except TextError:  # a sentence in another script or of emoji: left out, as such words are
+            dropped.append(chunk)
+    if dropped:
+        warn_caller(f"left out {len(dropped)} sentence(s) this voice cannot say, e.g. {dropped[0]!r}")
+    return out
 
 
 def _speakable(text: str) -> bool:

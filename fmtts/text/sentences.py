@@ -6,21 +6,32 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from fmtts.text.normalizer_tables import FINALS, LITERALS, REFERENCES, TITLES
+
 # A "." after these does not end a sentence.
 _NON_TERMINAL = frozenset(
     """Mr Mrs Ms Dr Prof St No Gen Capt Lt Col Sgt Rev Hon Gov Sen Rep Mt Ft Pres vs e.g i.e cf
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec""".split()
 )
+_NUMBER_NEXT_RE = re.compile(r"\s*(?:\d|[IVXLC]+\b)")
+_CAPITAL_NEXT_RE = re.compile(r"\s+[\"'“‘(\[]?[A-Z]")
 _SENTENCE_END_RE = re.compile(r"[.!?;…]+[\"'”’)\]]*(?=\s|$)")
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[,:—–])\s+")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 
 
-def _is_abbreviation(before: str) -> bool:
+def _is_abbreviation(before: str, after: str) -> bool:
+    """Whether the "." between ``before`` and ``after`` ends an abbreviation inside a sentence, by the
+    normalizer's own abbreviation tables, so that it reads the abbreviation with what follows."""
     token = before.split()[-1] if before.split() else ""
     token = token.lstrip("\"'“‘([")
     return (
         token in _NON_TERMINAL
+        or token in TITLES
+        or token + "." in LITERALS  # "Ph.D."
+        or (token in REFERENCES and _NUMBER_NEXT_RE.match(after) is not None)  # "Fig. 3", "Vol. IV"
+        # "etc. and", "Smith Jr. said"; before a capital these may end the sentence
+        or (token in FINALS and bool(after.strip()) and _CAPITAL_NEXT_RE.match(after) is None)
         or re.fullmatch(r"[A-Z]", token) is not None  # initial: "J. Smith"
         or re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token) is not None  # "U.S", "e.g"
     )
@@ -30,7 +41,9 @@ def _sentences(paragraph: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _SENTENCE_END_RE.finditer(paragraph):
-        if m.group().rstrip("\"'”’)]") == "." and _is_abbreviation(paragraph[start : m.start()]):
+        if m.group().rstrip("\"'”’)]") == "." and _is_abbreviation(
+            paragraph[start : m.start()], paragraph[m.end() :]
+        ):
             continue
         out.append(paragraph[start : m.end()].strip())
         start = m.end()
