@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,14 +101,41 @@ def resample(wav: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return soxr.resample(wav, orig_sr, target_sr, quality="HQ").astype(np.float32)
 
 
+# output suffix -> (soundfile container, subtype)
+AUDIO_FORMATS: dict[str, tuple[str, str | None]] = {
+    ".wav": ("WAV", "PCM_16"),
+    ".flac": ("FLAC", "PCM_16"),
+    ".mp3": ("MP3", None),
+    ".ogg": ("OGG", "VORBIS"),
+}
+
+
+def check_output_path(path: str | Path) -> Path:
+    """An audio output path :func:`save_audio` can write, checked before any (long) synthesis: a known
+    suffix, and not a folder. Raises :class:`AudioError`."""
+    path = Path(path)
+    if path.suffix.lower() not in AUDIO_FORMATS:
+        raise AudioError(f"{path}: the output must end in one of {', '.join(AUDIO_FORMATS)}")
+    if path.is_dir():
+        raise AudioError(f"{path} is a folder; give a file name")
+    return path
+
+
 def save_audio(path: str | Path, wav: np.ndarray, sample_rate: int) -> None:
-    """Write 16-bit PCM WAV, creating parent folders."""
+    """Write mono audio (16-bit PCM WAV or FLAC; MP3 or Ogg Vorbis, by the suffix), creating parent
+    folders. Written to a temporary file first, so an interrupted write never leaves a truncated file."""
     import soundfile as sf
 
-    path = Path(path)
+    path = check_output_path(path)
+    container, subtype = AUDIO_FORMATS[path.suffix.lower()]
     path.parent.mkdir(parents=True, exist_ok=True)
     wav = np.clip(np.asarray(wav, dtype=np.float32), -1.0, 1.0)
-    sf.write(str(path), wav, sample_rate, subtype="PCM_16")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        sf.write(str(tmp), wav, sample_rate, format=container, subtype=subtype)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _hz_to_mel(f: np.ndarray) -> np.ndarray:

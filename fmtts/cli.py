@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -76,7 +77,11 @@ def _sampler_fields() -> tuple[str, ...]:
 
 def cmd_synthesize(args: argparse.Namespace) -> int:
     from fmtts.api import TTS
+    from fmtts.audio import check_output_path
+    from fmtts.text.ssml import is_ssml
 
+    if args.output and args.output != "-" and not (args.file or args.output_raw):
+        check_output_path(args.output)  # before the synthesis, not after it
     tts = TTS.load(
         args.checkpoint,
         device=args.device,
@@ -92,8 +97,12 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         ssml=True if args.ssml else None,
     )
     if args.file:
-        content = Path(args.file).read_text(encoding="utf-8")
-        if args.ssml or content.lstrip().startswith(("<speak", "<?xml")):  # one SSML document, not lines
+        try:
+            content = Path(args.file).read_text(encoding="utf-8-sig")  # a byte-order mark is no text
+        except UnicodeDecodeError as exc:
+            why = f"{exc.reason} at byte {exc.start}"
+            raise SystemExit(f"error: {args.file} is not UTF-8 text ({why})") from None
+        if args.ssml or is_ssml(content):  # one SSML document, not lines
             lines = [content.strip()] if content.strip() else []
         else:
             lines = [ln.strip() for ln in content.splitlines() if ln.strip()]
@@ -146,6 +155,8 @@ def _stream_raw(tts, text: str, opts: dict) -> int:
             out.flush()
             audio, elapsed = audio + piece.seconds, piece.elapsed
     except BrokenPipeError:  # the player went away
+        # what is left in stdout's buffer would fail again at exit: send it nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     rtf = elapsed / max(audio, 1e-9)
     print(f"streamed {audio:.2f} s of audio: first audio after {first:.2f} s, RTF {rtf:.3f}", file=sys.stderr)
@@ -173,7 +184,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         path = resolve_voice(source)
         tts = TTS.load(path, device=args.device, vocoder=args.vocoder)
         _ = tts.vocoder  # load it now, not on the first request
-        voices.setdefault(path.stem, tts)
+        if path.stem in voices:
+            raise SystemExit(f"error: two voices are named {path.stem!r} (by their file names); rename one")
+        voices[path.stem] = tts
         print(f"voice {path.stem}: {tts.source}", file=sys.stderr)
     options = {} if args.first_chunk_chars is None else {"first_chunk_chars": args.first_chunk_chars}
     service = SpeechService(voices, max_chars=args.max_chars, queue=args.queue, stream_options=options)
@@ -368,7 +381,7 @@ USER_ERROR_CLASSES = (
 def user_errors() -> tuple[type[Exception], ...]:
     """The user-error classes of the modules this command imported: an exception can only come from a
     module that was imported, so nothing is imported here just to name its errors."""
-    found: list[type[Exception]] = [FileNotFoundError]
+    found: list[type[Exception]] = [FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError]
     for module, name in USER_ERROR_CLASSES:
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))
@@ -383,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synthesize", help="text → WAV")
     p.add_argument("text", nargs="?", help="text to speak")
-    p.add_argument("output", nargs="?", help="output WAV path, or - for raw PCM on stdout")
+    p.add_argument(
+        "output", nargs="?", help="output .wav (or .flac, .mp3, .ogg) path, or - for raw PCM on stdout"
+    )
     p.add_argument("--file", help="text file, one utterance per line (with --out-dir)")
     p.add_argument("--out-dir", help="output folder for --file")
     p.add_argument("--batch-size", type=int, default=8)

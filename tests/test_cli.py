@@ -129,3 +129,25 @@ def test_cli_synthesize_reads_ssml(trained_run: Path, tmp_path: Path) -> None:
     )
     audio, sr = read_wav(out)
     assert sr == SR and len(audio) > 1.0 * SR
+
+
+def test_cli_output_and_input_files_are_checked(trained_run: Path, tmp_path: Path, capsys) -> None:
+    """A bad output path fails before synthesis, with a message, not a traceback after it; --file reads
+    UTF-8 with or without a byte-order mark (SSML detected after it) and names other encodings."""
+    opts = ["--checkpoint", str(trained_run), "--vocoder", "griffinlim", "--steps", "2", "--device", "cpu"]
+    for bad in (tmp_path / "out", tmp_path / "out.aiff", tmp_path):
+        assert main(["synthesize", TEXT, str(bad), *opts]) == 2
+        err = capsys.readouterr().err
+        assert "error:" in err and ("must end in" in err or "folder" in err) and "voice:" not in err
+    assert main(["synthesize", TEXT, str(tmp_path / "out.flac"), *opts]) == 0
+    assert sf.info(str(tmp_path / "out.flac")).format == "FLAC"
+    assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file, then renamed
+
+    ssml = tmp_path / "bom.txt"
+    ssml.write_bytes('<speak>Good <break time="300ms"/> morning.</speak>'.encode("utf-8-sig"))
+    assert main(["synthesize", "--file", str(ssml), "--out-dir", str(tmp_path / "s"), *opts]) == 0
+    assert [p.name for p in (tmp_path / "s").glob("*.wav")] == ["0000.wav"]  # one document, not lines
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 au lait.".encode("cp1252"))
+    with pytest.raises(SystemExit, match="not UTF-8"):
+        main(["synthesize", "--file", str(latin), "--out-dir", str(tmp_path / "l"), *opts])
