@@ -42,6 +42,20 @@ def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, capl
     redone = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
     assert redone["settings"]["data"]["split_seed"] == 7
 
+    # an edited metadata.csv (here: with a byte-order mark, which is not part of the first id) or
+    # another data folder is prepared again, not served from the old caches
+    (data / "metadata.csv").write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO):
+        edited = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
+    assert "preparing again" in caplog.text and sum(edited["kept"].values()) == 4
+    assert not any("u0" in str(s) for s in edited.get("skipped", []))
+    moved = tmp_path / "lj2"
+    data.rename(moved)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        prepare_dataset(moved, tmp_path / "prep", changed, tp, progress=False)
+    assert "preparing again" in caplog.text
+
 
 def test_a_dataset_can_bring_its_own_split(tmp_path: Path) -> None:
     from fmtts.config import DataConfig

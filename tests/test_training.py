@@ -443,3 +443,25 @@ def test_a_damaged_checkpoint_set_aside_by_another_rank_is_passed_over(tmp_path:
         return {"step": 1}
 
     assert newest_readable_checkpoint([old, new], load) == (old, {"step": 1})
+
+
+def test_fine_tuning_starts_at_the_voices_own_pace_and_multi_speaker_is_refused(
+    prepared_data: Path, tmp_path: Path, make_tiny_config
+):
+    """--init-from takes the weights, not the source voice's duration calibration (the shipped voice has
+    one); a multi-speaker config would silently train everything as speaker 0: refused."""
+    import torch
+
+    cfg = make_tiny_config()
+    make_trainer(cfg, prepared_data, tmp_path / "src", max_steps=1).train()
+    src = list_checkpoints(tmp_path / "src" / "checkpoints")[-1]
+    ckpt = torch.load(src, weights_only=True)
+    ckpt["model"]["duration_scale"] = torch.tensor(1.08)
+    ckpt["ema"]["duration_scale"] = torch.tensor(1.08)
+    torch.save(ckpt, tmp_path / "calibrated.pt")
+    tuned = make_trainer(
+        cfg, prepared_data, tmp_path / "tuned", max_steps=1, init_from=tmp_path / "calibrated.pt"
+    )
+    assert float(tuned.model.duration_scale) == 1.0
+    with pytest.raises(TrainingError, match="speaker"):
+        make_trainer(make_tiny_config("model.n_speakers=2"), prepared_data, tmp_path / "multi", max_steps=1)

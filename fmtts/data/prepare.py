@@ -48,7 +48,7 @@ def read_metadata(data_dir: str | Path) -> tuple[list[Utterance], list[dict]]:
     if not meta.is_file():
         raise DatasetError(f"{meta} not found: expected an LJSpeech-format folder (metadata.csv + wavs/)")
     utts, skipped = [], []
-    for n, line in enumerate(meta.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(meta.read_text(encoding="utf-8-sig").splitlines(), 1):  # BOM: not an id
         if not line.strip():
             continue
         parts = line.split("|")
@@ -88,6 +88,12 @@ def _settings(cfg: DataConfig, text_processor) -> dict:
     return json.loads(json.dumps({"data": dataclasses.asdict(cfg), "text": text_processor.to_dict()}))
 
 
+def _metadata_stamp(data_dir: str | Path) -> list[int]:
+    """Size and modification time of ``metadata.csv``: an edited list is prepared again."""
+    st = (Path(data_dir) / "metadata.csv").stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
 def _given_splits(data_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
     """A dataset may define its own split: ``filelists/{train,val,test}.txt`` beside ``metadata.csv``,
     one ``id`` (or ``id|...``) per line. Clips listed in none of them are not used."""
@@ -99,7 +105,11 @@ def _given_splits(data_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | Non
     for split in SPLITS:
         path = folder / f"{split}.txt"
         listed = (
-            [ln.split("|")[0].strip() for ln in path.read_text().splitlines() if ln.strip()]
+            [
+                ln.split("|")[0].strip()
+                for ln in path.read_text(encoding="utf-8-sig").splitlines()
+                if ln.strip()
+            ]
             if path.is_file()
             else []
         )
@@ -140,10 +150,19 @@ def prepare_dataset(
         and all((out / "cache" / s / "meta.json").is_file() for s in SPLITS)
     ):
         report = json.loads(report_path.read_text())
-        if report.get("settings") == _settings(cfg, text_processor):
+        same_source = report.get("data_dir") == str(Path(data_dir).resolve()) and report.get(
+            "metadata", _metadata_stamp(data_dir)
+        ) == _metadata_stamp(data_dir)
+        if report.get("settings") == _settings(cfg, text_processor) and same_source:
             log.info("reusing prepared data in %s", out)
             return report
-        log.warning("%s was prepared with other data settings or text frontend: preparing again", out)
+        log.warning(
+            "%s was prepared from other data, an older metadata.csv, or with other data settings or "
+            "text frontend: preparing again",
+            out,
+        )
+    # Other ranks of a torchrun job wait for this report: it must not exist while the caches change.
+    report_path.unlink(missing_ok=True)
 
     mel_cfg = cfg.mel
     utts, skipped = read_metadata(data_dir)
@@ -237,6 +256,7 @@ def prepare_dataset(
     report = {
         "settings": _settings(cfg, text_processor),
         "data_dir": str(Path(data_dir).resolve()),
+        "metadata": _metadata_stamp(data_dir),
         "listed": len(utts),
         "kept": {s: len(writers[s].ids) for s in SPLITS},
         "hours": {s: FeatureCache(out / "cache" / s).hours for s in SPLITS if writers[s].ids},

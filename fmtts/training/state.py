@@ -54,9 +54,10 @@ class CheckpointState:
             raise TrainingError(
                 f"{path} does not fit this model config: missing {missing[:5]}, unexpected {unexpected[:5]}"
             )
-        # Keep this dataset's statistics.
+        # Keep this dataset's statistics; the source voice's pace calibration is not this voice's.
         self.model.mel_mean.fill_(self.meta["mel_stats"]["mean"])
         self.model.mel_std.fill_(self.meta["mel_stats"]["std"])
+        self.model.duration_scale.fill_(1.0)
 
     def _resume(self) -> None:
         ckpts = list_checkpoints(self.out / "checkpoints")

@@ -108,6 +108,11 @@ class Trainer(CheckpointState, Validation):
         tensorboard: bool = True,
         vocoder: str | None = "auto",
     ):
+        if cfg.model.n_speakers > 1:
+            raise TrainingError(
+                "model.n_speakers > 1: the data pipeline has no speaker ids yet, so every clip would "
+                "train speaker 0; train one voice per run"
+            )
         self.cfg = cfg
         self.out = Path(out_dir)
         if not resume:

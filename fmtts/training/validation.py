@@ -41,7 +41,7 @@ class Validation:
         model = build_model(self.cfg, self.meta).to(self.device)
         model.load_state_dict(self.ema.state)
         model.eval()
-        ds = CachedDataset(self.val_cache)
+        ds = CachedDataset(self.val_cache, use_durations=self.cfg.data.use_durations)  # as training aligns
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):  # leaves the training RNG streams untouched
             torch.manual_seed(0)
