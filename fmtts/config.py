@@ -275,6 +275,18 @@ def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> di
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = _parse_value(val)
+    # MelConfig.from_dict skips unknown keys (checkpoints of older versions); a recipe's typo is an error
+    mel = (
+        raw.get("data", {}).get("mel")
+        if isinstance(raw, dict) and isinstance(raw.get("data"), dict)
+        else None
+    )
+    if isinstance(mel, dict):
+        known = {f.name for f in dataclasses.fields(MelConfig)}
+        if set(mel) - known:
+            raise ConfigError(
+                f"data.mel: unknown keys {sorted(set(mel) - known)}; valid keys: {sorted(known)}"
+            )
     return raw
 
 

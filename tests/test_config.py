@@ -54,3 +54,13 @@ def test_unknown_or_malformed_config_keys_are_errors(tmp_path: Path, trained_run
         ]
     )
     assert rc == 2 and "error:" in capsys.readouterr().err
+
+
+def test_recipe_typos_and_zero_counts_are_errors() -> None:
+    """Mel settings are read leniently from old checkpoints, but a recipe or --set typo under data.mel is
+    an error like any other unknown key; counts that would crash or never log/checkpoint are refused."""
+    with pytest.raises(ConfigError, match="hop_lenght"):
+        load_config("tiny", ["data.mel.hop_lenght=300"])
+    for bad in ("train.log_every=0", "train.checkpoint_every=0", "train.batch_size=0", "train.lr=-1"):
+        with pytest.raises(ConfigError, match=bad.split("=")[0]):
+            load_config("tiny", [bad])
