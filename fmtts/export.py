@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -34,8 +35,24 @@ def export_voice(
     payload["model"] = weights
     payload["weights_dtype"] = dtype
     if vocoder:
-        payload["vocoder"] = vocoder
+        payload["vocoder"] = _vocoder_reference(vocoder, Path(output))
     return save_checkpoint(payload, output)
+
+
+def _vocoder_reference(vocoder: str, output: Path) -> str:
+    """A vocoder name as it is, a vocoder file as its path from the voice's folder (``TTS.load`` looks
+    beside the voice, so the two move together); anything else is an error now, not at the first load."""
+    from fmtts.vocoder import VOCODER_NAMES
+
+    if vocoder.lower() in VOCODER_NAMES:
+        return vocoder
+    path = Path(vocoder).expanduser()
+    if not path.is_file():
+        raise CheckpointError(f"vocoder {vocoder!r}: neither a vocoder name {VOCODER_NAMES} nor a file")
+    try:
+        return os.path.relpath(path.resolve(), output.resolve().parent)
+    except ValueError:  # another drive (Windows)
+        return str(path.resolve())
 
 
 def duration_scale_on(ckpt: dict, state: dict, prepared: Path) -> float:

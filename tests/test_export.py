@@ -32,3 +32,27 @@ def test_export_fp16_voice_loads_and_speaks(trained_run: Path, voice: TTS, tmp_p
     assert half.audio.dtype == np.float32 and half.sample_rate == SR
     assert half.mel.shape == reference.mel.shape
     assert float(np.abs(half.mel - reference.mel).mean()) < 0.05, "fp16 rounding should barely matter"
+
+
+def test_a_voice_names_its_vocoder_file_from_its_own_folder(trained_run: Path, tmp_path: Path, monkeypatch):
+    """export --vocoder PATH stores the path from the voice's folder, so the voice finds its vocoder from
+    any working directory; a vocoder that is neither a name nor a file is an error at export."""
+    from fmtts.api import voice_vocoder
+    from fmtts.checkpoint import CheckpointError
+    from fmtts.export import export_voice
+
+    vocoder = tmp_path / "vocoders" / "mine.pt"
+    vocoder.parent.mkdir()
+    vocoder.write_bytes(b"weights")
+    monkeypatch.chdir(tmp_path)
+    out = export_voice(trained_run, tmp_path / "voices" / "v.pt", vocoder="vocoders/mine.pt")
+    stored = load_checkpoint(out)["vocoder"]
+    assert stored == str(Path("..") / "vocoders" / "mine.pt")
+    monkeypatch.chdir(tmp_path / "voices")
+    assert Path(voice_vocoder(out, load_checkpoint(out))).resolve() == vocoder.resolve()
+    assert (
+        load_checkpoint(export_voice(trained_run, tmp_path / "n.pt", vocoder="universal"))["vocoder"]
+        == "universal"
+    )
+    with pytest.raises(CheckpointError, match="neither"):
+        export_voice(trained_run, tmp_path / "bad.pt", vocoder="no-such-vocoder")

@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from fmtts.audio import MelConfig, mel_spectrogram
+from fmtts.audio import AudioError, MelConfig, mel_spectrogram
 from fmtts.vocoder import (
     V3,
     Denoiser,
@@ -226,6 +226,12 @@ def test_vocode_file_copy_synthesis(tmp_path: Path, espeak_speech: tuple[np.ndar
     assert out_sr == 22050 and abs(len(out) - sr) < 256
     assert result["rtf"] > 0 and result["frames"] == MelConfig().frames_for(sr)
     assert "Griffin-Lim" in str(result["vocoder"])
+    short = tmp_path / "short.wav"
+    sf.write(short, wav[:300], sr)
+    with pytest.raises(AudioError, match="at least"):
+        vocode_file(short, tmp_path / "x.wav", vocoder="griffinlim")
+    with pytest.raises(AudioError, match="must end in"):
+        vocode_file(src, tmp_path / "resynth.raw", vocoder="griffinlim")
 
 
 def test_missing_package_message(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmtts.audio import MelConfig, load_audio, mel_spectrogram, save_audio
+from fmtts.audio import AudioError, MelConfig, check_output_path, load_audio, mel_spectrogram, save_audio
 from fmtts.devices import synchronize
 
 
@@ -27,11 +27,16 @@ def vocode_file(
     """
     from fmtts.vocoder import load_vocoder
 
+    check_output_path(out_path)
     t0 = time.perf_counter()
     voc = load_vocoder(vocoder, device=device, denoise=denoise)
     load_s = time.perf_counter() - t0
     mel_cfg: MelConfig = getattr(voc, "mel_config", None) or MelConfig(sample_rate=voc.sample_rate)
     wav = load_audio(in_path, mel_cfg.sample_rate)
+    if len(wav) < mel_cfg.n_fft:  # the mel's reflect padding needs more than half a window
+        raise AudioError(
+            f"{in_path} is {len(wav)} samples long; copy synthesis needs at least {mel_cfg.n_fft}"
+        )
     t1 = time.perf_counter()
     mel = mel_spectrogram(wav, mel_cfg, device=device)
     mel_s = time.perf_counter() - t1
