@@ -113,9 +113,13 @@ AUDIO_FORMATS: dict[str, tuple[str, str | None]] = {
 def check_output_path(path: str | Path) -> Path:
     """An audio output path :func:`save_audio` can write, checked before any (long) synthesis: a known
     suffix, and not a folder. Raises :class:`AudioError`."""
+    import soundfile as sf
+
     path = Path(path)
     if path.suffix.lower() not in AUDIO_FORMATS:
         raise AudioError(f"{path}: the output must end in one of {', '.join(AUDIO_FORMATS)}")
+    if AUDIO_FORMATS[path.suffix.lower()][0] not in sf.available_formats():
+        raise AudioError(f"{path}: this libsndfile cannot write {path.suffix} files; use .wav or .flac")
     if path.is_dir():
         raise AudioError(f"{path} is a folder; give a file name")
     return path

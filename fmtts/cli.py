@@ -381,7 +381,13 @@ USER_ERROR_CLASSES = (
 def user_errors() -> tuple[type[Exception], ...]:
     """The user-error classes of the modules this command imported: an exception can only come from a
     module that was imported, so nothing is imported here just to name its errors."""
-    found: list[type[Exception]] = [FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError]
+    found: list[type[Exception]] = [
+        FileNotFoundError,
+        FileExistsError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+    ]
     for module, name in USER_ERROR_CLASSES:
         if module in sys.modules:
             found.append(getattr(sys.modules[module], name))

@@ -147,9 +147,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Config:
-        cfg = build_dataclass(cls, d, "config")
-        check_train_counts(cfg.train)
-        return cfg
+        return build_dataclass(cls, d, "config")
 
     def save(self, path: str | Path) -> None:
         """Write as YAML (``.yaml``/``.yml``) or JSON (any other suffix)."""
@@ -222,7 +220,9 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Load a recipe (``recipes/<name>.yaml``, a bare recipe name, or a JSON file) with ``a.b.c=value``
     overrides (values parsed as YAML, or JSON where PyYAML is not installed)."""
-    return Config.from_dict(load_recipe_dict(path, overrides))
+    cfg = Config.from_dict(load_recipe_dict(path, overrides))
+    check_train_counts(cfg.train)  # here, not in from_dict: an older checkpoint's config must still load
+    return cfg
 
 
 def recipe_dirs() -> list[Path]:

@@ -36,6 +36,10 @@ def export_voice(
     payload["weights_dtype"] = dtype
     if vocoder:
         payload["vocoder"] = _vocoder_reference(vocoder, Path(output))
+    elif payload.get("vocoder"):  # re-exporting a voice: its vocoder file, seen from the new folder
+        inherited = Path(checkpoint).parent / str(payload["vocoder"])
+        if not Path(str(payload["vocoder"])).is_absolute() and inherited.is_file():
+            payload["vocoder"] = _vocoder_reference(str(inherited), Path(output))
     return save_checkpoint(payload, output)
 
 

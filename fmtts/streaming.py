@@ -142,8 +142,9 @@ def vocode_windows(
 ) -> Iterator[tuple[np.ndarray, bool]]:
     """Vocode a (n_mels, T) mel in windows (:func:`window_bounds`) with ``context`` frames on each side,
     keeping only the centre; neighbouring centres overlap by ``crossfade`` samples (a linear cross-fade
-    centred on the join). The pieces, joined, are ``T * hop`` samples. A mel that fits in the first
-    window plus its context is vocoded in one go. Yields (audio, is the last piece)."""
+    centred on the join; shorter beside a window shorter than that, or than ``context`` allows). The
+    pieces, joined, are ``T * hop`` samples. A mel that fits in the first window plus its context is
+    vocoded in one go. Yields (audio, is the last piece)."""
     n = int(mel.shape[-1])
     bounds = window_bounds(n, window, first_window)
     if n <= bounds[0][1] + context:

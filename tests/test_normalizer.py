@@ -700,3 +700,7 @@ def test_digit_runs_too_long_for_a_cardinal_are_read_digit_by_digit(template: st
     digits = "7" * 5000
     out = normalize_text(template.format(digits, digits))
     assert out.count("seven") >= 5000 and not any(c.isdigit() for c in out)
+
+
+def test_a_long_fraction_keeps_its_point() -> None:
+    assert normalize_text("3." + "1415926535" * 5).startswith("three point one four one five")

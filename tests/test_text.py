@@ -368,6 +368,8 @@ def test_split_sentences_boundaries() -> None:
         ("John Smith Jr. said hi. Bye.", "John Smith Jr. said hi."),
         ("He works at Acme Inc. The firm is big.", "He works at Acme Inc."),  # may end a sentence
         ("I said no. Five people came.", "I said no."),  # "No." is a reference only before a number
+        ("I said no. I went home.", "I said no."),  # nor before the pronoun "I"
+        ("Just a sec. I will check.", "Just a sec."),
     ],
 )
 def test_sentences_do_not_end_at_the_normalizers_abbreviations(text: str, first: str) -> None:

@@ -473,6 +473,7 @@ def test_runs_refuse_a_used_folder_and_resume_past_run_control_changes(
         _train(audio_cache, run, ["train.lr=5e-4"], resume=True)
     with open(run / "validation.jsonl", "a") as f:
         f.write(json.dumps({"step": 5, "mel_l1": 9.9}) + "\n")  # as if the run had crashed after step 5
+        f.write('{"step": 6, "mel_l')  # ... in the middle of writing a line
     steering = ["train.threads=2", "train.log_every=1", "train.checkpoint_every=2", "train.val_every=2"]
     _, trainer = _train(audio_cache, run, steering, resume=True)
     assert trainer.step == 6

@@ -15,6 +15,7 @@ permutation, so the same data and seed always give the same split.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -88,10 +89,10 @@ def _settings(cfg: DataConfig, text_processor) -> dict:
     return json.loads(json.dumps({"data": dataclasses.asdict(cfg), "text": text_processor.to_dict()}))
 
 
-def _metadata_stamp(data_dir: str | Path) -> list[int]:
-    """Size and modification time of ``metadata.csv``: an edited list is prepared again."""
-    st = (Path(data_dir) / "metadata.csv").stat()
-    return [st.st_size, st.st_mtime_ns]
+def _metadata_stamp(data_dir: str | Path) -> str:
+    """A hash of ``metadata.csv``'s content: an edited list is prepared again (a rewritten or copied
+    one with the same content is not)."""
+    return hashlib.sha1((Path(data_dir) / "metadata.csv").read_bytes()).hexdigest()
 
 
 def _given_splits(data_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:

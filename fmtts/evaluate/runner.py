@@ -66,6 +66,16 @@ def run(opts: EvalOptions) -> int:
             )
     for v in voices:
         print(f"voice: {v.source}", file=sys.stderr)
+    # the vocoders first: a wrong one fails here, not after the ASR has transcribed every recording
+    copy_vocoders = [tts.vocoder] + [
+        load_vocoder(n, device=tts.device, precision=opts.vocoder_precision) for n in opts.copy_vocoders
+    ]
+    for vocoder in copy_vocoders[1:]:
+        differ = mel_differences(vocoder.mel_config, tts.mel_config)
+        if differ:
+            raise EvaluationError(
+                f"{vocoder.name} reads another mel than the voice's (it, the voice: {differ})"
+            )
     asr = load_asr(opts.asr, device=opts.asr_device, compute_type=opts.asr_compute_type)
     print(f"ASR judge: {asr!r}", file=sys.stderr)
     refs = load_references(tts, items)
@@ -78,15 +88,6 @@ def run(opts: EvalOptions) -> int:
     rec_wer = rec.words.rate
     rows = [rec.summary(fpp_range, rec_wer)]
 
-    copy_vocoders = [tts.vocoder] + [
-        load_vocoder(n, device=tts.device, precision=opts.vocoder_precision) for n in opts.copy_vocoders
-    ]
-    for vocoder in copy_vocoders[1:]:
-        differ = mel_differences(vocoder.mel_config, tts.mel_config)
-        if differ:
-            raise EvaluationError(
-                f"{vocoder.name} reads another mel than the voice's (it, the voice: {differ})"
-            )
     for vocoder in copy_vocoders:
         label = "vocoder copy-synthesis" if vocoder is tts.vocoder else f"copy-synthesis {_short(vocoder)}"
         rows.append(

@@ -116,14 +116,14 @@ def make_handler_class(service: SpeechService):
             elif SynthesizeChunk.is_type(event.type):
                 if self._streaming:
                     self._buffer += SynthesizeChunk.from_event(event).text
-                    if len(self._buffer) > service.max_chars:  # no sentence end, or SSML, without end
-                        self._buffer = ""
-                        too_long = f"more than {service.max_chars} characters without a place to split them"
-                        await self.write_event(Error(text=too_long, code="bad-request").event())
-                    elif not self._ssml:  # SSML is spoken whole, at the stop
+                    if not self._ssml:  # SSML is spoken whole, at the stop
                         done, self._buffer = complete_sentences(self._buffer)
                         for sentence in done:
                             await self._speak(sentence, self._voice, False)
+                    if len(self._buffer) > service.max_chars:  # no sentence end in sight (or SSML)
+                        self._buffer = ""
+                        too_long = f"more than {service.max_chars} characters without a place to split them"
+                        await self.write_event(Error(text=too_long, code="bad-request").event())
             elif SynthesizeStop.is_type(event.type):
                 if self._streaming and self._buffer.strip():
                     await self._speak(self._buffer, self._voice, self._ssml)

@@ -110,6 +110,7 @@ from fmtts.text.normalizer_tables import (
     REFERENCES,
     REFERENCES_WITHOUT_PERIOD,
     REGNAL_NAMES,
+    ROMAN_AHEAD,
     ROMAN_CARDINAL_CONTEXT,
     SPELLED_ACRONYMS,
     SPELLED_TLDS,
@@ -736,7 +737,7 @@ _ST_END_RE = re.compile(r"(?<![\w.])St(?=\s*(?:$|[,;:!?]))")
 _EG_RE = re.compile(r"(?<![\w.])e\.\s?g\.", re.IGNORECASE)
 _IE_RE = re.compile(r"(?<![\w.])i\.\s?e\.", re.IGNORECASE)
 _ET_AL_RE = re.compile(r"(?<![\w.])et al\.")
-_ROMAN_AHEAD = r"(?:\d|[IVXLC]{2,}\b|[VX]\b)"  # not "I": "No. I think ..."
+_ROMAN_AHEAD = ROMAN_AHEAD
 _REFERENCE_RE = re.compile(
     r"(?<![\w.])(?:(" + _alternation(REFERENCES) + r")\.|(" + _alternation(REFERENCES_WITHOUT_PERIOD) + r"))"
     r"\s*(?=" + _ROMAN_AHEAD + ")"
@@ -1158,7 +1159,7 @@ def _next_word(text: str, end: int) -> str:
 
 
 _MAX_CARDINAL_DIGITS = 36  # number_to_words reads below 10**36 (decillions) as a cardinal
-_LONG_DIGITS_RE = re.compile(rf"\d{{{_MAX_CARDINAL_DIGITS + 1},}}")
+_LONG_DIGITS_RE = re.compile(rf"(?<![\d.])\d{{{_MAX_CARDINAL_DIGITS + 1},}}")  # not a fraction's
 
 
 def _number(m: re.Match[str]) -> str:

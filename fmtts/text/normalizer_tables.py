@@ -316,6 +316,8 @@ REFERENCES: dict[str, str] = {
     "Para": "paragraph", "para": "paragraph", "ext": "extension", "Ext": "extension", "Apt": "apartment",
     "Rm": "room", "ca": "circa",
 }  # fmt: skip
+# What a reference abbreviation is read with: a number or a roman numeral, not "I" ("No. I think ...").
+ROMAN_AHEAD = r"(?:\d|[IVXLC]{2,}\b|[VX]\b)"
 # These are read even without their period ("Fig 3", "Eq 2").
 REFERENCES_WITHOUT_PERIOD = frozenset({"Fig", "fig", "Figs", "Eq", "Eqs", "Eqn", "Apt"})
 

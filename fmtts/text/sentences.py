@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from fmtts.text.normalizer_tables import FINALS, LITERALS, REFERENCES, TITLES
+from fmtts.text.normalizer_tables import FINALS, LITERALS, REFERENCES, ROMAN_AHEAD, TITLES
 
 # A "." after these does not end a sentence.
 _NON_TERMINAL = frozenset(
     """Mr Mrs Ms Dr Prof St No Gen Capt Lt Col Sgt Rev Hon Gov Sen Rep Mt Ft Pres vs e.g i.e cf
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec""".split()
 )
-_NUMBER_NEXT_RE = re.compile(r"\s*(?:\d|[IVXLC]+\b)")
+_NUMBER_NEXT_RE = re.compile(r"\s*" + ROMAN_AHEAD)  # as the normalizer reads "Fig. 3", "Vol. IV"
 _CAPITAL_NEXT_RE = re.compile(r"\s+[\"'“‘(\[]?[A-Z]")
 _SENTENCE_END_RE = re.compile(r"[.!?;…]+[\"'”’)\]]*(?=\s|$)")
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[,:—–])\s+")

@@ -56,13 +56,21 @@ def refuse_existing_run(out: Path) -> None:
         )
 
 
+def _record_step(line: str) -> float:
+    """A JSON-lines record's step; a line cut short by a crash counts as past any step (dropped)."""
+    try:
+        return float(json.loads(line).get("step", 0))
+    except (ValueError, AttributeError):
+        return float("inf")
+
+
 def drop_records_after(path: Path, step: int) -> None:
     """Remove the lines of a JSON-lines log whose ``step`` is past ``step``: a run resumed from an older
     checkpoint writes them again."""
     if not path.is_file():
         return
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
+    kept = [line for line in lines if _record_step(line) <= step]
     if len(kept) < len(lines):
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text("".join(kept), encoding="utf-8")

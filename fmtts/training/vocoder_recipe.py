@@ -86,9 +86,6 @@ class VocoderRecipe:
         if any(len(r) != 2 for r in recipe.train.mel_resolutions) or len(set(sizes)) != len(sizes):
             raise ConfigError("train.mel_resolutions: [n_fft, n_mels] pairs with distinct n_fft values")
         t = recipe.train
-        check_train_counts(t)
-        if t.segment_frames < 1:
-            raise ConfigError(f"train.segment_frames must be at least 1, got {t.segment_frames}")
         if t.distill_steps > 0 and not t.teacher:
             raise ConfigError("train.distill_steps needs train.teacher (a vocoder name or path)")
         frames = t.distill_segment_frames or t.segment_frames
@@ -103,4 +100,9 @@ def load_vocoder_recipe(path: str | Path, overrides: list[str] | None = None) ->
     if not p.suffix and not p.exists() and not str(path).startswith("vocoder_"):
         if find_recipe(f"vocoder_{path}") is not None:
             path = f"vocoder_{path}"
-    return VocoderRecipe.from_dict(load_recipe_dict(path, overrides))
+    recipe = VocoderRecipe.from_dict(load_recipe_dict(path, overrides))
+    # here, not in from_dict: a checkpoint's recipe from an older version must still load
+    check_train_counts(recipe.train)
+    if recipe.train.segment_frames < 1:
+        raise ConfigError(f"train.segment_frames must be at least 1, got {recipe.train.segment_frames}")
+    return recipe

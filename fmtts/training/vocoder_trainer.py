@@ -200,6 +200,7 @@ class VocoderTrainer:
         for key, ours in (("mel_config", self.recipe.data.mel), ("generator_config", self.recipe.generator)):
             theirs, mine = ckpt.get(key) or {}, ours.to_dict()
             differ = {k: (theirs[k], mine[k]) for k in theirs.keys() & mine.keys() if theirs[k] != mine[k]}
+            differ.pop("magnitude_eps", None)  # a guard against log(0), as in mel_differences
             if differ:
                 raise TrainingError(
                     f"{path} was made for another {key.split('_')[0]} than this recipe's "

@@ -33,7 +33,7 @@ def vocode_file(
     load_s = time.perf_counter() - t0
     mel_cfg: MelConfig = getattr(voc, "mel_config", None) or MelConfig(sample_rate=voc.sample_rate)
     wav = load_audio(in_path, mel_cfg.sample_rate)
-    if len(wav) < mel_cfg.n_fft:  # the mel's reflect padding needs more than half a window
+    if len(wav) < mel_cfg.n_fft:  # the mel's reflect padding needs a clip longer than its padding
         raise AudioError(
             f"{in_path} is {len(wav)} samples long; copy synthesis needs at least {mel_cfg.n_fft}"
         )

@@ -26,6 +26,7 @@ from fmtts.paths import user_cache_dir
 from fmtts.vocoder.hifigan import check_mel
 
 log = logging.getLogger(__name__)
+EXPORT_FORMAT = 2  # bumped when the export itself changes, so that older cached exports are not reused
 
 
 def onnxruntime_available() -> bool:
@@ -48,7 +49,7 @@ def export_path(vocoder, weights: Path) -> Path:
     with open(weights, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    digest.update(f"|{torch.__version__}|{cfg}".encode())
+    digest.update(f"|{torch.__version__}|{cfg}|{EXPORT_FORMAT}".encode())
     return user_cache_dir("vocoders") / f"{label}-{digest.hexdigest()[:16]}.onnx"
 
 
