@@ -236,18 +236,27 @@ class GatedVoice:
         return gated()
 
 
+PCM_REQUEST = {"input": TEXT, "response_format": "pcm"}
+
+
+def hold_the_slot(pool: ThreadPoolExecutor, running: Running, service: SpeechService):
+    """Post a request from ``pool`` and wait until it holds a slot of ``service`` (its voice gated)."""
+    held = pool.submit(httpx.post, f"{running.url}/v1/audio/speech", json=PCM_REQUEST, timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT
+    while service.in_use < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return held
+
+
 def test_full_queue_is_503(voice):
     gated = GatedVoice(voice)
     service = SpeechService({"tiny": gated}, queue=1)
     running = Running(service)
     try:
         with ThreadPoolExecutor(1) as pool:
-            body = {"input": TEXT, "response_format": "pcm"}
-            first = pool.submit(httpx.post, f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
-            deadline = time.monotonic() + TIMEOUT
-            while service.in_use < 1:
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
+            body = PCM_REQUEST
+            first = hold_the_slot(pool, running, service)
             busy = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
             assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
             assert "busy" in busy.json()["error"]["message"]
@@ -433,12 +442,7 @@ def test_a_wyoming_session_waits_for_a_busy_queue(voice):
     try:
         gated.gate.clear()
         with ThreadPoolExecutor(1) as pool:
-            body = {"input": TEXT, "response_format": "pcm"}
-            held = pool.submit(httpx.post, f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
-            deadline = time.monotonic() + TIMEOUT
-            while service.in_use < 1:
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
+            held = hold_the_slot(pool, running, service)
             threading.Timer(1.0, gated.gate.set).start()  # the HTTP request finishes a second later
             events = asyncio.run(asyncio.wait_for(session(), TIMEOUT))
             assert held.result(timeout=TIMEOUT).status_code == 200
