@@ -108,17 +108,26 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
             lines = [ln.strip() for ln in content.splitlines() if ln.strip()]
         if not lines:
             raise SystemExit(f"error: {args.file} has no text lines")
+        if args.batch_size < 1:
+            raise SystemExit(f"error: --batch-size must be at least 1, got {args.batch_size}")
         out_dir = Path(args.out_dir or "synth")
-        results = tts.synthesize_batch(lines, batch_size=args.batch_size, **opts)
-        for i, res in enumerate(results):
-            res.save(out_dir / f"{i:04d}.wav")
-            if args.save_mel:
-                res.save_mel(out_dir / f"{i:04d}.npy")
-        total = sum(r.timings["audio_seconds"] for r in results)
-        am = sum(r.timings["acoustic_seconds"] for r in results)
-        voc = sum(r.timings["vocoder_seconds"] for r in results)
+        total = am = voc = 0.0
+        # a slice of lines at a time, written before the next: memory stays flat with the file's length,
+        # and an interrupted run keeps what it wrote
+        step = 8 * args.batch_size
+        for start in range(0, len(lines), step):
+            results = tts.synthesize_batch(lines[start : start + step], batch_size=args.batch_size, **opts)
+            for i, res in enumerate(results, start):
+                res.save(out_dir / f"{i:04d}.wav")
+                if args.save_mel:
+                    res.save_mel(out_dir / f"{i:04d}.npy")
+                total += res.timings["audio_seconds"]
+                am += res.timings["acoustic_seconds"]
+                voc += res.timings["vocoder_seconds"]
+            if len(lines) > step:
+                print(f"{min(start + step, len(lines))}/{len(lines)} lines", file=sys.stderr)
         print(
-            f"wrote {len(results)} files to {out_dir}: {total:.1f} s of audio; "
+            f"wrote {len(lines)} files to {out_dir}: {total:.1f} s of audio; "
             f"RTF acoustic {am / total:.3f}, vocoder {voc / total:.3f}",
             file=sys.stderr,
         )

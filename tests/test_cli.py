@@ -151,3 +151,15 @@ def test_cli_output_and_input_files_are_checked(trained_run: Path, tmp_path: Pat
     latin.write_bytes("Caf\xe9 au lait.".encode("cp1252"))
     with pytest.raises(SystemExit, match="not UTF-8"):
         main(["synthesize", "--file", str(latin), "--out-dir", str(tmp_path / "l"), *opts])
+
+
+def test_cli_file_mode_writes_as_it_goes(trained_run: Path, tmp_path: Path, capsys) -> None:
+    """Long files are synthesized a slice of lines at a time (8 batches), each written before the next."""
+    listing = tmp_path / "lines.txt"
+    listing.write_text("".join(f"Line number {i}.\n" for i in range(9)), encoding="utf-8")
+    opts = ["--checkpoint", str(trained_run), "--vocoder", "griffinlim", "--steps", "1", "--device", "cpu"]
+    args = ["synthesize", "--file", str(listing), "--out-dir", str(tmp_path / "w"), "--batch-size", "1"]
+    assert main([*args, *opts]) == 0
+    assert sorted(p.name for p in (tmp_path / "w").glob("*.wav")) == [f"{i:04d}.wav" for i in range(9)]
+    err = capsys.readouterr().err
+    assert "8/9 lines" in err and "wrote 9 files" in err
