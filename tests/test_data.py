@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 from conftest import espeak_synthesise
 
 from fmtts.data.cache import FeatureCache
+from fmtts.data.prepare import DatasetError
 
 
 def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, caplog) -> None:
@@ -49,6 +51,10 @@ def test_prepared_cache_is_redone_when_data_settings_change(tmp_path: Path, capl
         edited = prepare_dataset(data, tmp_path / "prep", changed, tp, progress=False)
     assert "preparing again" in caplog.text and sum(edited["kept"].values()) == 4
     assert not any("u0" in str(s) for s in edited.get("skipped", []))
+    # a --data without metadata.csv fails before anything changes: the prepared folder stays usable
+    with pytest.raises(DatasetError, match="metadata.csv"):
+        prepare_dataset(tmp_path / "nowhere", tmp_path / "prep", changed, tp, progress=False)
+    assert (tmp_path / "prep" / "prepare_report.json").is_file()
     moved = tmp_path / "lj2"
     data.rename(moved)
     caplog.clear()

@@ -151,9 +151,9 @@ def prepare_dataset(
         and all((out / "cache" / s / "meta.json").is_file() for s in SPLITS)
     ):
         report = json.loads(report_path.read_text())
-        same_source = report.get("data_dir") == str(Path(data_dir).resolve()) and report.get(
-            "metadata", _metadata_stamp(data_dir)
-        ) == _metadata_stamp(data_dir)
+        same_source = report.get("data_dir") == str(Path(data_dir).resolve())
+        if same_source and "metadata" in report:  # reports of older versions have no stamp
+            same_source = report["metadata"] == _metadata_stamp(data_dir)
         if report.get("settings") == _settings(cfg, text_processor) and same_source:
             log.info("reusing prepared data in %s", out)
             return report
@@ -162,14 +162,15 @@ def prepare_dataset(
             "text frontend: preparing again",
             out,
         )
-    # Other ranks of a torchrun job wait for this report: it must not exist while the caches change.
-    report_path.unlink(missing_ok=True)
-
     mel_cfg = cfg.mel
     utts, skipped = read_metadata(data_dir)
+    stamp = _metadata_stamp(data_dir)
     durations_dir = Path(data_dir) / "durations" if cfg.use_durations else None
     if durations_dir is not None and not durations_dir.is_dir():
         raise DatasetError(f"data.use_durations is set but {durations_dir} does not exist")
+    # Other ranks of a torchrun job wait for this report: it must not exist while the caches change (and
+    # it stays while nothing has changed, e.g. when --data names a folder without metadata.csv).
+    report_path.unlink(missing_ok=True)
     import soundfile as sf
 
     kept: list[Utterance] = []
@@ -257,7 +258,7 @@ def prepare_dataset(
     report = {
         "settings": _settings(cfg, text_processor),
         "data_dir": str(Path(data_dir).resolve()),
-        "metadata": _metadata_stamp(data_dir),
+        "metadata": stamp,
         "listed": len(utts),
         "kept": {s: len(writers[s].ids) for s in SPLITS},
         "hours": {s: FeatureCache(out / "cache" / s).hours for s in SPLITS if writers[s].ids},
