@@ -737,10 +737,9 @@ _ST_END_RE = re.compile(r"(?<![\w.])St(?=\s*(?:$|[,;:!?]))")
 _EG_RE = re.compile(r"(?<![\w.])e\.\s?g\.", re.IGNORECASE)
 _IE_RE = re.compile(r"(?<![\w.])i\.\s?e\.", re.IGNORECASE)
 _ET_AL_RE = re.compile(r"(?<![\w.])et al\.")
-_ROMAN_AHEAD = ROMAN_AHEAD
 _REFERENCE_RE = re.compile(
     r"(?<![\w.])(?:(" + _alternation(REFERENCES) + r")\.|(" + _alternation(REFERENCES_WITHOUT_PERIOD) + r"))"
-    r"\s*(?=" + _ROMAN_AHEAD + ")"
+    r"\s*(?=" + ROMAN_AHEAD + ")"
 )
 _NUMBER_SIGN_RE = re.compile(r"#\s*(?=\d)")
 # a long number after "#" or "No." is an identifier, read digit by digit: "Order #12345"

@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 
 from fmtts import __version__
-from fmtts.audio import MelSpectrogram
+from fmtts.audio import MelConfig, MelSpectrogram, mel_differences
 from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoint
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.training.common import (
@@ -197,13 +197,20 @@ class VocoderTrainer:
         """Warm start: generator (and discriminators, when the file has them) from another vocoder run."""
         ckpt = load_vocoder_checkpoint(path)
         # Same tensor shapes do not mean the same input: a mel with another fmax or hop also loads.
-        for key, ours in (("mel_config", self.recipe.data.mel), ("generator_config", self.recipe.generator)):
-            theirs, mine = ckpt.get(key) or {}, ours.to_dict()
-            differ = {k: (theirs[k], mine[k]) for k in theirs.keys() & mine.keys() if theirs[k] != mine[k]}
-            differ.pop("magnitude_eps", None)  # a guard against log(0), as in mel_differences
+        # Fields a file does not record are taken as this recipe's.
+        mel = self.recipe.data.mel
+        generator = self.recipe.generator.to_dict()
+        theirs = {**generator, **(ckpt.get("generator_config") or {})}
+        differences = {
+            "mel": mel_differences(
+                MelConfig.from_dict({**mel.to_dict(), **(ckpt.get("mel_config") or {})}), mel
+            ),
+            "generator": {k: (theirs[k], v) for k, v in generator.items() if theirs[k] != v},
+        }
+        for kind, differ in differences.items():
             if differ:
                 raise TrainingError(
-                    f"{path} was made for another {key.split('_')[0]} than this recipe's "
+                    f"{path} was made for another {kind} than this recipe's "
                     f"(its value, this recipe's: {differ})"
                 )
         try:
