@@ -21,7 +21,7 @@ from fmtts.audio import MelConfig, mel_differences, save_audio
 from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
 from fmtts.data.padding import pad_tokens
-from fmtts.devices import cpu_has_native_bf16, synchronize
+from fmtts.devices import DeviceError, cpu_has_native_bf16, pick_device, synchronize
 from fmtts.models.masks import sequence_mask
 from fmtts.models.tts import FlowTTS
 from fmtts.sampling import SamplerConfig
@@ -29,7 +29,6 @@ from fmtts.text import TextError, TextProcessor
 from fmtts.text.plan import SpeechChunk, plan_speech
 from fmtts.user_warnings import warn_caller
 from fmtts.vocoder import DEFAULT_BACKEND, load_vocoder
-from fmtts.vocoder.griffinlim import GriffinLim
 
 
 class SynthesisError(ValueError):
@@ -115,12 +114,10 @@ def resolve_voice(name_or_path: str | Path | None) -> Path:
 
 
 def _device(device: str | torch.device) -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    d = torch.device(device)
-    if d.type == "cuda" and not torch.cuda.is_available():
-        raise SynthesisError("device cuda requested but CUDA is not available")
-    return d
+    try:
+        return pick_device(device)
+    except DeviceError as exc:
+        raise SynthesisError(str(exc)) from exc
 
 
 class TTS:
@@ -201,15 +198,13 @@ class TTS:
     @property
     def vocoder(self):
         if self._vocoder is None:
-            if self.vocoder_name.lower() == "griffinlim" and self.mel_config != MelConfig():
-                voc = GriffinLim(self.mel_config, device=self.device)  # it inverts any mel: the voice's
-            else:
-                voc = load_vocoder(
-                    self.vocoder_name,
-                    device=str(self.device),
-                    denoise=self.denoise,
-                    backend=self.vocoder_backend,
-                )
+            voc = load_vocoder(
+                self.vocoder_name,
+                device=str(self.device),
+                denoise=self.denoise,
+                backend=self.vocoder_backend,
+                mel_config=self.mel_config,  # Griffin-Lim inverts any mel: the voice's
+            )
             differ = mel_differences(voc.mel_config, self.mel_config)
             if differ:  # kept unset, so that every later call fails the same way
                 raise SynthesisError(

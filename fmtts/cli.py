@@ -245,15 +245,35 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_phonemize(args: argparse.Namespace) -> int:
+    """IPA phonemes (or symbol ids), one line per input line; SSML as it will be spoken, with pauses
+    shown as ``<Ns>`` and ``<phoneme>`` tags as given."""
     from fmtts.text import TextProcessor
+    from fmtts.text.ssml import PauseSegment, PhonemeSegment, is_ssml, parse_ssml
 
     tp = TextProcessor()
     texts = [args.text] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
-    for text, ph in zip(texts, tp.phonemize(texts), strict=True):
-        if args.ids:
-            print(" ".join(map(str, tp.phonemes_to_ids(ph, text))))
-        else:
-            print(ph)
+
+    def shown(ph: str, text: str) -> str:
+        return " ".join(map(str, tp.phonemes_to_ids(ph, text))) if args.ids else ph
+
+    plain = [t for t in texts if not (args.ssml or is_ssml(t))]
+    plain_phonemes = iter(tp.phonemize(plain))  # one backend call for all plain lines
+    for text in texts:
+        if not (args.ssml or is_ssml(text)):
+            print(shown(next(plain_phonemes), text))
+            continue
+        parts = []
+        for seg in parse_ssml(text):
+            if isinstance(seg, PauseSegment):
+                parts.append(f"<{seg.seconds:g}s>")
+                continue
+            if isinstance(seg, PhonemeSegment):
+                ph = seg.phonemes
+            else:
+                (ph,) = tp.phonemize([seg.text], normalized=seg.normalized)
+            if ph.strip():
+                parts.append(shown(ph, text))
+        print(" ".join(parts))
     return 0
 
 
@@ -381,6 +401,7 @@ USER_ERROR_CLASSES = (
     ("fmtts.corpus.piper_corpus", "CorpusError"),
     ("fmtts.data.cache", "CacheError"),
     ("fmtts.data.prepare", "DatasetError"),
+    ("fmtts.devices", "DeviceError"),
     ("fmtts.text", "TextError"),
     ("fmtts.training.common", "TrainingError"),
     ("fmtts.vocoder.hifigan", "VocoderError"),
@@ -462,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--vocoder", default="universal", help=VOCODER_HELP)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.set_defaults(func=cmd_vocode)
 
     p = sub.add_parser("normalize", help="text → the words that will be spoken (stdin lines without TEXT)")
@@ -475,6 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("phonemize", help="text → IPA phonemes of the normalised text (eSpeak NG en-us)")
     p.add_argument("text", nargs="?", help="text (default: read lines from stdin)")
     p.add_argument("--ids", action="store_true", help="print symbol ids instead of phonemes")
+    p.add_argument(
+        "--ssml", action="store_true", help="read the text as SSML (auto for text starting <speak)"
+    )
     p.set_defaults(func=cmd_phonemize)
 
     p = sub.add_parser("prepare", help="LJSpeech-format folder → filelists + feature caches")

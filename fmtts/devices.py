@@ -7,6 +7,33 @@ import functools
 import torch
 
 
+class DeviceError(ValueError):
+    """A device name that is malformed or names hardware this machine does not have."""
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"``: the GPU when CUDA is present, else the CPU; any other name is checked to exist here,
+    so a missing GPU is a clear error before any model is loaded."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        d = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise DeviceError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N") from exc
+    if d.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"device {device} requested but CUDA is not available")
+        if d.index is not None and d.index >= torch.cuda.device_count():
+            count = torch.cuda.device_count()
+            raise DeviceError(f"device {device} requested but only {count} GPU(s) are visible")
+    elif d.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise DeviceError(f"device {device} requested but Apple's MPS is not available")
+    elif d.type != "cpu":
+        raise DeviceError(f"device {device} is not supported: use auto, cpu, cuda or cuda:N")
+    return d
+
+
 def synchronize(device: torch.device | str) -> None:
     """Wait for queued CUDA work, so wall-clock timings measure the work itself (no-op on CPU)."""
     device = torch.device(device)

@@ -110,6 +110,11 @@ def test_a_vocoder_for_another_mel_is_refused_on_every_call(trained_run: Path) -
     gl.mel_config = dataclasses.replace(gl.mel_config, f_max=7000.0)
     assert gl.vocoder.mel_config == gl.mel_config
     assert np.isfinite(gl.synthesize("Hi.", steps=2, seed=0).audio).all()
+    plain = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    assert plain.vocoder.mel_config == plain.mel_config != gl.mel_config  # one Griffin-Lim per mel
+    quiet = TTS.load(trained_run, device="cpu", vocoder="griffinlim", denoise=0.5)
+    quiet.mel_config = gl.mel_config
+    assert quiet.vocoder.mel_config == gl.mel_config and quiet.vocoder.strength == 0.5  # denoise kept
 
 
 def test_non_finite_mels_and_out_of_range_options_are_clear_errors(trained_run: Path, monkeypatch) -> None:

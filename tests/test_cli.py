@@ -108,6 +108,26 @@ def test_cli_normalize_prints_what_will_be_spoken(capsys, monkeypatch) -> None:
     assert lines[0] == "It weighs seventy kilograms." and lines[1] == "Hi <1s>"
 
 
+def test_cli_phonemize_reads_ssml_as_it_will_be_spoken(capsys, monkeypatch) -> None:
+    import io
+
+    assert main(["phonemize", "Hello world."]) == 0
+    plain = capsys.readouterr().out.strip()
+    ssml = (
+        "<speak>Hello world. <break time='500ms'/>"
+        "<phoneme alphabet='ipa' ph='təmˈɑːtoʊ'>tomato</phoneme></speak>"
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"Hello world.\n{ssml}\nIt weighs 70 kg.\n"))
+    assert main(["phonemize"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0] == plain
+    assert lines[1] == f"{plain} <0.5s> təmˈɑːtoʊ"  # no "speak", "break" or "phoneme" read aloud
+    assert "sˈɛvənti" in lines[2]
+    assert main(["phonemize", "--ids", ssml]) == 0
+    ids = capsys.readouterr().out.split()
+    assert "<0.5s>" in ids and all(x.isdigit() for x in ids if x != "<0.5s>")
+
+
 def test_cli_synthesize_reads_ssml(trained_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "ssml.wav"
     text = '<speak>One. <break time="1s"/> Two.</speak>'

