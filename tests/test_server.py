@@ -191,6 +191,20 @@ def test_a_huge_body_is_refused_unread(server):
     assert r.status_code == 413 and "at most" in r.json()["error"]["message"]
 
 
+def test_a_huge_chunked_body_is_refused_without_reading_it_whole(server):
+    def chunks():  # no Content-Length: the server must count what it reads
+        yield json.dumps({"input": TEXT, "instructions": ""})[:-2].encode()
+        for _ in range(64):
+            yield b"x" * (64 << 10)
+        yield b'"}'
+
+    r = httpx.post(f"{server.url}/v1/audio/speech", content=chunks(), timeout=TIMEOUT)
+    assert r.status_code == 413 and "at most" in r.json()["error"]["message"]
+    small = json.dumps({"input": TEXT, "voice": "tiny", "response_format": "pcm"}).encode()
+    r = httpx.post(f"{server.url}/v1/audio/speech", content=iter([small[:10], small[10:]]), timeout=TIMEOUT)
+    assert r.status_code == 200 and len(r.content) > 0
+
+
 def test_sdk_raises_bad_request(client):
     with pytest.raises(openai.BadRequestError, match="unknown voice"):
         client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT)

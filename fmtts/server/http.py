@@ -30,6 +30,7 @@ ready stops its synthesis.
 
 import asyncio
 import base64
+import json
 import logging
 import math
 
@@ -54,6 +55,18 @@ def _error(status: int, message: str, param: str | None = None, kind: str = "inv
     body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
     headers = {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _read_body(request) -> bytes | None:
+    """The request body, or None once it passes MAX_BODY_BYTES: a chunked upload (no Content-Length)
+    is read only up to the limit, never whole."""
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > MAX_BODY_BYTES:
+            return None
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _number(body: dict, name: str, default, kind=float):
@@ -155,8 +168,11 @@ def create_app(service: SpeechService):
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
             return _error(413, f"the request body is {length} bytes; at most {MAX_BODY_BYTES} are read")
+        raw = await _read_body(request)
+        if raw is None:
+            return _error(413, f"the request body is over {MAX_BODY_BYTES} bytes; at most that many are read")
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
             return _error(400, f"malformed JSON body: {str(exc)[:200]}")
         try:
