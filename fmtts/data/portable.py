@@ -12,6 +12,7 @@ import io
 import json
 import lzma
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,18 +82,26 @@ def pack_caches(
 
 
 def unpack_caches(packed: str | Path, prepared_dir: str | Path) -> Path:
-    """Recreate ``prepared_dir/cache/<split>/`` from a packed file (numpy and the standard library only)."""
+    """Recreate ``prepared_dir/cache/<split>/`` from a packed file (numpy and the standard library only).
+    A file that is not a pack, or a truncated or damaged one, is a :class:`CacheError`."""
     data = Path(packed).read_bytes()
     if data[:8] != MAGIC:
         raise CacheError(f"{packed} is not a packed fmtts cache")
-    (n,) = struct.unpack("<Q", data[8:16])
-    header = json.loads(data[16 : 16 + n])
-    pos = 16 + n
-    bits = header["bits"]
-    for s in header["splits"]:
-        blob = data[pos : pos + s["bytes"]]
-        pos += s["bytes"]
-        arrays = np.load(io.BytesIO(lzma.decompress(blob)))
+    try:
+        (n,) = struct.unpack("<Q", data[8:16])
+        header = json.loads(data[16 : 16 + n])
+        pos = 16 + n
+        bits = header["bits"]
+        blobs = []
+        for s in header["splits"]:
+            blobs.append((s, data[pos : pos + s["bytes"]]))
+            pos += s["bytes"]
+        if pos != len(data):
+            raise ValueError(f"{len(data) - pos:+d} bytes against its header")
+        splits = [(s, np.load(io.BytesIO(lzma.decompress(blob)))) for s, blob in blobs]
+    except (struct.error, ValueError, KeyError, TypeError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        raise CacheError(f"{packed} is a damaged packed cache ({exc}); pack it again") from exc
+    for s, arrays in splits:
         q = np.cumsum(arrays["delta"].astype(np.int16), axis=0).astype(np.uint8)
         mels = _dequantize(q, bits)
         tok_off, mel_off = arrays["token_offsets"], arrays["mel_offsets"]

@@ -5,7 +5,9 @@ Under torchrun only rank 0 prepares; the other ranks wait for its finished marke
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -17,10 +19,19 @@ def is_rank_zero() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def wait_for(path: Path, timeout: float = 3600.0) -> None:
-    """Ranks > 0 wait (polling) for rank 0 to write ``path``."""
+def _holds(path: Path, content: str | None) -> bool:
+    if content is None:
+        return path.is_file()
+    try:
+        return path.read_text(encoding="utf-8") == content
+    except OSError:
+        return False
+
+
+def wait_for(path: Path, timeout: float = 3600.0, content: str | None = None) -> None:
+    """Ranks > 0 wait (polling) for rank 0 to write ``path`` (holding ``content``, when given)."""
     deadline = time.monotonic() + timeout
-    while not path.is_file():
+    while not _holds(path, content):
         if time.monotonic() > deadline:
             raise TrainingError(f"timed out waiting for {path} (written by rank 0)")
         time.sleep(1)
@@ -31,13 +42,7 @@ def resolve_training_data(cfg: Config, data: str | Path, prepared: str | Path) -
     ``prepared``) or an LJSpeech-format folder (prepared into ``prepared``). Returns the prepared folder."""
     data, prepared = Path(data), Path(prepared)
     if data.is_file():
-        from fmtts.data.portable import unpack_caches
-
-        marker = prepared / "cache" / "train" / "meta.json"
-        if is_rank_zero() and not marker.is_file():
-            unpack_caches(data, prepared)
-        wait_for(marker)
-        return prepared
+        return _unpacked(data, prepared)
     if (data / "metadata.csv").is_file():
         from fmtts.data.prepare import prepare_dataset
         from fmtts.text import TextProcessor
@@ -48,3 +53,27 @@ def resolve_training_data(cfg: Config, data: str | Path, prepared: str | Path) -
         wait_for(prepared / "prepare_report.json")
         return prepared
     return data
+
+
+def _unpacked(pack: Path, prepared: Path) -> Path:
+    """The packed cache ``pack`` unpacked into ``prepared``: reused when it was unpacked from this very
+    file (its digest is stamped beside the caches), unpacked again when the pack changed."""
+    from fmtts.data.portable import unpack_caches
+
+    if (prepared / "prepare_report.json").is_file():
+        raise TrainingError(
+            f"{prepared} holds data prepared from recordings; unpack {pack} into another folder (--prepared)"
+        )
+    digest = hashlib.sha1()
+    with open(pack, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    stamp, content = prepared / "cache" / "unpacked_from.sha1", digest.hexdigest()
+    if is_rank_zero() and not _holds(stamp, content):
+        shutil.rmtree(prepared / "cache", ignore_errors=True)  # another pack's splits must not linger
+        unpack_caches(pack, prepared)
+        tmp = stamp.with_name(stamp.name + ".tmp")
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(stamp)
+    wait_for(stamp, content=content)
+    return prepared
