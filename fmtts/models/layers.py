@@ -180,3 +180,28 @@ class ChannelLayerNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.norm(x.transpose(1, 2)).transpose(1, 2)
+
+
+class MaskedGroupNorm(nn.GroupNorm):
+    """GroupNorm over the valid frames of a padded (B, C, T) batch.
+
+    Plain GroupNorm takes its statistics over every frame, padding included, so an utterance batched
+    with a longer one is normalised differently from the same utterance alone, and its mel changes.
+    Here padded frames are left out of the statistics, so each utterance's output is the same at any
+    batch size (its padded frames come out arbitrary: callers mask them). Same parameters and state
+    dict as ``nn.GroupNorm``; without a mask it is plain GroupNorm."""
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if mask is None:
+            return super().forward(x)
+        b, c, t = x.shape
+        xg = x.float().reshape(b, self.num_groups, -1, t)
+        m = mask.float().reshape(b, 1, 1, t)
+        count = (m.sum(dim=-1, keepdim=True) * xg.shape[2]).clamp_min(1.0)
+        mean = (xg * m).sum(dim=(2, 3), keepdim=True) / count
+        centred = xg - mean
+        var = (centred.square() * m).sum(dim=(2, 3), keepdim=True) / count
+        y = (centred * torch.rsqrt(var + self.eps)).reshape(b, c, t)
+        if self.affine:
+            y = y * self.weight.float()[:, None] + self.bias.float()[:, None]
+        return y.to(x.dtype)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmtts.config import ConfigError, DecoderConfig
-from fmtts.models.layers import FeedForward, MultiHeadAttention, TimestepEmbedding
+from fmtts.models.layers import FeedForward, MaskedGroupNorm, MultiHeadAttention, TimestepEmbedding
 
 
 def _masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -24,17 +24,17 @@ class ResBlock1D(nn.Module):
     def __init__(self, c_in: int, c_out: int, time_dim: int, groups: int = 8):
         super().__init__()
         self.conv1 = nn.Conv1d(c_in, c_out, 3, padding=1)
-        self.norm1 = nn.GroupNorm(groups, c_out)
+        self.norm1 = MaskedGroupNorm(groups, c_out)
         self.time = nn.Linear(time_dim, c_out)
         self.conv2 = nn.Conv1d(c_out, c_out, 3, padding=1)
-        self.norm2 = nn.GroupNorm(groups, c_out)
+        self.norm2 = MaskedGroupNorm(groups, c_out)
         self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, temb: torch.Tensor) -> torch.Tensor:
         x = _masked(x, mask)
-        h = F.mish(self.norm1(self.conv1(x)))
+        h = F.mish(self.norm1(self.conv1(x), mask))
         h = h + self.time(temb).unsqueeze(-1)
-        h = F.mish(self.norm2(self.conv2(_masked(h, mask))))
+        h = F.mish(self.norm2(self.conv2(_masked(h, mask)), mask))
         return _masked(h + self.skip(x), mask)
 
 
@@ -110,7 +110,7 @@ class UNetEstimator(nn.Module):
                 nn.Identity() if last else nn.ConvTranspose1d(c_out, c_out, 4, stride=2, padding=1)
             )
             c_prev = c_out
-        self.final_norm = nn.GroupNorm(8, ch[0])
+        self.final_norm = MaskedGroupNorm(8, ch[0])
         self.final = nn.Conv1d(ch[0], n_feats, 1)
         nn.init.zeros_(self.final.weight)
         nn.init.zeros_(self.final.bias)
@@ -159,5 +159,5 @@ class UNetEstimator(nn.Module):
                 masks.pop()
                 h = _masked(up(h), masks[-1])
         m = masks[0]
-        out = _masked(self.final(_masked(F.mish(self.final_norm(_masked(h, m))), m)), m)
+        out = _masked(self.final(_masked(F.mish(self.final_norm(_masked(h, m), m)), m)), m)
         return out[..., :t_len] if pad else out
