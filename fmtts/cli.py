@@ -245,34 +245,31 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_phonemize(args: argparse.Namespace) -> int:
-    """IPA phonemes (or symbol ids), one line per input line; SSML as it will be spoken, with pauses
-    shown as ``<Ns>`` and ``<phoneme>`` tags as given."""
+    """What the model is given, one line per input line: the phonemes (or symbol ids) of each chunk that
+    synthesis speaks, planned as synthesis plans them (SSML, ``[[ inline IPA ]]``, long sentences split),
+    with pauses shown as ``<Ns>``."""
     from fmtts.text import TextProcessor
-    from fmtts.text.ssml import PauseSegment, PhonemeSegment, is_ssml, parse_ssml
+    from fmtts.text.errors import NothingToSpeak
+    from fmtts.text.plan import Pause, plan_speech
 
     tp = TextProcessor()
     texts = [args.text] if args.text else [ln.rstrip("\n") for ln in sys.stdin]
-
-    def shown(ph: str, text: str) -> str:
-        return " ".join(map(str, tp.phonemes_to_ids(ph, text))) if args.ids else ph
-
-    plain = [t for t in texts if not (args.ssml or is_ssml(t))]
-    plain_phonemes = iter(tp.phonemize(plain))  # one backend call for all plain lines
     for text in texts:
-        if not (args.ssml or is_ssml(text)):
-            print(shown(next(plain_phonemes), text))
+        if not text.strip():
+            print()
+            continue
+        try:
+            plan = plan_speech(text, tp, ssml=True if args.ssml else None)
+        except NothingToSpeak as exc:  # one unsayable line must not stop the others
+            print(f"warning: {exc}", file=sys.stderr)
+            print()
             continue
         parts = []
-        for seg in parse_ssml(text):
-            if isinstance(seg, PauseSegment):
-                parts.append(f"<{seg.seconds:g}s>")
-                continue
-            if isinstance(seg, PhonemeSegment):
-                ph = seg.phonemes
+        for item in plan:
+            if isinstance(item, Pause):
+                parts.append(f"<{item.seconds:g}s>")
             else:
-                (ph,) = tp.phonemize([seg.text], normalized=seg.normalized)
-            if ph.strip():
-                parts.append(shown(ph, text))
+                parts.append(" ".join(map(str, item.ids)) if args.ids else tp.symbols.decode(item.ids))
         print(" ".join(parts))
     return 0
 

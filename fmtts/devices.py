@@ -19,7 +19,7 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     try:
         d = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise DeviceError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N") from exc
+        raise DeviceError(f"unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps") from exc
     if d.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(f"device {device} requested but CUDA is not available")
@@ -30,7 +30,7 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
         if not torch.backends.mps.is_available():
             raise DeviceError(f"device {device} requested but Apple's MPS is not available")
     elif d.type != "cpu":
-        raise DeviceError(f"device {device} is not supported: use auto, cpu, cuda or cuda:N")
+        raise DeviceError(f"device {device} is not supported: use auto, cpu, cuda, cuda:N or mps")
     return d
 
 

@@ -1,7 +1,9 @@
-"""Where fmtts keeps files it derives on a user's machine (joined Whisper weights, exported vocoders)."""
+"""Where fmtts keeps files it derives on a user's machine (joined Whisper weights, exported vocoders), and
+the content digest that keys them."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -13,3 +15,12 @@ def user_cache_dir(name: str) -> Path:
         return Path(root).expanduser() / name
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "fmtts" / name
+
+
+def file_sha1(path: str | Path) -> hashlib._Hash:
+    """SHA-1 of a file's content, read in blocks (callers may update it further before ``hexdigest()``)."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest

@@ -108,8 +108,11 @@ def test_cli_normalize_prints_what_will_be_spoken(capsys, monkeypatch) -> None:
     assert lines[0] == "It weighs seventy kilograms." and lines[1] == "Hi <1s>"
 
 
-def test_cli_phonemize_reads_ssml_as_it_will_be_spoken(capsys, monkeypatch) -> None:
+def test_cli_phonemize_shows_what_the_model_is_given(capsys, monkeypatch) -> None:
     import io
+
+    from fmtts.text import TextProcessor
+    from fmtts.text.plan import SpeechChunk, plan_speech
 
     assert main(["phonemize", "Hello world."]) == 0
     plain = capsys.readouterr().out.strip()
@@ -117,15 +120,19 @@ def test_cli_phonemize_reads_ssml_as_it_will_be_spoken(capsys, monkeypatch) -> N
         "<speak>Hello world. <break time='500ms'/>"
         "<phoneme alphabet='ipa' ph='təmˈɑːtoʊ'>tomato</phoneme></speak>"
     )
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"Hello world.\n{ssml}\nIt weighs 70 kg.\n"))
+    inline = "Say [[təmˈɑːtoʊ]] please."
+    stdin = f"Hello world.\n{ssml}\nIt weighs 70 kg.\n\n{inline}\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["phonemize"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and lines[0] == plain
+    assert len(lines) == 5 and lines[0] == plain and lines[3] == ""
     assert lines[1] == f"{plain} <0.5s> təmˈɑːtoʊ"  # no "speak", "break" or "phoneme" read aloud
     assert "sˈɛvənti" in lines[2]
-    assert main(["phonemize", "--ids", ssml]) == 0
-    ids = capsys.readouterr().out.split()
-    assert "<0.5s>" in ids and all(x.isdigit() for x in ids if x != "<0.5s>")
+    assert "təmˈɑːtoʊ" in lines[4] and "[" not in lines[4]  # inline IPA as synthesis reads it
+    assert main(["phonemize", "--ids", inline]) == 0
+    ids = [int(x) for x in capsys.readouterr().out.split()]
+    tp = TextProcessor()
+    assert ids == [i for c in plan_speech(inline, tp) if isinstance(c, SpeechChunk) for i in c.ids]
 
 
 def test_cli_synthesize_reads_ssml(trained_run: Path, tmp_path: Path) -> None:

@@ -64,3 +64,14 @@ def test_vocode_runs_on_the_automatic_device(tmp_path, capsys):
     out = tmp_path / "out.wav"
     assert main(["vocode", str(wav), str(out), "--vocoder", "griffinlim"]) == 0, capsys.readouterr().err
     assert sf.info(str(out)).samplerate == 22050
+
+
+def test_training_names_a_bad_device_as_a_training_error():
+    from fmtts.training.common import DistInfo, TrainingError, resolve_device
+
+    assert resolve_device("cpu", DistInfo()) == torch.device("cpu")
+    with pytest.raises(TrainingError, match="--device: unknown device 'gpu'"):
+        resolve_device("gpu", DistInfo())
+    if not torch.cuda.is_available():
+        with pytest.raises(TrainingError, match="CUDA is not available"):
+            resolve_device("cuda", DistInfo(local_rank=1))

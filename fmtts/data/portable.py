@@ -87,33 +87,36 @@ def unpack_caches(packed: str | Path, prepared_dir: str | Path) -> Path:
     data = Path(packed).read_bytes()
     if data[:8] != MAGIC:
         raise CacheError(f"{packed} is not a packed fmtts cache")
+    damaged = (struct.error, ValueError, KeyError, TypeError, lzma.LZMAError, zipfile.BadZipFile)
     try:
         (n,) = struct.unpack("<Q", data[8:16])
         header = json.loads(data[16 : 16 + n])
-        pos = 16 + n
-        bits = header["bits"]
-        blobs = []
-        for s in header["splits"]:
-            blobs.append((s, data[pos : pos + s["bytes"]]))
-            pos += s["bytes"]
-        if pos != len(data):
-            raise ValueError(f"{len(data) - pos:+d} bytes against its header")
-        splits = [(s, np.load(io.BytesIO(lzma.decompress(blob)))) for s, blob in blobs]
-    except (struct.error, ValueError, KeyError, TypeError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        bits, splits = header["bits"], header["splits"]
+        end = 16 + n + sum(s["bytes"] for s in splits)
+        if end != len(data):
+            raise ValueError(f"{len(data) - end:+d} bytes against its header")
+    except damaged as exc:
         raise CacheError(f"{packed} is a damaged packed cache ({exc}); pack it again") from exc
-    for s, arrays in splits:
-        q = np.cumsum(arrays["delta"].astype(np.int16), axis=0).astype(np.uint8)
-        mels = _dequantize(q, bits)
-        tok_off, mel_off = arrays["token_offsets"], arrays["mel_offsets"]
-        durs = arrays["durations"] if "durations" in arrays.files else None
+    pos = 16 + n
+    for s in splits:  # one split in memory at a time
+        blob = data[pos : pos + s["bytes"]]
+        pos += s["bytes"]
+        try:
+            arrays = dict(np.load(io.BytesIO(lzma.decompress(blob))))
+            delta, tokens = arrays["delta"], arrays["tokens"]
+            tok_off, mel_off = arrays["token_offsets"], arrays["mel_offsets"]
+            meta = dict(s["meta"])
+            ids, texts = meta.pop("ids"), meta.pop("texts")
+        except damaged as exc:
+            raise CacheError(f"{packed} is a damaged packed cache ({exc}); pack it again") from exc
+        mels = _dequantize(np.cumsum(delta.astype(np.int16), axis=0).astype(np.uint8), bits)
+        durs = arrays.get("durations")
         w = CacheWriter()
-        meta = dict(s["meta"])
-        ids, texts = meta.pop("ids"), meta.pop("texts")
         for i in range(len(ids)):
             w.add(
                 ids[i],
                 texts[i],
-                arrays["tokens"][tok_off[i] : tok_off[i + 1]],
+                tokens[tok_off[i] : tok_off[i + 1]],
                 mels[mel_off[i] : mel_off[i + 1]].T,
                 None if durs is None else durs[tok_off[i] : tok_off[i + 1]],
             )

@@ -68,7 +68,8 @@ def run(opts: EvalOptions) -> int:
         print(f"voice: {v.source}", file=sys.stderr)
     # the vocoders first: a wrong one fails here, not after the ASR has transcribed every recording
     copy_vocoders = [tts.vocoder] + [
-        load_vocoder(n, device=tts.device, precision=opts.vocoder_precision) for n in opts.copy_vocoders
+        load_vocoder(n, device=tts.device, precision=opts.vocoder_precision, mel_config=tts.mel_config)
+        for n in opts.copy_vocoders
     ]
     for vocoder in copy_vocoders[1:]:
         differ = mel_differences(vocoder.mel_config, tts.mel_config)

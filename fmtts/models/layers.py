@@ -188,8 +188,9 @@ class MaskedGroupNorm(nn.GroupNorm):
     Plain GroupNorm takes its statistics over every frame, padding included, so an utterance batched
     with a longer one is normalised differently from the same utterance alone, and its mel changes.
     Here padded frames are left out of the statistics, so each utterance's output is the same at any
-    batch size (its padded frames come out arbitrary: callers mask them). Same parameters and state
-    dict as ``nn.GroupNorm``; without a mask it is plain GroupNorm."""
+    batch size; its padded frames come out as zeros (computed in fp32: a frame far from the statistics
+    could overflow fp16). Same parameters and state dict as ``nn.GroupNorm``; without a mask it is plain
+    GroupNorm."""
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         if mask is None:
@@ -204,4 +205,4 @@ class MaskedGroupNorm(nn.GroupNorm):
         y = (centred * torch.rsqrt(var + self.eps)).reshape(b, c, t)
         if self.affine:
             y = y * self.weight.float()[:, None] + self.bias.float()[:, None]
-        return y.to(x.dtype)
+        return (y * mask).to(x.dtype)

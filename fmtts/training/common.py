@@ -19,6 +19,7 @@ import torch
 import torch.distributed as dist
 
 from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
+from fmtts.devices import DeviceError, pick_device
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,14 @@ def setup_runtime(device: str, threads: int) -> tuple[DistInfo, torch.device]:
 
 
 def resolve_device(device: str, dist_info: DistInfo) -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise TrainingError("--device cuda requested but CUDA is not available")
-        device = f"cuda:{dist_info.local_rank}"
-    return torch.device(device)
+    """``--device`` checked to exist here; a bare ``cuda`` under torchrun means this rank's GPU."""
+    try:
+        dev = pick_device(device)
+    except DeviceError as exc:
+        raise TrainingError(f"--device: {exc}") from exc
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", dist_info.local_rank)
+    return dev
 
 
 def _with_kernel_choice(saved: dict, optimizer: torch.optim.Optimizer) -> dict:

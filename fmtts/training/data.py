@@ -5,13 +5,13 @@ Under torchrun only rank 0 prepares; the other ranks wait for its finished marke
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
 from pathlib import Path
 
 from fmtts.config import Config
+from fmtts.paths import file_sha1
 from fmtts.training.common import TrainingError
 
 
@@ -64,11 +64,7 @@ def _unpacked(pack: Path, prepared: Path) -> Path:
         raise TrainingError(
             f"{prepared} holds data prepared from recordings; unpack {pack} into another folder (--prepared)"
         )
-    digest = hashlib.sha1()
-    with open(pack, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    stamp, content = prepared / "cache" / "unpacked_from.sha1", digest.hexdigest()
+    stamp, content = prepared / "cache" / "unpacked_from.sha1", file_sha1(pack).hexdigest()
     if is_rank_zero() and not _holds(stamp, content):
         shutil.rmtree(prepared / "cache", ignore_errors=True)  # another pack's splits must not linger
         unpack_caches(pack, prepared)

@@ -53,7 +53,7 @@ def build_teacher_cache(
         log.warning("%s was made from another cache or teacher: rebuilding it", out)
         meta_path.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    vocoder = load_vocoder(teacher, device=device)
+    vocoder = load_vocoder(teacher, device=device, mel_config=mel_config)
     if vocoder.mel_config != mel_config:
         raise DatasetError(f"teacher {teacher!r} takes another mel than the recipe's data.mel")
     mel = MelSpectrogram(mel_config).to(device)

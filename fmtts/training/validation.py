@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 class Validation:
     def _get_vocoder(self):
         if self._vocoder is None and self.vocoder_name:
+            from fmtts.audio import MelConfig
             from fmtts.vocoder import load_vocoder
 
             name = self.vocoder_name
@@ -29,7 +30,8 @@ class Validation:
                 self._vocoder = load_vocoder("universal" if name == "auto" else name, device=str(self.device))
             except Exception as exc:  # no weights installed: fall back to Griffin-Lim for listening
                 log.warning("validation vocoder unavailable (%s); using Griffin-Lim", exc)
-                self._vocoder = load_vocoder("griffinlim", device=str(self.device))
+                mel_config = MelConfig.from_dict(self.meta["mel_config"])
+                self._vocoder = load_vocoder("griffinlim", device=str(self.device), mel_config=mel_config)
         return self._vocoder
 
     @torch.no_grad()

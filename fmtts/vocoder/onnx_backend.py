@@ -12,7 +12,6 @@ against 1e-3).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fmtts.paths import user_cache_dir
+from fmtts.paths import file_sha1, user_cache_dir
 from fmtts.vocoder.hifigan import check_mel
 
 log = logging.getLogger(__name__)
@@ -45,10 +44,7 @@ def export_path(vocoder, weights: Path) -> Path:
     cfg = getattr(vocoder, "cfg", None)  # HiFiGAN has its config; ISTFTVocoder's is its generator's
     label = "hifigan" if cfg is not None else "istftnet"
     cfg = cfg or vocoder.generator.cfg
-    digest = hashlib.sha1()
-    with open(weights, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    digest = file_sha1(weights)
     digest.update(f"|{torch.__version__}|{cfg}|{EXPORT_FORMAT}".encode())
     return user_cache_dir("vocoders") / f"{label}-{digest.hexdigest()[:16]}.onnx"
 
