@@ -60,7 +60,7 @@ def copy_synthesis(name: str, wavs: list[np.ndarray], sample_rate: int) -> tuple
     out = []
     with torch.inference_mode():
         for w in wavs:
-            x = resample(w, sample_rate, cfg.sample_rate) if sample_rate != cfg.sample_rate else w
+            x = resample(w, sample_rate, cfg.sample_rate)  # a no-op at the same rate
             out.append(voc(mel(torch.from_numpy(np.ascontiguousarray(x)).float())).float().numpy().squeeze())
     return voc.name, out, cfg.sample_rate
 
