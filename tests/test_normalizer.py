@@ -7,6 +7,8 @@ Each category holds variations of its rule (not copies of one example) and a few
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -15,6 +17,8 @@ from fmtts.text.normalizer import (
     date_to_words,
     fraction_to_words,
     normalize_text,
+    number_to_words,
+    ordinal_to_words,
     spell_out,
     telephone_to_words,
 )
@@ -629,6 +633,40 @@ def test_no_digits_or_symbols_left() -> None:
 # --------------------------------------------------------------------------------------------------------
 # Helpers shared with SSML <say-as>
 # --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "cardinal", "ordinal"),
+    [
+        (105, "one hundred five", "one hundred fifth"),
+        (1234, "one thousand two hundred thirty-four", "one thousand two hundred thirty-fourth"),
+        (1_000_101, "one million one hundred one", "one million one hundred first"),
+        (101_000, "one hundred one thousand", "one hundred one thousandth"),
+        (-40, "minus forty", "minus fortieth"),
+        (0, "zero", "zeroth"),
+    ],
+)
+def test_cardinals_and_ordinals_are_american(n: int, cardinal: str, ordinal: str) -> None:
+    """num2words writes British English ("one hundred and five", "one thousand, two hundred"): the
+    normaliser's reading has neither the "and" nor the commas."""
+    assert number_to_words(n) == cardinal
+    assert ordinal_to_words(n) == ordinal
+
+
+def test_cardinals_end_below_ten_to_the_36th() -> None:
+    assert number_to_words(10**36 - 1).startswith("nine hundred ninety-nine decillion nine hundred")
+    assert number_to_words(10**36) == "one" + " zero" * 36
+    assert ordinal_to_words(10**36) == "one" + " zero" * 35 + " zeroth"
+
+
+def test_normalizer_imports_no_numeric_stack() -> None:
+    """The normaliser is part of the torch-free runtime: importing it pulls in no torch, numpy or librosa."""
+    code = (
+        "import sys, fmtts.text.normalizer; "
+        "print(sorted(m for m in ('torch', 'numpy', 'librosa', 'numba') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_fraction_to_words() -> None:
