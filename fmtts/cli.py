@@ -281,9 +281,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, args.set)
     tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
-    report = prepare_dataset(args.data, args.out, cfg.data, tp, force=args.force)
+    report = prepare_dataset(args.data, args.out, cfg.data, tp, filelists=args.filelists, force=args.force)
+    split = report.get("split", {})
+    how = f"lists in {split['folder']}" if "folder" in split else "random split"
     print(
-        f"kept {report['kept']} (hours {report['hours']}), skipped {len(report['skipped'])}, "
+        f"kept {report['kept']} (hours {report['hours']}, {how}), skipped {len(report['skipped'])}, "
         f"resampled {report['resampled']}; report: {Path(args.out) / 'prepare_report.json'}"
     )
     return 0
@@ -503,6 +505,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--config", default="small", help="recipe name or YAML (its data section is used)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value")
+    p.add_argument(
+        "--filelists",
+        metavar="DIR",
+        help="split lists {train,val,test}.txt or VITS's ljs_audio_text_{train,val,test}_filelist.txt "
+        "(field 0: a clip id or wav path; no train list: every other clip trains). Default: DATA/filelists "
+        "when it has lists, else the recipe's seeded random split",
+    )
     p.add_argument("--force", action="store_true", help="recompute even if a prepared cache exists")
     p.set_defaults(func=cmd_prepare)
 

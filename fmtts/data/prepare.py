@@ -8,8 +8,15 @@ Output (``out_dir``)::
     prepare_report.json              counts, and every skipped clip with its reason
 
 Clips that are missing, unreadable, silent or outside [min_seconds, max_seconds] are skipped and
-reported; clips at another sample rate are resampled (and counted). The split is a seeded
-permutation, so the same data and seed always give the same split.
+reported; clips at another sample rate are resampled (and counted). The split comes from split lists
+when there are some (``--filelists DIR``, or ``filelists/`` beside ``metadata.csv``; formats in
+:mod:`fmtts.data.filelists`), else from a seeded permutation, so the same data and seed always give the
+same split.
+
+A finished folder is reused only while its inputs are the same: the data settings and text frontend,
+the data folder, ``metadata.csv``'s content and the split the lists define. Under torchrun, ranks other
+than 0 wait with :func:`wait_for_preparation`, which checks those same inputs (a report left by an
+older preparation does not count as done).
 """
 
 from __future__ import annotations
@@ -18,14 +25,20 @@ import dataclasses
 import hashlib
 import json
 import logging
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fmtts.audio import AudioError, MelStats, RunningMelStats, load_audio, mel_spectrogram
 from fmtts.config import DataConfig
 from fmtts.data.cache import CacheWriter, FeatureCache
+
+if TYPE_CHECKING:  # fmtts.data.filelists imports this module (DatasetError, SPLITS): imported lazily below
+    from fmtts.data.filelists import SplitLists
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "val", "test")
@@ -96,27 +109,29 @@ def _metadata_stamp(data_dir: str | Path) -> str:
 
 
 def _given_splits(data_dir: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
-    """A dataset may define its own split: ``filelists/{train,val,test}.txt`` beside ``metadata.csv``,
-    one ``id`` (or ``id|...``) per line. Clips listed in none of them are not used."""
-    folder = data_dir / "filelists"
-    if not (folder / "train.txt").is_file():
-        return None
-    index = {utt: i for i, utt in enumerate(ids)}
-    parts = {}
-    for split in SPLITS:
-        path = folder / f"{split}.txt"
-        listed = (
-            [
-                ln.split("|")[0].strip()
-                for ln in path.read_text(encoding="utf-8-sig").splitlines()
-                if ln.strip()
-            ]
-            if path.is_file()
-            else []
-        )
-        parts[split] = np.array(sorted(index[u] for u in listed if u in index), dtype=np.int64)
-    log.info("using the split in %s: %s", folder, {k: len(v) for k, v in parts.items()})
-    return parts
+    """The split of the lists in ``data_dir/filelists`` over ``ids`` (positions per split), or None
+    when there are none. Used where the clips to split are already known (the vocoder's audio cache)."""
+    from fmtts.data.filelists import resolve_split_lists
+
+    lists = resolve_split_lists(data_dir / "filelists", ids)
+    return None if lists is None else lists.indices(ids)
+
+
+def _split_lists(data_dir: str | Path, filelists: str | Path | None, ids: list[str]) -> SplitLists | None:
+    """The split lists that decide the split (``filelists`` when given, else ``DATA/filelists`` when it
+    holds any), resolved against every id of ``metadata.csv``; None for the seeded random split."""
+    from fmtts.data.filelists import LIST_NAMES, resolve_split_lists
+
+    if filelists is not None:
+        folder = Path(filelists)
+        if not folder.is_dir():
+            raise DatasetError(f"--filelists {folder}: no such folder")
+        lists = resolve_split_lists(folder, ids)
+        if lists is None:
+            names = ", ".join(n for names in LIST_NAMES.values() for n in names[:2])
+            raise DatasetError(f"--filelists {folder} holds no split list (looked for {names})")
+        return lists
+    return resolve_split_lists(Path(data_dir) / "filelists", ids)
 
 
 def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
@@ -131,40 +146,93 @@ def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) 
     }
 
 
+def _inputs(data_dir: str | Path, cfg: DataConfig, text_processor, lists: SplitLists | None) -> dict:
+    """Everything a prepared folder depends on, as its report records it."""
+    return {
+        "settings": _settings(cfg, text_processor),
+        "data_dir": str(Path(data_dir).resolve()),
+        "metadata": _metadata_stamp(data_dir),
+        "split_key": None if lists is None else lists.key(),
+    }
+
+
+def _finished_report(out: Path, inputs: dict) -> dict | None:
+    """The report of a finished preparation of exactly ``inputs`` in ``out``, else None (no report, a
+    report being written, caches missing, or other inputs)."""
+    try:
+        report = json.loads((out / "prepare_report.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(report, dict):
+        return None
+    kept = report.get("kept", {})  # a split left empty (e.g. no val list) has no cache
+    if not all((out / "cache" / s / "meta.json").is_file() for s in SPLITS if kept.get(s, 1)):
+        return None
+    if "metadata" not in report:  # reports of older versions have no stamp
+        inputs = {k: v for k, v in inputs.items() if k != "metadata"}
+    # reports from before split lists counted have no split_key: the random split they used has none
+    same = all(report.get(k) == v for k, v in inputs.items())
+    return report if same else None
+
+
+def wait_for_preparation(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    cfg: DataConfig,
+    text_processor,
+    *,
+    filelists: str | Path | None = None,
+    timeout: float = 3600.0,
+    poll: float = 1.0,
+) -> dict:
+    """For the ranks of a torchrun job other than 0, while rank 0 runs :func:`prepare_dataset` with the
+    same arguments: wait until ``out_dir`` holds a finished preparation of these very inputs and return
+    its report. Waiting for ``prepare_report.json`` alone is not enough: a report that an older
+    preparation left is there until rank 0 gets round to removing it. Bad inputs (no metadata.csv,
+    overlapping lists) raise here as on rank 0, so no rank waits for a preparation that never comes."""
+    utts, _ = read_metadata(data_dir)
+    lists = _split_lists(data_dir, filelists, [u.utt_id for u in utts])
+    inputs = _inputs(data_dir, cfg, text_processor, lists)
+    deadline = time.monotonic() + timeout
+    while (report := _finished_report(Path(out_dir), inputs)) is None:
+        if time.monotonic() > deadline:
+            raise DatasetError(f"timed out after {timeout:.0f} s waiting for rank 0 to prepare {out_dir}")
+        time.sleep(poll)
+    return report
+
+
 def prepare_dataset(
     data_dir: str | Path,
     out_dir: str | Path,
     cfg: DataConfig,
     text_processor,
     *,
+    filelists: str | Path | None = None,
     progress: bool = True,
     force: bool = False,
 ) -> dict:
-    """Run checks, phonemisation, split and feature extraction. Reuses a finished cache unless ``force``."""
+    """Run checks, phonemisation, split and feature extraction. Reuses a finished cache of the same
+    inputs unless ``force``. ``filelists``: a folder of split lists (see :mod:`fmtts.data.filelists`);
+    without it, ``DATA/filelists`` when it has lists, else the seeded random split of ``cfg``."""
     from tqdm import tqdm
 
     out = Path(out_dir)
     report_path = out / "prepare_report.json"
-    if (
-        report_path.is_file()
-        and not force
-        and all((out / "cache" / s / "meta.json").is_file() for s in SPLITS)
-    ):
-        report = json.loads(report_path.read_text())
-        same_source = report.get("data_dir") == str(Path(data_dir).resolve())
-        if same_source and "metadata" in report:  # reports of older versions have no stamp
-            same_source = report["metadata"] == _metadata_stamp(data_dir)
-        if report.get("settings") == _settings(cfg, text_processor) and same_source:
+    # Inputs are read and checked before anything in OUT changes: bad ones leave a prepared folder usable.
+    utts, skipped = read_metadata(data_dir)
+    lists = _split_lists(data_dir, filelists, [u.utt_id for u in utts])
+    inputs = _inputs(data_dir, cfg, text_processor, lists)
+    if report_path.is_file() and not force:
+        report = _finished_report(out, inputs)
+        if report is not None:
             log.info("reusing prepared data in %s", out)
             return report
         log.warning(
-            "%s was prepared from other data, an older metadata.csv, or with other data settings or "
-            "text frontend: preparing again",
+            "%s was prepared from other data, an older metadata.csv, other split lists, or with other "
+            "data settings or text frontend: preparing again",
             out,
         )
     mel_cfg = cfg.mel
-    utts, skipped = read_metadata(data_dir)
-    stamp = _metadata_stamp(data_dir)
     durations_dir = Path(data_dir) / "durations" if cfg.use_durations else None
     if durations_dir is not None and not durations_dir.is_dir():
         raise DatasetError(f"data.use_durations is set but {durations_dir} does not exist")
@@ -209,8 +277,17 @@ def prepare_dataset(
     if len(with_ids) < 3:
         raise DatasetError(f"only {len(with_ids)} usable clips in {data_dir}: need at least 3 (see skipped)")
 
-    given = _given_splits(Path(data_dir), [u.utt_id for u, _, _ in with_ids])
-    parts = given or split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
+    if lists is not None:
+        parts = lists.indices([u.utt_id for u, _, _ in with_ids])
+        log.info(
+            "using the split of the lists in %s: %s", lists.folder, {k: len(v) for k, v in parts.items()}
+        )
+        if not len(parts["train"]):
+            raise DatasetError(f"the split lists in {lists.folder} leave no usable clip to train on")
+        split_info = lists.describe()
+    else:
+        parts = split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
+        split_info = {"random": {"seed": cfg.split_seed, "val": cfg.val_fraction, "test": cfg.test_fraction}}
 
     # Features: train first, so its statistics exist before the others are written.
     stats = RunningMelStats()
@@ -255,10 +332,11 @@ def prepare_dataset(
     for split in SPLITS:
         if writers[split].ids:
             writers[split].write(out / "cache" / split, meta)
+        else:  # an empty split has no cache: one left by an earlier preparation must not be read as it
+            shutil.rmtree(out / "cache" / split, ignore_errors=True)
     report = {
-        "settings": _settings(cfg, text_processor),
-        "data_dir": str(Path(data_dir).resolve()),
-        "metadata": stamp,
+        **inputs,
+        "split": split_info,
         "listed": len(utts),
         "kept": {s: len(writers[s].ids) for s in SPLITS},
         "hours": {s: FeatureCache(out / "cache" / s).hours for s in SPLITS if writers[s].ids},
@@ -266,7 +344,9 @@ def prepare_dataset(
         "skipped": skipped,
         "mel_stats": mel_stats.to_dict(),
     }
-    report_path.write_text(json.dumps(report, indent=2))
+    tmp = report_path.with_name(report_path.name + ".tmp")  # whole or absent: other ranks poll it
+    tmp.write_text(json.dumps(report, indent=2))
+    tmp.replace(report_path)
     for s in skipped:
         log.warning("skipped %s: %s", s.get("id", f"line {s.get('line')}"), s["reason"])
     return report

@@ -1,6 +1,7 @@
 """What ``--data`` may name for a training run, turned into the prepared folder the trainer reads.
 
-Under torchrun only rank 0 prepares; the other ranks wait for its finished marker file.
+Under torchrun only rank 0 prepares; the other ranks wait until the folder holds what their own
+inputs would give (the report of the same preparation, or the digest of the same pack).
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ def resolve_training_data(cfg: Config, data: str | Path, prepared: str | Path) -
     if data.is_file():
         return _unpacked(data, prepared)
     if (data / "metadata.csv").is_file():
-        from fmtts.data.prepare import prepare_dataset
+        from fmtts.data.prepare import prepare_dataset, wait_for_preparation
         from fmtts.text import TextProcessor
 
+        tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
         if is_rank_zero():
-            tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
             prepare_dataset(data, prepared, cfg.data, tp)
-        wait_for(prepared / "prepare_report.json")
+        else:  # not the report alone: an older preparation's stays until rank 0 removes it
+            wait_for_preparation(data, prepared, cfg.data, tp)
         return prepared
     return data
 
