@@ -27,16 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _sentences import unseen_sentences
 
 from fmtts.devices import cpu_has_native_bf16
 from fmtts.vocoder import BACKENDS, DEFAULT_BACKEND
-
-
-def unseen_sentences(n: int) -> list[str]:
-    from fmtts.corpus.piper_corpus import PROMPTS_FILE, plan_clips, read_prompts
-
-    clips = plan_clips(read_prompts(PROMPTS_FILE), seed=1234)
-    return [c.text for c in clips[-n:]]
 
 
 class Piper:
