@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from fmtts.errors import FmttsError
 
-class AudioError(ValueError):
+
+class AudioError(FmttsError, ValueError):
     """An audio file could not be read or is unusable."""
 
 
@@ -286,17 +287,3 @@ class RunningMelStats:
         if self.count < 2:
             raise ValueError("need at least two mel values to compute statistics")
         return MelStats(mean=self.mean, std=math.sqrt(self.m2 / (self.count - 1)))
-
-
-def compute_mel_stats(
-    wav_paths: Iterable[str | Path], cfg: MelConfig | None = None, *, progress: bool = True
-) -> MelStats:
-    """Mean/std of log-mels over audio files, streaming (one file in memory at a time)."""
-    from tqdm import tqdm
-
-    cfg = cfg or MelConfig()
-    stats = RunningMelStats()
-    paths = list(wav_paths)
-    for p in tqdm(paths, desc="mel statistics", disable=not progress, unit="file"):
-        stats.update(mel_spectrogram(load_audio(p, cfg.sample_rate), cfg).numpy())
-    return stats.result()

@@ -8,18 +8,22 @@ config dataclasses (as dicts), the symbol table, the mel config and statistics, 
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from fmtts.errors import FmttsError
+
 FORMAT = "fmtts-checkpoint"
 FORMAT_VERSION = 1
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(FmttsError, RuntimeError):
     """A checkpoint file is missing, damaged, or not an fmtts checkpoint."""
 
 
@@ -62,23 +66,7 @@ def load_checkpoint(
         raise CheckpointError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:
         raise CheckpointError(f"checkpoint is empty: {path}")
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except (zipfile.BadZipFile, EOFError, RuntimeError, ValueError, OSError) as exc:
-        raise CheckpointError(
-            f"{path} is not a readable torch checkpoint (truncated or corrupt?): {_first_line(exc)}"
-        ) from exc
-    except Exception as exc:  # pickle.UnpicklingError for non-torch files or unsafe content
-        if not zipfile.is_zipfile(path):  # torch has written zip archives since 1.6: some other file
-            raise CheckpointError(
-                f"{path} is not a torch checkpoint (wrong kind of file, or damaged): {_first_line(exc)}"
-            ) from exc
-        # torch's own message advises loading with weights_only=False: a safe loader never does
-        raise UnsafeCheckpointError(
-            f"{path} holds pickled objects beyond tensors and plain data, which could run code when "
-            "loaded; fmtts refuses to load it. Use checkpoints written by fmtts (fmtts export / "
-            "export-vocoder) from a source you trust."
-        ) from exc
+    ckpt = read_torch_file(path, map_location)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path} is a torch file but not an fmtts checkpoint (no '{FORMAT}' marker)")
     if int(ckpt.get("format_version", 0)) > FORMAT_VERSION:
@@ -94,6 +82,63 @@ def load_checkpoint(
         if key not in ckpt:
             raise CheckpointError(f"{path} lacks '{key}': not a complete fmtts checkpoint")
     return ckpt
+
+
+ZIP_MAGIC = b"PK\x03\x04"  # how every file torch.save has written since torch 1.6 begins
+
+
+def read_torch_file(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
+    """``torch.load(weights_only=True)`` with fmtts's own errors: :class:`UnsafeCheckpointError` for
+    pickled objects beyond tensors and plain data, :class:`CheckpointError` for anything else that is not
+    a readable torch file (see :func:`_refused`). The contents are not checked."""
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            # torch warns about the pickle protocol of files it did not write, just before refusing them
+            warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # zip, pickle, EOF, runtime errors: whatever the damage, one clear message
+        raise _refused(path, exc) from exc
+
+
+def _refused(path: Path, exc: Exception) -> CheckpointError:
+    """The error for a file ``torch.load(weights_only=True)`` refused, in fmtts's own words. torch's
+    messages on this path end with the advice to re-run with ``weights_only=False`` (which would run any
+    code a malicious file carries), so none of them is passed on whole: at most the first line of a
+    message that does not give that advice."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(ZIP_MAGIC))
+    except OSError as unreadable:  # the file itself cannot be read (permissions, I/O)
+        return CheckpointError(f"cannot read {path}: {unreadable.strerror or _first_line(unreadable)}")
+    is_zip = head == ZIP_MAGIC and zipfile.is_zipfile(path)
+    # The weights-only unpickler refused the pickle: it names a class outside the allowlist ("Unsupported
+    # global", "Unsupported class" before torch 2.4), or, in a torch archive, uses opcodes torch.save
+    # does not write by default, which a crafted file can use to the same end.
+    if isinstance(exc, pickle.UnpicklingError) and (
+        is_zip or re.search(r"Unsupported (global|class)", str(exc))
+    ):
+        return UnsafeCheckpointError(
+            f"{path} holds pickled data beyond tensors and plain data, which could run code when "
+            "loaded; fmtts refuses to load it. Use checkpoints written by fmtts (fmtts export / "
+            "export-vocoder) from a source you trust."
+        )
+    if head != ZIP_MAGIC:
+        return CheckpointError(
+            f"{path} is not a torch checkpoint (another kind of file, or truncated or corrupt): fmtts "
+            "checkpoints are zip archives as torch.save writes them, and this file does not start as one"
+        )
+    if not is_zip:
+        return CheckpointError(
+            f"{path} is a truncated or corrupt torch checkpoint: it starts as a zip archive but its "
+            "directory is missing or damaged (an interrupted download or copy?); fetch or export it again"
+        )
+    reason = _first_line(exc)
+    shown = "" if "weights_only" in reason else f": {reason[:200]}"
+    return CheckpointError(
+        f"{path} is a zip archive but not a readable torch checkpoint (truncated or corrupt, or a zip of "
+        f"something else){shown}"
+    )
 
 
 def _first_line(exc: BaseException) -> str:

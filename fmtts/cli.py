@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from fmtts import __version__
+from fmtts.errors import FmttsError
 
 VOCODER_HELP = (
     "universal | ljspeech | griffinlim | an embedded fmtts vocoder's name | path to a vocoder trained by "
@@ -183,8 +184,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         require("fastapi", "uvicorn", *(["wyoming"] if args.wyoming else []))
     except ServeError as exc:
         raise SystemExit(f"error: {exc}") from None
-    if args.queue < 1 or args.max_chars < 1:
-        raise SystemExit("error: --queue and --max-chars must be at least 1")
+    if args.slots < 1 or args.max_chars < 1:
+        raise SystemExit("error: --slots and --max-chars must be at least 1")
+    if args.queue < 0 or not 0 <= args.queue_timeout < float("inf"):
+        raise SystemExit("error: --queue and --queue-timeout must be at least 0 (the timeout finite)")
     if args.first_chunk_chars is not None and args.first_chunk_chars < 1:
         raise SystemExit("error: --first-chunk-chars must be at least 1")
     sources = [*(args.voice or []), *(args.checkpoint or [])] or [None]
@@ -198,7 +201,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         voices[path.stem] = tts
         print(f"voice {path.stem}: {tts.source}", file=sys.stderr)
     options = {} if args.first_chunk_chars is None else {"first_chunk_chars": args.first_chunk_chars}
-    service = SpeechService(voices, max_chars=args.max_chars, queue=args.queue, stream_options=options)
+    service = SpeechService(
+        voices,
+        max_chars=args.max_chars,
+        slots=args.slots,
+        queue=args.queue,
+        queue_timeout=args.queue_timeout,
+        stream_options=options,
+    )
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it for the handler it found: a no-op here,
     # so the process ends normally (exit status 0) once both servers are closed.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
@@ -391,36 +401,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return main_evaluate(args)
 
 
-# The errors that mean bad input (printed as one line, exit status 2), each defined beside what raises it.
-USER_ERROR_CLASSES = (
-    ("fmtts.api", "SynthesisError"),
-    ("fmtts.audio", "AudioError"),
-    ("fmtts.checkpoint", "CheckpointError"),
-    ("fmtts.config", "ConfigError"),
-    ("fmtts.corpus.piper_corpus", "CorpusError"),
-    ("fmtts.data.cache", "CacheError"),
-    ("fmtts.data.prepare", "DatasetError"),
-    ("fmtts.devices", "DeviceError"),
-    ("fmtts.text", "TextError"),
-    ("fmtts.training.common", "TrainingError"),
-    ("fmtts.vocoder.hifigan", "VocoderError"),
+# Bad input, printed as one line (exit status 2, no traceback): fmtts's own user errors (FmttsError,
+# each defined beside what raises it) and a path that is missing, taken or not readable.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    FmttsError,
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
 )
-
-
-def user_errors() -> tuple[type[Exception], ...]:
-    """The user-error classes of the modules this command imported: an exception can only come from a
-    module that was imported, so nothing is imported here just to name its errors."""
-    found: list[type[Exception]] = [
-        FileNotFoundError,
-        FileExistsError,
-        IsADirectoryError,
-        NotADirectoryError,
-        PermissionError,
-    ]
-    for module, name in USER_ERROR_CLASSES:
-        if module in sys.modules:
-            found.append(getattr(sys.modules[module], name))
-    return tuple(found)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -449,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synthesis_options(p)
     p.set_defaults(func=cmd_synthesize)
 
+    from fmtts.server.service import DEFAULT_QUEUE, DEFAULT_QUEUE_TIMEOUT, DEFAULT_SLOTS
+
     p = sub.add_parser("serve", help="speech server: OpenAI-compatible HTTP and Wyoming (needs fmtts[serve])")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
@@ -463,10 +455,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     p.add_argument("--max-chars", type=int, default=4000, help="longest input accepted (default 4000)")
     p.add_argument(
+        "--slots",
+        type=int,
+        default=DEFAULT_SLOTS,
+        help=f"requests synthesized at once, taking turns on one worker thread (default {DEFAULT_SLOTS})",
+    )
+    p.add_argument(
         "--queue",
         type=int,
-        default=4,
-        help="requests admitted at once, running or waiting (default 4); more get 503",
+        default=DEFAULT_QUEUE,
+        help=f"requests that may wait for a slot (default {DEFAULT_QUEUE}); one more gets 503 at once",
+    )
+    p.add_argument(
+        "--queue-timeout",
+        type=float,
+        default=DEFAULT_QUEUE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"longest wait for a slot before a 503 (default {DEFAULT_QUEUE_TIMEOUT:g})",
     )
     p.add_argument(
         "--first-chunk-chars",
@@ -676,9 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except Exception as exc:
-        if not isinstance(exc, user_errors()):
-            raise
+    except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fmtts.audio import MelConfig
+from fmtts.errors import FmttsError
 
 
-class ConfigError(ValueError):
+class ConfigError(FmttsError, ValueError):
     """A recipe or stored config is malformed."""
 
 

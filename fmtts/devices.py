@@ -6,8 +6,10 @@ import functools
 
 import torch
 
+from fmtts.errors import FmttsError
 
-class DeviceError(ValueError):
+
+class DeviceError(FmttsError, ValueError):
     """A device name that is malformed or names hardware this machine does not have."""
 
 

@@ -23,6 +23,7 @@ VelocityFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 MAX_LENGTH_SCALE = 10.0  # ten times slower than the voice's own pace
+MAX_STEPS = 128  # ODE steps: far past any that sounds better, short of a typo that runs for minutes
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class SamplerConfig:
     cfg_scale: float = 0.0  # classifier-free guidance strength (0 = off)
 
     def __post_init__(self) -> None:
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {self.steps!r}")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 0 < self.steps <= MAX_STEPS:
+            raise ValueError(f"steps must be a positive integer ≤ {MAX_STEPS}, got {self.steps!r}")
         if self.solver not in SOLVERS:
             raise ValueError(f"unknown solver {self.solver!r}; choose one of {SOLVERS}")
         if self.schedule not in SCHEDULES:

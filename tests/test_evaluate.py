@@ -329,6 +329,25 @@ def test_main_evaluate_rejects_bad_sweeps_before_loading_anything(tmp_path, caps
     assert not (tmp_path / "out").exists()
 
 
+def test_evaluate_samples_as_synthesis_does_by_default(tmp_path):
+    """Without --steps (or --solver, --temperature) an evaluation scores the configuration users get:
+    the defaults of SamplerConfig, which synthesis uses."""
+    from fmtts.cli import build_parser
+    from fmtts.evaluate.options import EvalOptions
+    from fmtts.sampling import SamplerConfig
+
+    synthesis = SamplerConfig()
+    assert build_parser().parse_args(["synthesize", "Hi.", "x.wav"]).steps == synthesis.steps
+    given = EvalOptions.from_args(build_parser().parse_args(["evaluate", "--data", "d", "--out", "o"]))
+    bare = EvalOptions.from_args(argparse.Namespace(data="d", out="o", checkpoint=None, copy_vocoders=None))
+    for options in (given, bare, EvalOptions(data="d", out="o")):
+        assert options.steps == [synthesis.steps]
+        assert options.solvers == [synthesis.solver]
+        assert options.temperatures == [synthesis.temperature]
+    with pytest.raises(EvaluationError, match="from 1 to 128"):
+        EvalOptions(data="d", out="o", steps=[4, 129])
+
+
 def test_markdown_table_has_a_row_per_configuration():
     rows = [
         {"name": "recordings", "wer": 0.05, "cer": 0.02, "wer_ratio": 1.0, "mcd_dtw_db": None},

@@ -1,5 +1,6 @@
 """`fmtts serve` with real clients on loopback ports: the official OpenAI SDK and httpx over HTTP,
-wyoming's AsyncTcpClient over the Wyoming protocol; bad requests, a full queue, concurrency, SIGTERM."""
+wyoming's AsyncTcpClient over the Wyoming protocol; bad requests, a burst that waits for slots, the
+limits of the waiting line, concurrency, SIGTERM."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ pytest.importorskip("wyoming")
 
 import soundfile as sf  # noqa: E402
 
-from fmtts.server import ServeError, ServerGroup, SpeechService, require  # noqa: E402
+from fmtts.server import ServeError, ServerGroup, ServiceBusy, SpeechService, require  # noqa: E402
+from fmtts.server.service import DEFAULT_QUEUE, DEFAULT_QUEUE_TIMEOUT, DEFAULT_SLOTS  # noqa: E402
 
 TEXT = "A cat sat on the mat."
 MAX_CHARS = 300
@@ -64,7 +66,7 @@ class Running:
 
 @pytest.fixture(scope="module")
 def server(voice):
-    running = Running(SpeechService({"tiny": voice}, max_chars=MAX_CHARS, queue=8), wyoming=True)
+    running = Running(SpeechService({"tiny": voice}, max_chars=MAX_CHARS), wyoming=True)
     try:
         yield running
     finally:
@@ -164,6 +166,7 @@ BAD_REQUESTS = {
     "speed too low": json.dumps({"input": TEXT, "speed": 0.2}).encode(),
     "speed not a number": json.dumps({"input": TEXT, "speed": "fast"}).encode(),
     "bad steps": json.dumps({"input": TEXT, "steps": 0}).encode(),
+    "too many steps": json.dumps({"input": TEXT, "steps": 129}).encode(),
     "speed too large for a float": json.dumps({"input": TEXT, "speed": 10**400}).encode(),
     "seed out of range": json.dumps({"input": TEXT, "seed": 2**64}).encode(),
     "temperature out of range": json.dumps({"input": TEXT, "temperature": 1e30}).encode(),
@@ -216,7 +219,8 @@ def test_voices_and_health(server, voice):
         [v["id"] for v in voices] == ["tiny"] and voices[0]["default"] and voices[0]["sample_rate"] == 22050
     )
     health = httpx.get(f"{server.url}/health", timeout=TIMEOUT).json()
-    assert health == {"status": "ok", "voices": ["tiny"], "queue": {"size": 8, "in_use": 0}}
+    queue = {"slots": 4, "in_use": 0, "size": 32, "waiting": 0, "timeout_s": 60.0}
+    assert health == {"status": "ok", "voices": ["tiny"], "queue": queue}
 
 
 def test_eight_concurrent_requests(server, voice):
@@ -263,24 +267,145 @@ def hold_the_slot(pool: ThreadPoolExecutor, running: Running, service: SpeechSer
     return held
 
 
-def test_full_queue_is_503(voice):
-    gated = GatedVoice(voice)
-    service = SpeechService({"tiny": gated}, queue=1)
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_defaults_absorb_a_burst_of_eight_sdk_clients(voice):
+    """8 clients of the official SDK (default timeout and retries) ask at once a server with default
+    sizes: 4 are synthesized, 4 wait in line, none is refused, and every answer is the right audio."""
+    assert (DEFAULT_SLOTS, DEFAULT_QUEUE, DEFAULT_QUEUE_TIMEOUT) == (4, 32, 60.0)
+    gated = GatedVoice(voice)  # holds every stream at its first piece until the whole burst has arrived
+    service = SpeechService({"tiny": gated})
     running = Running(service)
+    refused = []
+
+    def count_refusals(response) -> None:
+        if response.status_code == 503:
+            refused.append(response)
+
+    http_client = httpx.Client(event_hooks={"response": [count_refusals]})
+    client = openai.OpenAI(base_url=f"{running.url}/v1", api_key="x", http_client=http_client)
+    assert client.max_retries == 2  # the SDK's default: what a client that is not tuned does
+
+    def ask(seed: int) -> bytes:
+        return client.audio.speech.create(
+            model="tts-1", voice="tiny", input=TEXT, response_format="pcm", extra_body={"seed": seed}
+        ).content
+
     try:
-        with ThreadPoolExecutor(1) as pool:
-            body = PCM_REQUEST
+        with ThreadPoolExecutor(8) as pool:
+            answers = [pool.submit(ask, seed) for seed in range(8)]
+            try:
+                wait_for(lambda: service.in_use == 4 and service.waiting == 4, "4 synthesizing, 4 waiting")
+                assert not any(a.done() for a in answers) and not refused
+            finally:
+                gated.gate.set()  # a failure above does not leave the pool waiting for the gate
+            for seed, answer in enumerate(answers):
+                assert answer.result(timeout=TIMEOUT) == expected_pcm(voice, TEXT, seed)
+        assert not refused and service.in_use == 0 and service.waiting == 0
+    finally:
+        gated.gate.set()
+        http_client.close()
+        running.stop()
+
+
+def test_beyond_the_waiting_line_is_503_with_retry_after(voice):
+    """One slot, a line of one, a 1 s wait: a third request is refused at once, the waiting one after
+    its time limit, both with Retry-After; once the slot frees the server serves again."""
+    gated = GatedVoice(voice)
+    service = SpeechService({"tiny": gated}, slots=1, queue=1, queue_timeout=1.0)
+    running = Running(service)
+    url = f"{running.url}/v1/audio/speech"
+    try:
+        with ThreadPoolExecutor(2) as pool:
             first = hold_the_slot(pool, running, service)
-            busy = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
-            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
-            assert "busy" in busy.json()["error"]["message"]
+            started = time.monotonic()
+            waiting = pool.submit(httpx.post, url, json=PCM_REQUEST, timeout=TIMEOUT)
+            wait_for(lambda: service.waiting == 1, "a request waiting")
+            full = httpx.post(url, json=PCM_REQUEST, timeout=TIMEOUT)
+            assert full.status_code == 503 and full.headers["retry-after"] == "1"
+            assert "already waiting" in full.json()["error"]["message"]
+            assert full.json()["error"]["type"] == "server_busy"
+            timed_out = waiting.result(timeout=TIMEOUT)
+            assert time.monotonic() - started >= 1.0
+            assert timed_out.status_code == 503 and timed_out.headers["retry-after"] == "1"
+            assert "stayed busy for 1 s" in timed_out.json()["error"]["message"]
+            assert service.waiting == 0 and service.in_use == 1
             gated.gate.set()
             assert first.result(timeout=TIMEOUT).status_code == 200
-        again = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
-        assert again.status_code == 200 and len(again.content) > 0 and service.in_use == 0
+        again = httpx.post(url, json=PCM_REQUEST, timeout=TIMEOUT)
+        assert again.status_code == 200 and len(again.content) > 0
+        assert service.in_use == 0 and service.waiting == 0
     finally:
         gated.gate.set()
         running.stop()
+
+
+class Silent:
+    """A voice whose streams yield nothing: for the service's bookkeeping alone."""
+
+    sample_rate = 22050
+
+    def stream(self, text, **options):
+        return iter(())
+
+
+def test_a_freed_slot_goes_to_the_longest_waiting_and_a_leaver_loses_its_place():
+    async def scenario() -> None:
+        service = SpeechService({"s": Silent()}, slots=1, queue=3, queue_timeout=TIMEOUT)
+        try:
+            holder = await service.open("Hello.")
+            order: list[str] = []
+
+            async def ask(name: str):
+                stream = await service.open("Hello.")
+                order.append(name)
+                return stream
+
+            first = asyncio.create_task(ask("first"))
+            await asyncio.sleep(0.01)
+            leaver = asyncio.create_task(ask("leaver"))
+            await asyncio.sleep(0.01)
+            second = asyncio.create_task(ask("second"))
+            await asyncio.sleep(0.01)
+            assert (service.in_use, service.waiting) == (1, 3)
+            leaver.cancel()  # a client that went away while waiting
+            await asyncio.gather(leaver, return_exceptions=True)
+            assert (service.in_use, service.waiting) == (1, 2)
+            await holder.aclose()
+            stream = await asyncio.wait_for(first, TIMEOUT)
+            assert order == ["first"] and (service.in_use, service.waiting) == (1, 1)
+            await stream.aclose()
+            await (await asyncio.wait_for(second, TIMEOUT)).aclose()
+            assert order == ["first", "second"] and (service.in_use, service.waiting) == (0, 0)
+        finally:
+            service.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_waiting_line_of_zero_refuses_at_once_and_bad_sizes_are_refused():
+    async def scenario() -> None:
+        service = SpeechService({"s": Silent()}, slots=1, queue=0)
+        try:
+            holder = await service.open("Hello.")
+            with pytest.raises(ServiceBusy, match="busy") as busy:
+                await service.open("Hello.")
+            assert busy.value.retry_after == 1
+            await holder.aclose()
+            await (await service.open("Hello.")).aclose()
+            assert service.in_use == 0
+        finally:
+            service.close()
+
+    asyncio.run(scenario())
+    for bad in ({"slots": 0}, {"queue": -1}, {"queue_timeout": -1.0}, {"queue_timeout": float("nan")}):
+        with pytest.raises(ValueError):
+            SpeechService({"s": Silent()}, **bad)
 
 
 async def _events_until(client, last: str, limit: int = 10_000) -> list:
@@ -413,9 +538,13 @@ def test_service_stream_options_reach_every_request():
             return iter(())
 
     service = SpeechService({"r": Recorder()}, stream_options={"first_chunk_chars": 50, "steps": 3})
+
+    async def two_requests() -> None:
+        await (await service.open("Hello.", steps=5)).aclose()
+        await (await service.open("Hello.")).aclose()
+
     try:
-        service.open("Hello.", steps=5)
-        service.open("Hello.")
+        asyncio.run(two_requests())
     finally:
         service.close()
     assert seen == [{"first_chunk_chars": 50, "steps": 5}, {"first_chunk_chars": 50, "steps": 3}]
@@ -431,6 +560,16 @@ def test_missing_extra_is_a_clear_error(monkeypatch):
         main(["serve"])
 
 
+@pytest.mark.parametrize(
+    "argv", [["--slots", "0"], ["--queue", "-1"], ["--queue-timeout", "-5"], ["--queue-timeout", "inf"]]
+)
+def test_serve_refuses_bad_queue_sizes_before_loading_voices(argv):
+    from fmtts.cli import main
+
+    with pytest.raises(SystemExit, match="at least"):
+        main(["serve", "--checkpoint", "does-not-exist.pt", *argv])
+
+
 def test_a_wyoming_session_waits_for_a_busy_queue(voice):
     """A sentence of a streaming session is not a new request: with the only slot taken by an HTTP
     request, it waits and is spoken once the slot is free, instead of leaving a gap."""
@@ -439,7 +578,7 @@ def test_a_wyoming_session_waits_for_a_busy_queue(voice):
 
     gated = GatedVoice(voice)
     gated.gate.set()  # the session's own sentences run at once; the HTTP request below holds the slot
-    service = SpeechService({"tiny": gated}, queue=1)
+    service = SpeechService({"tiny": gated}, slots=1)
     running = Running(service, wyoming=True)
 
     async def session() -> list:

@@ -24,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from fmtts.errors import FmttsError
+
 PROMPTS_FILE = Path(__file__).resolve().parent / "prompts.txt"  # package data: works from any install
 
 
-class CorpusError(RuntimeError):
+class CorpusError(FmttsError, RuntimeError):
     """The corpus cannot be built (missing optional dependency, bad prompt file, ...)."""
 
 

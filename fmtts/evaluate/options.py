@@ -6,7 +6,10 @@ import argparse
 from dataclasses import dataclass, field
 
 from fmtts.evaluate.items import EvaluationError
-from fmtts.sampling import SOLVERS
+from fmtts.sampling import MAX_STEPS, SOLVERS, SamplerConfig
+
+# what synthesis samples with unless told otherwise: an evaluation without options scores what users get
+SAMPLING = SamplerConfig()
 
 
 def _parse_list(value, cast, what: str) -> list:
@@ -25,14 +28,17 @@ def _parse_list(value, cast, what: str) -> list:
 
 @dataclass
 class EvalOptions:
+    """What to evaluate; the sampling sweeps (``steps``, ``solvers``, ``temperatures``) default to
+    synthesis's own defaults (:class:`fmtts.sampling.SamplerConfig`)."""
+
     data: str
     out: str
     checkpoints: list[str | None] = field(default_factory=lambda: [None])  # None: the embedded voice
     filelist: str | None = None
     limit: int | None = None
-    steps: list[int] = field(default_factory=lambda: [10])
-    solvers: list[str] = field(default_factory=lambda: ["euler"])
-    temperatures: list[float] = field(default_factory=lambda: [0.667])
+    steps: list[int] = field(default_factory=lambda: [SAMPLING.steps])
+    solvers: list[str] = field(default_factory=lambda: [SAMPLING.solver])
+    temperatures: list[float] = field(default_factory=lambda: [SAMPLING.temperature])
     asr: str = "whisper"
     asr_device: str = "cpu"
     asr_compute_type: str = "auto"
@@ -49,8 +55,8 @@ class EvalOptions:
     hnr: bool | None = None
 
     def __post_init__(self) -> None:
-        if any(s < 1 for s in self.steps):
-            raise EvaluationError(f"steps must be ≥ 1, got {self.steps}")
+        if any(not 1 <= s <= MAX_STEPS for s in self.steps):
+            raise EvaluationError(f"steps must be from 1 to {MAX_STEPS}, got {self.steps}")
         bad = [s for s in self.solvers if s not in SOLVERS]
         if bad:
             raise EvaluationError(f"unknown solver(s) {bad}: use {', '.join(SOLVERS)}")
@@ -70,9 +76,9 @@ class EvalOptions:
             checkpoints=_parse_list(args.checkpoint, str, "checkpoint") if opt("checkpoint") else [None],
             filelist=opt("filelist"),
             limit=opt("limit"),
-            steps=_parse_list(opt("steps", "10"), int, "steps"),
-            solvers=_parse_list(opt("solver", "euler"), str, "solver"),
-            temperatures=_parse_list(opt("temperature", "0.667"), float, "temperature"),
+            steps=_parse_list(opt("steps", SAMPLING.steps), int, "steps"),
+            solvers=_parse_list(opt("solver", SAMPLING.solver), str, "solver"),
+            temperatures=_parse_list(opt("temperature", SAMPLING.temperature), float, "temperature"),
             asr=opt("asr", "whisper"),
             asr_device=opt("asr_device", "cpu"),
             asr_compute_type=opt("asr_compute_type", "auto"),

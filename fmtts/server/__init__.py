@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 
+from fmtts.errors import FmttsError
 from fmtts.server.service import RequestError, ServiceBusy, SpeechService, SpeechStream
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class ServeError(RuntimeError):
+class ServeError(FmttsError, RuntimeError):
     """The server cannot start (a missing optional package, a bad address)."""
 
 

@@ -11,8 +11,8 @@
   generated (the streamed WAV's header says "unknown length": sizes 0xFFFFFFFF); the others are encoded
   once the audio is complete,
 - ``speed`` 0.25 to 4.0 (as OpenAI; length scale 1 / speed), ``instructions`` (accepted, ignored),
-- fmtts extras: ``steps`` (ODE steps, 1 to 128), ``temperature`` (noise scale, 0 to 10), ``seed`` (0 to
-  2**32 - 1, repeatable output).
+- fmtts extras: ``steps`` (ODE steps, 1 to :data:`fmtts.sampling.MAX_STEPS`, 128), ``temperature``
+  (noise scale, 0 to 10), ``seed`` (0 to 2**32 - 1, repeatable output).
 
 ``response_format: "json"`` answers with the audio and its timings::
 
@@ -23,8 +23,9 @@
 Errors are JSON in OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``: 400 for a bad
 request (malformed JSON, empty or too long input, unknown voice, unsupported format, speed out of range,
 bad option, text with nothing to speak), 413 for a body over 1 MiB, 500 when synthesis fails, 503 when
-the synthesis queue is full (``Retry-After: 1``). A client that leaves before a whole-file answer is
-ready stops its synthesis.
+no synthesis slot is to be had: the waiting line is full, or the request waited ``--queue-timeout``
+seconds for a slot (``Retry-After: 1``; :mod:`fmtts.server.service`). A client that leaves before a
+whole-file answer is ready stops its synthesis.
 ``GET /v1/audio/voices`` lists the voices, ``GET /health`` says the server is up and how busy.
 """
 
@@ -36,24 +37,30 @@ import math
 
 import numpy as np
 
+from fmtts.sampling import MAX_STEPS
 from fmtts.server import require
 from fmtts.server.formats import FORMATS, OPUS_RATE, encode, streaming_wav_header
 from fmtts.server.service import RequestError, ServiceBusy, SpeechService
 
 log = logging.getLogger(__name__)
 SPEED_RANGE = (0.25, 4.0)
-MAX_STEPS = 128
 MAX_SEED = 2**32 - 1
 MAX_BODY_BYTES = 1 << 20  # far above max_chars of text in JSON; a larger body is refused unread
 RESPONSE_FORMATS = (*FORMATS, "json")
 UNSUPPORTED = {"aac": "aac is not supported here (soundfile cannot write it)"}
 
 
-def _error(status: int, message: str, param: str | None = None, kind: str = "invalid_request_error"):
+def _error(
+    status: int,
+    message: str,
+    param: str | None = None,
+    kind: str = "invalid_request_error",
+    retry_after: int | None = None,
+):
     from fastapi.responses import JSONResponse
 
     body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -144,7 +151,13 @@ def create_app(service: SpeechService):
         return {
             "status": "ok",
             "voices": list(service.voices),
-            "queue": {"size": service.queue, "in_use": service.in_use},
+            "queue": {
+                "slots": service.slots,
+                "in_use": service.in_use,
+                "size": service.queue,
+                "waiting": service.waiting,
+                "timeout_s": service.queue_timeout,
+            },
         }
 
     @app.get("/v1/audio/voices")
@@ -177,13 +190,16 @@ def create_app(service: SpeechService):
             return _error(400, f"malformed JSON body: {str(exc)[:200]}")
         try:
             text, voice, fmt, options = parse_speech_request(body)
-            stream = service.open(text, voice, **options)
+            stream = await service.open(text, voice, **options)  # waits in line for a slot
         except RequestError as exc:
             return _error(400, str(exc), exc.param)
         except SynthesisError as exc:
             return _error(400, str(exc))
         except ServiceBusy as exc:
-            return _error(503, str(exc), kind="server_busy")
+            return _error(503, str(exc), kind="server_busy", retry_after=exc.retry_after)
+        if await request.is_disconnected():  # left while waiting: the slot goes to the next request
+            await stream.aclose()
+            return Response(status_code=499)
         try:
             first = await stream.__anext__()  # text errors show here, before any audio is sent
         except (TextError, SynthesisError) as exc:

@@ -1,24 +1,32 @@
 """What both servers (HTTP and Wyoming) share: the loaded voices, request limits and the synthesis queue.
 
-Synthesis runs in one worker thread (torch already uses every core for one request); requests take
-turns at the granularity of a stream piece, so concurrent streams all make progress. At most
-``queue`` requests are admitted at a time (running or waiting); one more is refused with
-:class:`ServiceBusy` (HTTP 503) instead of queueing without bound.
+Synthesis runs in one worker thread (torch already uses every core for one request). At most ``slots``
+requests are synthesized at a time; they take turns at the granularity of a stream piece, so all of them
+make progress. A request that finds every slot taken waits in line, first come first served, for at most
+``queue_timeout`` seconds; at most ``queue`` requests wait at once. A request past either limit is refused
+with :class:`ServiceBusy` (HTTP 503 with ``Retry-After``), so a burst is absorbed while a flood is turned
+away instead of queueing without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fmtts.streaming import StreamChunk
+from fmtts.errors import FmttsError
+
+if TYPE_CHECKING:  # the CLI reads this module's defaults without loading torch
+    from fmtts.streaming import StreamChunk
 
 _END = object()
+RETRY_AFTER_SECONDS = 1  # a slot frees as soon as any request finishes
 
 
-class RequestError(ValueError):
+class RequestError(FmttsError, ValueError):
     """A request the server will not serve as given (HTTP 400)."""
 
     def __init__(self, message: str, param: str | None = None):
@@ -26,39 +34,87 @@ class RequestError(ValueError):
         self.param = param
 
 
-class ServiceBusy(RuntimeError):
-    """Every queue slot is taken (HTTP 503)."""
+class ServiceBusy(FmttsError, RuntimeError):
+    """No synthesis slot for this request: the waiting line is full, or no slot freed in time (HTTP 503).
+    ``retry_after``: the seconds a client is told to wait before asking again."""
+
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER_SECONDS):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# Defaults sized for a handful of clients asking at once (README.md, "Sizing the queue": how to size).
+DEFAULT_SLOTS = 4  # synthesized at once, as before the waiting line existed
+DEFAULT_QUEUE = 32  # waiting for a slot: a waiting request costs only its text
+DEFAULT_QUEUE_TIMEOUT = 60.0  # seconds; far below the OpenAI SDK's 600 s client timeout
+
+
+class _Waiter:
+    """A request waiting for a slot: a future on the waiting request's event loop, resolved from whichever
+    thread frees a slot (a stream's iterator is closed in the worker thread)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.granted: asyncio.Future[None] = loop.create_future()
+
+    def grant(self) -> bool:
+        """Wake the waiter (from any thread); False when its event loop has closed (nobody to wake)."""
+
+        def resolve() -> None:
+            if not self.granted.done():  # done: cancelled by a timeout racing this grant
+                self.granted.set_result(None)
+
+        try:
+            self.loop.call_soon_threadsafe(resolve)
+        except RuntimeError:
+            return False
+        return True
 
 
 class SpeechService:
     """``voices``: name → loaded :class:`fmtts.api.TTS` (anything with ``stream``, ``sample_rate`` and
-    ``source``); the first is the default. ``stream_options`` go to every ``stream`` call (a request's own
-    options win)."""
+    ``source``); the first is the default. ``slots``, ``queue`` and ``queue_timeout``: see the module
+    docstring. ``stream_options`` go to every ``stream`` call (a request's own options win)."""
 
     def __init__(
         self,
         voices: dict[str, Any],
         *,
         max_chars: int = 4000,
-        queue: int = 4,
+        slots: int = DEFAULT_SLOTS,
+        queue: int = DEFAULT_QUEUE,
+        queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
         stream_options: dict[str, Any] | None = None,
     ):
         if not voices:
             raise ValueError("a speech service needs at least one voice")
-        if max_chars < 1 or queue < 1:
-            raise ValueError(f"max_chars and queue must be ≥ 1, got {max_chars} and {queue}")
+        if max_chars < 1 or slots < 1 or queue < 0:
+            raise ValueError(
+                f"max_chars and slots must be ≥ 1 and queue ≥ 0, got {max_chars}, {slots}, {queue}"
+            )
+        if not (math.isfinite(queue_timeout) and queue_timeout >= 0):
+            raise ValueError(f"queue_timeout must be a number of seconds ≥ 0, got {queue_timeout}")
         self.voices = dict(voices)
         self.default_voice = next(iter(self.voices))
         self.max_chars = max_chars
+        self.slots = slots
         self.queue = queue
+        self.queue_timeout = queue_timeout
         self.stream_options = dict(stream_options or {})
         self._in_use = 0
+        self._waiting: deque[_Waiter] = deque()
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fmtts-synthesis")
 
     @property
     def in_use(self) -> int:
+        """Slots taken: requests being synthesized."""
         return self._in_use
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting in line for a slot."""
+        return len(self._waiting)
 
     def voice(self, name: str | None) -> tuple[str, Any]:
         name = name or self.default_voice
@@ -66,18 +122,16 @@ class SpeechService:
             raise RequestError(f"unknown voice {name!r}; voices: {sorted(self.voices)}", "voice")
         return name, self.voices[name]
 
-    def open(self, text: str, voice: str | None = None, **options) -> SpeechStream:
-        """Admit one request: checks the text and voice, takes a queue slot (:class:`ServiceBusy` when
-        none is free) and starts the stream (bad options: :class:`fmtts.api.SynthesisError`)."""
+    async def open(self, text: str, voice: str | None = None, **options) -> SpeechStream:
+        """Admit one request: checks the text and voice, waits for a slot (:class:`ServiceBusy` when the
+        line is full or the wait times out) and starts the stream (bad options:
+        :class:`fmtts.api.SynthesisError`)."""
         if not isinstance(text, str) or not text.strip():
             raise RequestError("input is empty", "input")
         if len(text) > self.max_chars:
             raise RequestError(f"input is {len(text)} characters; this server takes at most {self.max_chars}")
         _, tts = self.voice(voice)
-        with self._lock:
-            if self._in_use >= self.queue:
-                raise ServiceBusy(f"all {self.queue} synthesis slots are busy; retry later")
-            self._in_use += 1
+        await self._acquire()
         try:
             iterator = tts.stream(text, **{**self.stream_options, **options})
         except BaseException:
@@ -85,9 +139,52 @@ class SpeechService:
             raise
         return SpeechStream(self, iterator, tts.sample_rate)
 
-    def _release(self) -> None:
+    async def _acquire(self) -> None:
+        """Take a slot, waiting in line for one when all are taken. Whether a waiter holds a slot is
+        decided under the lock by one fact: a freed slot is handed to the first waiter by removing it from
+        the line, so a waiter still in the line when its wait ends has no slot, and one no longer in it
+        has one (also when the hand-over raced its timeout or cancellation)."""
+        loop = asyncio.get_running_loop()
         with self._lock:
-            self._in_use -= 1
+            if self._in_use < self.slots and not self._waiting:
+                self._in_use += 1
+                return
+            if len(self._waiting) >= self.queue:
+                raise ServiceBusy(
+                    f"all {self.slots} synthesis slots are busy and {len(self._waiting)} requests are "
+                    "already waiting for one; retry later"
+                )
+            waiter = _Waiter(loop)
+            self._waiting.append(waiter)
+        try:
+            await asyncio.wait_for(waiter.granted, self.queue_timeout)
+            return
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:  # timed out, or the client left
+            with self._lock:
+                granted = waiter not in self._waiting
+                if not granted:
+                    self._waiting.remove(waiter)
+            if granted and isinstance(exc, asyncio.TimeoutError):
+                return  # the slot came as the wait ended: use it
+            if granted:
+                self._release()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise ServiceBusy(
+                    f"all {self.slots} synthesis slots stayed busy for {self.queue_timeout:g} s; retry later"
+                ) from None
+            raise
+
+    def _release(self) -> None:
+        """Free a slot (from any thread): it passes straight to the longest-waiting request, if any."""
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._in_use -= 1
+                    return
+                waiter = self._waiting.popleft()
+            if waiter.grant():
+                return
+            # the waiter's event loop has closed (server stopping): offer the slot to the next one
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -7,18 +7,18 @@
   accumulates; each sentence is spoken (its own audio-start / chunks / audio-stop) as soon as the next one
   begins; ``synthesize-stop`` speaks what is left and answers ``synthesize-stopped``. A ``synthesize``
   event inside a stream (clients send one for servers that do not stream) is ignored.
-- A request that cannot be served (unknown voice, empty or too long text, a full queue) gets an
+- A request waits for a synthesis slot as an HTTP request does (up to ``--queue-timeout`` seconds;
+  :mod:`fmtts.server.service`); each sentence of a streaming session waits in line as its own request.
+- A request that cannot be served (unknown voice, empty or too long text, no slot in time) gets an
   ``error`` event. After a one-shot ``synthesize`` the server then closes the connection (Home
   Assistant's client reads until ``audio-stop`` or the end of the connection, ignoring errors); a
-  streaming session stays open, its sentences wait for a busy queue (up to 30 s) instead of failing,
-  and text that grows past ``max_chars`` without a sentence end is dropped with an error.
+  streaming session stays open, and text that grows past ``max_chars`` without a sentence end is dropped
+  with an error.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from urllib.parse import urlparse
 
 from fmtts.server.service import RequestError, ServiceBusy, SpeechService
@@ -26,7 +26,6 @@ from fmtts.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 SAMPLE_WIDTH = 2  # bytes: 16-bit PCM
-SESSION_WAIT_SECONDS = 30.0  # how long a sentence of a streaming session waits for a busy queue
 ATTRIBUTION = ("fmtts", "")
 
 
@@ -135,21 +134,14 @@ def make_handler_class(service: SpeechService):
             """Speak ``text`` as audio-start, audio-chunk..., audio-stop; False if an error event was sent
             instead (or after part of the audio)."""
             name = voice.name if voice is not None else None
-            # Inside a streaming session a sentence is not a new request: it waits for a free slot
-            # rather than leaving a gap in the speech.
-            patience = time.monotonic() + (SESSION_WAIT_SECONDS if self._streaming else 0.0)
-            while True:
-                try:
-                    stream = service.open(text, name, ssml=True if ssml else None)
-                    break
-                except (RequestError, SynthesisError) as exc:
-                    await self.write_event(Error(text=str(exc), code="bad-request").event())
-                    return False
-                except ServiceBusy as exc:
-                    if time.monotonic() >= patience:
-                        await self.write_event(Error(text=str(exc), code="busy").event())
-                        return False
-                    await asyncio.sleep(0.05)
+            try:
+                stream = await service.open(text, name, ssml=True if ssml else None)  # waits for a slot
+            except (RequestError, SynthesisError) as exc:
+                await self.write_event(Error(text=str(exc), code="bad-request").event())
+                return False
+            except ServiceBusy as exc:
+                await self.write_event(Error(text=str(exc), code="busy").event())
+                return False
             rate = stream.sample_rate
             started, ok = False, False
             try:

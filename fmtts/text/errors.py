@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from fmtts.errors import FmttsError
 
-class TextError(ValueError):
+
+class TextError(FmttsError, ValueError):
     """Text that cannot be turned into speakable symbols (empty, emoji-only, ...)."""
 
 

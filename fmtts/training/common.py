@@ -20,11 +20,12 @@ import torch.distributed as dist
 
 from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from fmtts.devices import DeviceError, pick_device
+from fmtts.errors import FmttsError
 
 log = logging.getLogger(__name__)
 
 
-class TrainingError(RuntimeError):
+class TrainingError(FmttsError, RuntimeError):
     pass
 
 

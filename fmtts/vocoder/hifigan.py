@@ -21,9 +21,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmtts.audio import MelConfig
+from fmtts.errors import FmttsError
 
 
-class VocoderError(RuntimeError):
+class VocoderError(FmttsError, RuntimeError):
     """A vocoder could not be located, loaded or run."""
 
 

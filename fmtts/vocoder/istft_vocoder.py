@@ -26,15 +26,6 @@ def load_vocoder_checkpoint(path: str | Path, map_location: str | torch.device =
     return load_checkpoint(path, map_location=map_location, kind=KIND)
 
 
-def is_vocoder_file(path: str | Path) -> bool:
-    """Whether ``path`` is an fmtts vocoder file (cheap: reads the checkpoint, raises nothing)."""
-    try:
-        load_vocoder_checkpoint(path)
-    except CheckpointError:
-        return False
-    return True
-
-
 def export_vocoder(
     checkpoint: str | Path, output: str | Path, dtype: str = "fp16", discriminators: bool = False
 ) -> Path:
