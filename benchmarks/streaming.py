@@ -37,7 +37,7 @@ SENTENCE = "The quick brown fox jumps over the lazy dog, and then it runs far aw
 
 
 def long_text(chars: int) -> str:
-    from fmtts.corpus.piper_corpus import PROMPTS_FILE, read_prompts
+    from fmtts.corpus.build import PROMPTS_FILE, read_prompts
 
     out, n = [], 0
     for line in read_prompts(PROMPTS_FILE)[-2000:]:
@@ -140,7 +140,7 @@ def main() -> None:
     from piper import PiperVoice
 
     from fmtts import TTS
-    from fmtts.corpus.piper_corpus import joe_voice_paths
+    from fmtts.corpus.build import joe_voice_paths
     from fmtts.server import ServerGroup, SpeechService
 
     tts = TTS.load(device="cpu", vocoder=args.vocoder, vocoder_backend=args.vocoder_backend)

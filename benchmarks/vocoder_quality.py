@@ -51,7 +51,8 @@ def source_audio(args: argparse.Namespace) -> tuple[str, list[str], list[str], l
 
 
 def copy_synthesis(name: str, wavs: list[np.ndarray], sample_rate: int) -> tuple[str, list[np.ndarray], int]:
-    from fmtts.audio import MelSpectrogram, resample
+    from fmtts.audio import resample
+    from fmtts.mel import MelSpectrogram
     from fmtts.vocoder import load_vocoder
 
     voc = load_vocoder(name, device="cpu", backend="torch", precision="fp32")

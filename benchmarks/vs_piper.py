@@ -37,7 +37,7 @@ class Piper:
     def __init__(self) -> None:
         from piper import PiperVoice
 
-        from fmtts.corpus.piper_corpus import joe_voice_paths
+        from fmtts.corpus.build import joe_voice_paths
 
         model, config = joe_voice_paths()
         self.voice = PiperVoice.load(model, config)

@@ -1,83 +1,99 @@
-"""Python API: ``TTS.load(...)`` then ``tts.synthesize(text)``.
+"""Python API: ``TTS.load(...)`` then ``tts.synthesize(text)`` or ``tts.stream(text)``.
 
 from fmtts import TTS
-tts = TTS.load()                        # the embedded default voice, universal HiFi-GAN
-out = tts.synthesize("Hello there.", steps=10)
+tts = TTS.load()                        # the embedded default voice on ONNX Runtime (no torch needed)
+out = tts.synthesize("Hello there.")
 out.save("hello.wav")                   # out.audio (float32), out.sample_rate, out.mel, out.durations
+
+Two backends run the acoustic model: ``onnx`` (ONNX Runtime and numpy: the runtime every install has,
+reading ``.fmtts`` voice files) and ``torch`` (training checkpoints and ``.pt`` voices; GPUs; needs
+``fmtts[train]``). ``backend="auto"`` takes torch on a CUDA machine where it is installed, else the ONNX
+runtime for voices that have a ``.fmtts`` form, and torch for ``.pt`` checkpoints.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import math
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-import torch
-
-from fmtts.audio import MelConfig, mel_differences, save_audio
-from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
-from fmtts.config import Config, ConfigError
-from fmtts.data.padding import pad_tokens
-from fmtts.devices import DeviceError, cpu_has_native_bf16, pick_device, synchronize
-from fmtts.models.masks import sequence_mask
-from fmtts.models.tts import FlowTTS
+from fmtts.audio import MelConfig, mel_differences
+from fmtts.errors import FmttsError
+from fmtts.pipeline import (
+    Pipeline,
+    SynthesisError,
+    SynthesisResult,
+    check_finite_mel,
+    check_options,
+    sampler_config,
+)
+from fmtts.runtime.voice_file import SUFFIX, VoiceFile
 from fmtts.sampling import SamplerConfig
-from fmtts.text import TextError, TextProcessor
-from fmtts.text.plan import SpeechChunk, plan_speech
-from fmtts.user_warnings import warn_caller
-from fmtts.vocoder import DEFAULT_BACKEND, load_vocoder
+from fmtts.text import TextProcessor
 
-
-class SynthesisError(ValueError):
-    """Synthesis cannot proceed with the given options."""
-
-
-def check_finite_mel(mel: torch.Tensor) -> torch.Tensor:
-    """``mel``, or a :class:`SynthesisError` if it holds NaN or inf (a damaged voice file): the vocoder
-    would turn them into undefined samples."""
-    if not bool(torch.isfinite(mel).all()):
-        raise SynthesisError(
-            "the acoustic model produced non-finite values (NaN or inf): is the voice file damaged?"
-        )
-    return mel
-
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_VOICE",
+    "TTS",
+    "VOICES_DIR",
+    "SynthesisError",
+    "SynthesisResult",
+    "check_finite_mel",
+    "resolve_voice",
+    "voice_vocoder",
+]
 
 VOICES_DIR = Path(__file__).resolve().parent / "voices"
+VOCODERS_DIR = Path(__file__).resolve().parent / "vocoders"
 DEFAULT_VOICE = "joe"
 DEFAULT_VOCODER = "universal"
-PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+BACKENDS = ("auto", "onnx", "torch")
+TORCH_SUFFIXES = (".pt", ".pth", ".ckpt")
 
 
-@dataclass
-class SynthesisResult:
-    audio: np.ndarray  # float32 in [-1, 1]
-    sample_rate: int
-    mel: np.ndarray  # (n_mels, frames) log-mel
-    durations: list[tuple[str, int]]  # (symbol, frames) for every input symbol, in order
-    text: str
-    timings: dict[str, float] = field(default_factory=dict)
+class VoiceNotFound(FmttsError, ValueError):
+    """No voice of that name or path."""
 
-    def save(self, path: str | Path) -> Path:
-        save_audio(path, self.audio, self.sample_rate)
-        return Path(path)
 
-    def save_mel(self, path: str | Path) -> Path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, self.mel)
-        return Path(path)
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
 
-    @property
-    def seconds(self) -> float:
-        return len(self.audio) / self.sample_rate
+
+def _needs_torch(what: str) -> SynthesisError:
+    return SynthesisError(
+        f"{what} needs torch, which this install does not have: pip install 'fmtts[train]' "
+        "(or export the voice to the runtime's form elsewhere: fmtts export CHECKPOINT VOICE.fmtts)"
+    )
+
+
+def embedded_voices() -> list[str]:
+    return sorted({p.stem for p in VOICES_DIR.glob("*") if p.suffix in (SUFFIX, ".pt")})
+
+
+def resolve_voice(name_or_path: str | Path | None, backend: str = "auto") -> Path:
+    """None → the embedded default voice; a bare name → ``fmtts/voices/<name>.fmtts`` (or ``<name>.pt``
+    where only that exists); else a file path. (Both backends read ``.fmtts`` voices; ``backend`` is
+    kept for callers that name it.)"""
+    if name_or_path is None:
+        name_or_path = DEFAULT_VOICE
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    for candidate in (VOICES_DIR / f"{name_or_path}{suffix}" for suffix in (SUFFIX, ".pt")):
+        if candidate.is_file():
+            return candidate
+    if p.suffix or "/" in str(name_or_path):
+        raise VoiceNotFound(f"voice file not found: {p}")
+    raise VoiceNotFound(f"no voice named {name_or_path!r}; embedded voices: {embedded_voices() or 'none'}")
 
 
 def voice_vocoder(path: Path, ckpt: dict) -> str:
-    """The vocoder a voice was made for: its ``vocoder`` entry, else a ``<voice>.json`` file beside it
+    """The vocoder a checkpoint was made for: its ``vocoder`` entry, else a ``<voice>.json`` file beside it
     (``{"vocoder": NAME}``: lets a shipped voice move to a new vocoder without rewriting its weights),
     else the universal HiFi-GAN."""
+    from fmtts.checkpoint import CheckpointError
+
     if ckpt.get("vocoder"):
         return _beside(path, str(ckpt["vocoder"]))
     sidecar = path.with_suffix(".json")
@@ -97,144 +113,260 @@ def _beside(voice: Path, vocoder: str) -> str:
     return str(candidate) if not Path(vocoder).is_absolute() and candidate.is_file() else vocoder
 
 
-def resolve_voice(name_or_path: str | Path | None) -> Path:
-    """None → the embedded default voice; a bare name → ``fmtts/voices/<name>.pt``; else a file path."""
-    if name_or_path is None:
-        name_or_path = DEFAULT_VOICE
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    embedded = VOICES_DIR / f"{name_or_path}.pt"
-    if embedded.is_file():
-        return embedded
-    if p.suffix or "/" in str(name_or_path):
-        raise CheckpointError(f"checkpoint not found: {p}")
-    known = sorted(x.stem for x in VOICES_DIR.glob("*.pt"))
-    raise CheckpointError(f"no voice named {name_or_path!r}; embedded voices: {known or 'none'}")
+def _onnx_vocoder_file(voice_path: Path, name: str) -> Path | None:
+    """``<name>.onnx`` beside the voice or among the embedded vocoders (a path to an .onnx file as is)."""
+    p = Path(name)
+    if p.suffix == ".onnx":
+        return p if p.is_file() else (voice_path.parent / p if (voice_path.parent / p).is_file() else None)
+    stem = p.stem if p.suffix in TORCH_SUFFIXES else name
+    for candidate in (voice_path.parent / f"{stem}.onnx", VOCODERS_DIR / f"{stem.lower()}.onnx"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
-def _device(device: str | torch.device) -> torch.device:
-    try:
-        return pick_device(device)
-    except DeviceError as exc:
-        raise SynthesisError(str(exc)) from exc
+def _wants_gpu(device: str) -> bool:
+    if device == "cpu":
+        return False
+    if not torch_available():
+        if device not in ("auto",):
+            raise _needs_torch(f"device {device!r}")
+        return False
+    if device != "auto":
+        return True
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+class TorchVocoder:
+    """A torch vocoder (HiFi-GAN, fmtts's ISTFT vocoder, Griffin-Lim, ...) as the pipeline calls it: numpy
+    log-mels in, numpy audio out (torch tensors in give tensors out, as the vocoder itself does)."""
+
+    def __init__(self, vocoder: Any):
+        self.torch_vocoder = vocoder
+        self.name = vocoder.name
+        self.sample_rate = vocoder.sample_rate
+        self.hop_length = vocoder.hop_length
+        self.mel_config = vocoder.mel_config
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped vocoder's other attributes (strength, ...)
+        if name == "torch_vocoder":
+            raise AttributeError(name)
+        return getattr(self.torch_vocoder, name)
+
+    def __call__(self, mel):
+        import numpy as np
+        import torch
+
+        if isinstance(mel, torch.Tensor):
+            return self.torch_vocoder(mel)
+        device = getattr(self.torch_vocoder, "device", "cpu")
+        with torch.inference_mode():
+            audio = self.torch_vocoder(
+                torch.from_numpy(np.ascontiguousarray(mel, dtype=np.float32)).to(device)
+            )
+        return audio.float().cpu().numpy()
 
 
 class TTS:
-    """A loaded voice (acoustic model + text frontend) paired with a vocoder."""
+    """A loaded voice (text frontend + acoustic backend) paired with a vocoder; see the module docstring."""
 
     def __init__(
         self,
-        model: FlowTTS,
+        acoustic: Any,
         text: TextProcessor,
         mel_config: MelConfig,
-        config: Config,
-        device: torch.device,
-        vocoder: str = "universal",
-        denoise: float = 0.0,
+        vocoder_loader: Any,
         source: str = "",
-        vocoder_backend: str = DEFAULT_BACKEND,
+        speakers: list[str] | None = None,
+        name: str = "",
     ):
-        self.model = model.eval()
+        self.acoustic = acoustic
         self.text = text
         self.mel_config = mel_config
-        self.config = config
-        self.device = device
-        self.vocoder_name = vocoder
-        self.denoise = denoise
-        self.vocoder_backend = vocoder_backend
         self.source = source
-        self._vocoder = None
+        self.name = name
+        self.speakers = list(speakers or [])
+        self._vocoder_loader = vocoder_loader
+        self._pipeline: Pipeline | None = None
 
+    # ---------------------------------------------------------------------------------------------- load
     @classmethod
     def load(
         cls,
         path_or_name: str | Path | None = None,
-        device: str | torch.device = "auto",
+        device: str = "auto",
         vocoder: str = "auto",
         denoise: float = 0.0,
-        vocoder_backend: str = DEFAULT_BACKEND,
+        vocoder_backend: str = "auto",
+        backend: str = "auto",
+        threads: int | None = None,
     ) -> TTS:
-        """Load a voice: None for the embedded default, a voice name, or a checkpoint path.
-        ``vocoder`` "auto" is the vocoder the voice names (see :func:`voice_vocoder`), else any name or
-        path :func:`fmtts.vocoder.load_vocoder` takes. ``vocoder_backend`` "auto" (default: ONNX Runtime on
-        a CPU where it is installed, else torch), "torch" or "onnx" (the vocoder's generator on ONNX Runtime,
-        same audio to ~1e-5, exported once per machine)."""
-        path = resolve_voice(path_or_name)
-        dev = _device(device)
-        ckpt = load_checkpoint(path, map_location="cpu")
+        """Load a voice: None for the embedded default, a voice name, a ``.fmtts`` voice file or a torch
+        checkpoint. ``backend`` "auto", "onnx" or "torch" (module docstring); ``device`` "auto", "cpu",
+        "cuda[:N]" (torch backend only off the CPU). ``vocoder`` "auto" is the vocoder the voice names,
+        else a name or a file (``.onnx`` for the runtime; torch vocoders and "griffinlim" need torch).
+        ``threads``: CPU threads for ONNX Runtime (and torch's intra-op pool), default all cores up to 8.
+        ``vocoder_backend`` ("auto", "torch", "onnx") and ``denoise`` apply to torch vocoders."""
+        if backend not in BACKENDS:
+            raise SynthesisError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise SynthesisError(f"threads must be a positive integer, got {threads!r}")
+        if backend == "auto":
+            path = resolve_voice(path_or_name)
+            backend = "onnx" if path.suffix == SUFFIX and not _wants_gpu(device) else "torch"
+        else:
+            path = resolve_voice(path_or_name, backend)
+        if backend == "onnx":
+            if path.suffix != SUFFIX:
+                raise SynthesisError(
+                    f"{path} is a torch checkpoint, not a runtime voice file: use backend 'torch' "
+                    f"(fmtts[train]) or export it: fmtts export {path} VOICE{SUFFIX}"
+                )
+            if device not in ("auto", "cpu"):
+                raise SynthesisError(
+                    f"the onnx backend runs on the CPU; for device {device!r} use backend 'torch'"
+                )
+            return cls._load_onnx(path, vocoder, threads, denoise, vocoder_backend)
+        if not torch_available():
+            raise _needs_torch(f"the voice {path}")
+        return cls._load_torch(path, device, vocoder, threads, denoise, vocoder_backend)
+
+    @classmethod
+    def _load_onnx(cls, path: Path, vocoder: str, threads, denoise, vocoder_backend) -> TTS:
+        from fmtts.runtime.acoustic import OnnxAcoustic
+
+        voice = VoiceFile.read(path)
+        acoustic = OnnxAcoustic(voice, threads)
+        name = vocoder if vocoder != "auto" else str(voice.manifest.get("vocoder") or DEFAULT_VOCODER)
+        mel_config = MelConfig.from_dict(voice.manifest["mel_config"])
+
+        def load_vocoder(mel_config: MelConfig):
+            onnx_file = _onnx_vocoder_file(path, name)
+            if onnx_file is not None and not denoise:
+                from fmtts.runtime.vocoder import OnnxVocoderFile
+
+                return OnnxVocoderFile(onnx_file, threads)
+            if not torch_available():
+                raise _needs_torch(f"the vocoder {name!r} (no .onnx form of it was found)")
+            return _torch_vocoder(_beside(path, name), "cpu", denoise, vocoder_backend, mel_config, threads)
+
+        where = _where(path, "voice file")
+        step = voice.manifest.get("step", "?")
+        source = f"{where} {path} (step {step}, fmtts {voice.manifest.get('fmtts_version', '?')}, onnx)"
+        text = TextProcessor.from_dict(voice.manifest["text"])
+        return cls(acoustic, text, mel_config, load_vocoder, source, voice.speakers, path.stem)
+
+    @classmethod
+    def _load_torch(cls, path: Path, device: str, vocoder: str, threads, denoise, vocoder_backend) -> TTS:
+        import torch
+
+        from fmtts.devices import DeviceError, pick_device
+        from fmtts.memory import keep_freed_memory_for_reuse
+        from fmtts.torch_backend import TorchAcoustic, load_model
+
         try:
-            config = Config.from_dict(ckpt["config"])
-        except ConfigError as exc:
-            raise CheckpointError(f"{path}: stored config does not fit this fmtts version: {exc}") from exc
-        text = TextProcessor.from_dict(ckpt["text"])
-        n_vocab = len(ckpt["text"]["symbols"]["symbols"])
-        stats = ckpt["mel_stats"]
-        model = FlowTTS(config.model, n_vocab, stats["mean"], stats["std"])
-        state = inference_state(ckpt)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise CheckpointError(
-                f"{path}: weights do not match the stored config: {str(exc)[:300]}"
-            ) from exc
-        if vocoder == "auto":
-            vocoder = voice_vocoder(path, ckpt)
-        where = "embedded default voice" if path.resolve().parent == VOICES_DIR else "checkpoint"
-        source = f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')})"
-        return cls(
-            model.to(dev),
-            text,
-            MelConfig.from_dict(ckpt["mel_config"]),
-            config,
-            dev,
-            vocoder,
-            denoise,
-            source,
-            vocoder_backend,
+            dev = pick_device(device)
+        except DeviceError as exc:
+            raise SynthesisError(str(exc)) from exc
+        if threads:
+            torch.set_num_threads(threads)
+        keep_freed_memory_for_reuse()
+        model, ckpt = load_model(path)
+        acoustic = TorchAcoustic(model, dev, ckpt.get("default_steps"))
+        name = voice_vocoder(path, ckpt) if vocoder == "auto" else vocoder
+        mel_config = MelConfig.from_dict(ckpt["mel_config"])
+
+        def load_vocoder(mel_config: MelConfig):
+            onnx_file = _onnx_vocoder_file(path, name)
+            use_onnx = dev.type == "cpu" and vocoder_backend in ("auto", "onnx") and not denoise
+            if onnx_file is not None and use_onnx:
+                from fmtts.runtime.vocoder import OnnxVocoderFile
+
+                return OnnxVocoderFile(onnx_file, threads or torch.get_num_threads())
+            return _torch_vocoder(name, str(dev), denoise, vocoder_backend, mel_config, threads)
+
+        where = _where(path, "checkpoint")
+        source = (
+            f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')}, torch)"
         )
+        text = TextProcessor.from_dict(ckpt["text"])
+        tts = cls(acoustic, text, mel_config, load_vocoder, source, list(ckpt.get("speakers", [])), path.stem)
+        return tts
+
+    # ---------------------------------------------------------------------------------------------- parts
+    @property
+    def backend(self) -> str:
+        return self.acoustic.name
+
+    @property
+    def model(self):
+        """The torch model (torch backend only)."""
+        model = getattr(self.acoustic, "model", None)
+        if model is None:
+            raise SynthesisError(
+                "this voice runs on ONNX Runtime; load it with backend='torch' for its model"
+            )
+        return model
+
+    @property
+    def device(self):
+        return getattr(self.acoustic, "device", "cpu")
+
+    @property
+    def default_steps(self) -> int:
+        """The step count synthesis uses when the caller does not say (the voice file's choice)."""
+        return int(self.acoustic.default_steps)
+
+    @property
+    def shortcut_steps(self) -> list[int]:
+        """Step counts the voice was distilled for (sampling at these takes one estimator pass a step)."""
+        return list(self.acoustic.shortcut_steps)
 
     @property
     def vocoder(self):
-        if self._vocoder is None:
-            voc = load_vocoder(
-                self.vocoder_name,
-                device=str(self.device),
-                denoise=self.denoise,
-                backend=self.vocoder_backend,
-                mel_config=self.mel_config,  # Griffin-Lim inverts any mel: the voice's
-            )
+        if self._pipeline is None:
+            voc = self._vocoder_loader(self.mel_config)  # Griffin-Lim inverts any mel: the voice's
             differ = mel_differences(voc.mel_config, self.mel_config)
             if differ:  # kept unset, so that every later call fails the same way
                 raise SynthesisError(
                     f"the vocoder {voc.name} reads another mel than the voice's (vocoder, voice: {differ})"
                 )
-            self._vocoder = voc
-        return self._vocoder
+            self._pipeline = Pipeline(self.acoustic, self.text, self.mel_config, voc)
+        return self._pipeline.vocoder
+
+    @property
+    def pipeline(self) -> Pipeline:
+        _ = self.vocoder
+        assert self._pipeline is not None
+        return self._pipeline
 
     @property
     def sample_rate(self) -> int:
         return self.mel_config.sample_rate
 
+    def speaker_id(self, speaker: str | int | None) -> int | None:
+        """A speaker name or index of a multi-speaker voice → its index; None for the voice's first."""
+        if speaker is None:
+            return None
+        if isinstance(speaker, int) and not isinstance(speaker, bool):
+            if 0 <= speaker < max(1, len(self.speakers)):
+                return speaker
+        elif isinstance(speaker, str) and speaker in self.speakers:
+            return self.speakers.index(speaker)
+        raise SynthesisError(
+            f"unknown speaker {speaker!r}; this voice has {self.speakers or ['one speaker']}"
+        )
+
+    # ---------------------------------------------------------------------------------------------- speak
     def synthesize(self, text: str, **options) -> SynthesisResult:
         """Speak ``text``: see :meth:`synthesize_batch` for the options. Long text is split at sentence
         boundaries (never inside a word), synthesised as a batch and joined with short pauses."""
         return self.synthesize_batch([text], **options)[0]
 
-    @torch.inference_mode()
     def synthesize_batch(
-        self,
-        texts: list[str],
-        *,
-        sampler: SamplerConfig | None = None,
-        ssml: bool | None = None,
-        seed: int | None = None,
-        precision: str = "fp32",
-        batch_size: int = 8,
-        max_chars: int = 300,
-        pause: float = 0.15,
-        **sampler_options,
+        self, texts: list[str], *, speaker: str | int | None = None, **options
     ) -> list[SynthesisResult]:
         """One result per text. Each text is split into chunks of at most ``max_chars`` characters at
         sentence boundaries; all chunks are synthesised ``batch_size`` at a time (similar lengths
@@ -242,170 +374,41 @@ class TTS:
 
         ``sampler`` (a :class:`SamplerConfig`: steps, solver, schedule, temperature, length_scale,
         cfg_scale) says how mels are sampled; its fields may also be given as keywords
-        (``steps=4, length_scale=1.1``), which override ``sampler``'s. ``precision`` "bf16" (or "fp16"
-        on CUDA) runs the acoustic model under autocast (BENCHMARKS.md); the ODE state and the vocoder
-        stay fp32. ``seed`` makes the output repeatable. ``ssml``: None reads text starting with
-        ``<speak`` as SSML (break, prosody rate, say-as, sub, phoneme, p, s; see :mod:`fmtts.text.ssml`),
-        True always, False never; ``[[ IPA ]]`` inline phonemes work in plain text.
-        """
-        sampler = self.sampler_config(sampler, **sampler_options)
-        self._check_options(batch_size, pause, precision)
-        plans = []
-        for n, text in enumerate(texts):
-            try:
-                plans.append(plan_speech(text, self.text, ssml=ssml, max_chars=max_chars))
-            except TextError as exc:
-                if len(texts) == 1:
-                    raise
-                raise TextError(f"text at index {n}: {exc}") from exc
-        chunks = [
-            (n, k) for n, plan in enumerate(plans) for k, p in enumerate(plan) if isinstance(p, SpeechChunk)
-        ]
-        gen = torch.Generator(device=self.device)
-        gen.manual_seed(seed if seed is not None else int(torch.randint(0, 2**31 - 1, (1,))))
-        results: dict[tuple[int, int], SynthesisResult] = {}
-        # similar lengths share a batch; a batch has one speaking rate (SSML prosody)
-        order = sorted(chunks, key=lambda nk: (plans[nk[0]][nk[1]].rate, len(plans[nk[0]][nk[1]].ids)))
-        while order:
-            rate = plans[order[0][0]][order[0][1]].rate
-            batch = [nk for nk in order[:batch_size] if plans[nk[0]][nk[1]].rate == rate]
-            order = order[len(batch) :]
-            options = dict(sampler=sampler.at_rate(rate), generator=gen)
-            speech = [plans[n][k] for n, k in batch]
-            outs = self._synthesize_ids([c.ids for c in speech], precision, options)
-            for nk, chunk, res in zip(batch, speech, outs, strict=True):
-                res.text = chunk.text
-                results[nk] = res
-        return [
-            self._join(
-                [results[(n, k)] if isinstance(p, SpeechChunk) else p.seconds for k, p in enumerate(plan)],
-                texts[n],
-                pause,
-            )
-            for n, plan in enumerate(plans)
-        ]
+        (``steps=4, length_scale=1.1``), which override ``sampler``'s. A distilled voice samples its
+        distilled step counts (:attr:`shortcut_steps`) with one estimator pass each. ``precision`` "bf16"
+        (or "fp16" on CUDA) runs the torch backend under autocast. ``seed`` makes the output repeatable;
+        a chunk's noise depends only on the seed and its place in its text, so streaming gives the same
+        mels. ``ssml``: None reads text starting with ``<speak`` as SSML (break, prosody rate, say-as,
+        sub, phoneme, p, s; see :mod:`fmtts.text.ssml`), True always, False never; ``[[ IPA ]]`` inline
+        phonemes work in plain text. ``speaker``: a name or index of a multi-speaker voice."""
+        return self.pipeline.synthesize_batch(texts, speaker=self.speaker_id(speaker), **options)
 
-    @staticmethod
-    def sampler_config(sampler: SamplerConfig | None = None, **options) -> SamplerConfig:
-        """``sampler`` (default: :class:`SamplerConfig`'s defaults) with ``options`` replacing its fields;
-        a bad value or unknown option is a :class:`SynthesisError`."""
-        unknown = set(options) - set(SamplerConfig.field_names())
-        if unknown:
-            raise SynthesisError(
-                f"unknown synthesis option(s) {sorted(unknown)}; "
-                f"sampler options: {SamplerConfig.field_names()}"
-            )
-        try:
-            return (sampler or SamplerConfig()).replace(**options)
-        except ValueError as exc:
-            raise SynthesisError(str(exc)) from exc
-
-    @staticmethod
-    def _check_options(batch_size: int, pause: float, precision: str) -> None:
-        if batch_size < 1:
-            raise SynthesisError(f"batch_size must be ≥ 1, got {batch_size}")
-        if not math.isfinite(pause) or pause < 0:
-            raise SynthesisError(f"pause must be ≥ 0 seconds, got {pause}")
-        if precision not in PRECISIONS:
-            raise SynthesisError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-
-    def _synthesize_ids(
-        self, batch_ids: list[list[int]], precision: str, options: dict
-    ) -> list[SynthesisResult]:
-        """Acoustic model + vocoder on one batch of symbol-id sequences."""
-        if precision == "fp16" and self.device.type != "cuda":
-            raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
-        if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
-            warn_caller(
-                "bf16 on a CPU without AVX-512 BF16 or AMX is emulated: typically several times slower "
-                "than fp32 (BENCHMARKS.md); use --precision fp32 here"
-            )
-        if options["sampler"].cfg_scale > 0 and self.config.model.cfm.cond_dropout == 0:
-            warn_caller(
-                "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
-                "branch is untrained, expect worse audio"
-            )
-        tokens, lens = pad_tokens(batch_ids)
-        synchronize(self.device)
-        t0 = time.perf_counter()
-        with torch.autocast(self.device.type, dtype=PRECISIONS[precision], enabled=precision != "fp32"):
-            out = self.model.synthesize(tokens.to(self.device), lens.to(self.device), **options)
-        synchronize(self.device)
-        t1 = time.perf_counter()
-        mel = check_finite_mel(out.mel.float())
-        # Padding frames get the log-mel silence floor, not 0 (a loud value the vocoder would smear
-        # into the end of shorter utterances).
-        valid = sequence_mask(out.mel_lengths, mel.shape[-1])
-        mel = torch.where(valid[:, None, :], mel, math.log(self.mel_config.log_clamp))
-        wav = self.vocoder(mel).reshape(len(batch_ids), -1)
-        synchronize(self.device)
-        t2 = time.perf_counter()
-        wav = wav.float().cpu().numpy()
-        total_frames = float(out.mel_lengths.sum())
-        hop = self.mel_config.hop_length
-        symbols = self.text.symbols.symbols
-        results = []
-        for row, x in enumerate(batch_ids):
-            n = int(out.mel_lengths[row])
-            share = n / total_frames
-            audio = np.ascontiguousarray(wav[row, : n * hop], dtype=np.float32)
-            durs = [
-                (symbols[j], int(d)) for j, d in zip(x, out.durations[row, : len(x)].tolist(), strict=True)
-            ]
-            results.append(
-                SynthesisResult(
-                    audio=audio,
-                    sample_rate=self.sample_rate,
-                    mel=mel[row, :, :n].cpu().numpy(),
-                    durations=durs,
-                    text="",
-                    timings={
-                        "acoustic_seconds": (t1 - t0) * share,
-                        "vocoder_seconds": (t2 - t1) * share,
-                        "audio_seconds": len(audio) / self.sample_rate,
-                    },
-                )
-            )
-        return results
-
-    def _join(self, parts: list[SynthesisResult | float], text: str, pause: float) -> SynthesisResult:
-        """Concatenate one text's chunks in order: an explicit pause (seconds, from SSML) where the plan has
-        one, ``pause`` seconds between chunks that follow each other directly. Silence is zeros in the
-        audio and the log-mel floor in the mel."""
-        speech = [p for p in parts if isinstance(p, SynthesisResult)]
-        if len(parts) == 1:
-            speech[0].text = text
-            return speech[0]
-        hop, floor_value = self.mel_config.hop_length, np.log(self.mel_config.log_clamp)
-        audio_parts, mel_parts = [], []
-        previous_was_speech = False
-        for p in parts:
-            if isinstance(p, SynthesisResult):
-                gap = pause if previous_was_speech else 0.0
-                seconds, previous_was_speech = gap, True
-            else:
-                seconds, previous_was_speech = float(p), False
-            frames = int(round(seconds * self.sample_rate / hop))
-            if frames:
-                audio_parts.append(np.zeros(frames * hop, dtype=np.float32))
-                mel_parts.append(np.full((self.mel_config.n_mels, frames), floor_value, np.float32))
-            if isinstance(p, SynthesisResult):
-                audio_parts.append(p.audio)
-                mel_parts.append(p.mel)
-        audio = np.concatenate(audio_parts)
-        mel = np.concatenate(mel_parts, axis=1)
-        timings = {k: sum(p.timings[k] for p in speech) for k in speech[0].timings}
-        timings["audio_seconds"] = len(audio) / self.sample_rate
-        durations = [d for p in speech for d in p.durations]
-        return SynthesisResult(audio, self.sample_rate, mel, durations, text, timings)
-
-    def stream(self, text: str, **options):
+    def stream(self, text: str, *, speaker: str | int | None = None, **options):
         """Speak ``text`` piece by piece: an iterator of :class:`fmtts.streaming.StreamChunk` (float32
         ``audio``, ``sample_rate``, ``offset`` and ``elapsed`` seconds, the sentence's ``text`` and
         phoneme timings), each yielded as soon as it is vocoded. Options as :meth:`synthesize_batch`
-        (not ``batch_size``) plus the vocoder windowing; see :func:`fmtts.streaming.stream_speech`.
-        The joined pieces equal :meth:`synthesize`'s audio for a one-sentence text and the same seed
-        (to the vocoder's windowing error)."""
-        from fmtts.streaming import stream_speech
+        (not ``batch_size``) plus the vocoder windowing (``window``, ``context``, ``crossfade``,
+        ``first_window``) and ``first_chunk_chars``. The joined pieces equal :meth:`synthesize`'s audio
+        for the same seed (to the vocoder's windowing error)."""
+        return self.pipeline.stream(text, speaker=self.speaker_id(speaker), **options)
 
-        return stream_speech(self, text, **options)
+    @staticmethod
+    def sampler_config(sampler: SamplerConfig | None = None, **options) -> SamplerConfig:
+        return sampler_config(sampler, **options)
+
+    @staticmethod
+    def _check_options(batch_size: int, pause: float, precision: str) -> None:
+        check_options(batch_size, pause, precision)
+
+
+def _where(path: Path, otherwise: str) -> str:
+    if path.resolve().parent != VOICES_DIR:
+        return otherwise
+    return "embedded default voice" if path.stem == DEFAULT_VOICE else "embedded voice"
+
+
+def _torch_vocoder(name: str, device: str, denoise: float, backend: str, mel_config: MelConfig, threads):
+    from fmtts.vocoder import load_vocoder
+
+    voc = load_vocoder(name, device=device, denoise=denoise, backend=backend, mel_config=mel_config)
+    return TorchVocoder(voc)

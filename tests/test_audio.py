@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from fmtts.audio import AudioError, MelConfig, RunningMelStats, load_audio, mel_spectrogram
+from fmtts.audio import AudioError, MelConfig, RunningMelStats, load_audio
+from fmtts.mel import mel_spectrogram
 
 
 def reference_log_mel(wav: np.ndarray, cfg: MelConfig) -> np.ndarray:

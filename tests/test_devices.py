@@ -11,7 +11,8 @@ import soundfile as sf
 import torch
 
 from fmtts.cli import main
-from fmtts.devices import DeviceError, _glibc_malloc_trim, pick_device, release_freed_host_memory
+from fmtts.devices import DeviceError, pick_device, release_freed_host_memory
+from fmtts.memory import _libc
 
 
 def rss_mb() -> float:
@@ -21,7 +22,7 @@ def rss_mb() -> float:
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
 def test_freed_heap_memory_goes_back_to_the_system():
-    if _glibc_malloc_trim() is None:
+    if _libc() is None:
         pytest.skip("the C library is not glibc")
     blocks = [bytearray(64 * 1024) for _ in range(2000)]  # ~125 MiB of heap (below glibc's mmap size)
     last = blocks[-1]  # pins the heap's top: free() alone cannot shrink it

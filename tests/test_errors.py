@@ -20,7 +20,7 @@ USER_ERRORS = [
     ("fmtts.checkpoint", "CheckpointError", RuntimeError),
     ("fmtts.checkpoint", "UnsafeCheckpointError", RuntimeError),
     ("fmtts.config", "ConfigError", ValueError),
-    ("fmtts.corpus.piper_corpus", "CorpusError", RuntimeError),
+    ("fmtts.corpus.build", "CorpusError", RuntimeError),
     ("fmtts.data.cache", "CacheError", RuntimeError),
     ("fmtts.data.prepare", "DatasetError", RuntimeError),
     ("fmtts.devices", "DeviceError", ValueError),

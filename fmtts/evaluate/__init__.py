@@ -1,4 +1,5 @@
-"""Evaluation of fmtts voices: ASR intelligibility (Whisper / PocketSphinx), MCD-DTW, log-mel L1, speed.
+"""Evaluation of fmtts voices: ASR intelligibility (Whisper / PocketSphinx), MCD-DTW, log-mel L1, speed,
+DNSMOS, HNR and speaker similarity (Resemblyzer).
 
     fmtts evaluate --checkpoint voice.pt --data prepared/ --out eval/ --steps 2,4,10 --limit 50
 

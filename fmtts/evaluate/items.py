@@ -124,7 +124,8 @@ def load_references(tts, items: list[TestItem]) -> list[Reference]:
     skipped with a warning), sorted by length so that similar lengths share a batch."""
     from tqdm import tqdm
 
-    from fmtts.audio import AudioError, load_audio, mel_spectrogram
+    from fmtts.audio import AudioError, load_audio
+    from fmtts.mel import mel_spectrogram
     from fmtts.text import TextError
 
     refs: list[Reference] = []

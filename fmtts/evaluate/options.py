@@ -36,7 +36,7 @@ class EvalOptions:
     checkpoints: list[str | None] = field(default_factory=lambda: [None])  # None: the embedded voice
     filelist: str | None = None
     limit: int | None = None
-    steps: list[int] = field(default_factory=lambda: [SAMPLING.steps])
+    steps: list[int | None] = field(default_factory=lambda: [SAMPLING.steps])  # None: the voice's own
     solvers: list[str] = field(default_factory=lambda: [SAMPLING.solver])
     temperatures: list[float] = field(default_factory=lambda: [SAMPLING.temperature])
     asr: str = "whisper"
@@ -53,9 +53,11 @@ class EvalOptions:
     save_audio: bool = False
     dnsmos: bool | None = None  # None: when installed
     hnr: bool | None = None
+    speaker_similarity: bool | None = None  # None: when resemblyzer is installed
+    speaker_reference: str | None = None  # a folder of the target speaker's recordings (default: the test's)
 
     def __post_init__(self) -> None:
-        if any(not 1 <= s <= MAX_STEPS for s in self.steps):
+        if any(s is not None and not 1 <= s <= MAX_STEPS for s in self.steps):
             raise EvaluationError(f"steps must be from 1 to {MAX_STEPS}, got {self.steps}")
         bad = [s for s in self.solvers if s not in SOLVERS]
         if bad:
@@ -76,7 +78,7 @@ class EvalOptions:
             checkpoints=_parse_list(args.checkpoint, str, "checkpoint") if opt("checkpoint") else [None],
             filelist=opt("filelist"),
             limit=opt("limit"),
-            steps=_parse_list(opt("steps", SAMPLING.steps), int, "steps"),
+            steps=_parse_list(args.steps, int, "steps") if opt("steps") else [SAMPLING.steps],
             solvers=_parse_list(opt("solver", SAMPLING.solver), str, "solver"),
             temperatures=_parse_list(opt("temperature", SAMPLING.temperature), float, "temperature"),
             asr=opt("asr", "whisper"),
@@ -95,4 +97,6 @@ class EvalOptions:
             save_audio=bool(opt("save_audio", False)),
             dnsmos=getattr(args, "dnsmos", None),
             hnr=getattr(args, "hnr", None),
+            speaker_similarity=getattr(args, "speaker_similarity", None),
+            speaker_reference=getattr(args, "speaker_reference", None),
         )

@@ -21,6 +21,7 @@ _COLUMNS = [
     ("P.835 BAK", "bak_mos", "{:.2f}"),
     ("P.835 OVRL", "ovrl_mos", "{:.2f}"),
     ("HNR dB", "hnr_db", "{:.2f}"),
+    ("speaker sim", "speaker_sim", "{:.3f}"),
     ("log-mel L1", "logmel_l1", "{:.3f}"),
     ("RTF acoustic", "rtf_acoustic", "{:.3f}"),
     ("RTF vocoder", "rtf_vocoder", "{:.3f}"),
@@ -80,12 +81,15 @@ def write_report(out_dir: Path, meta: dict, rows: list[dict]) -> str:
         f"- vocoder: {meta['vocoder']}; device: {meta['device']}",
         f"- ASR judge: {meta['asr']}; seed: {meta['seed']}; batch size: {meta['batch_size']}",
         f"- test list: {meta['data']}",
+        *([f"- speaker similarity reference: {ref}"] if (ref := meta.get("speaker_reference")) else []),
         "",
         table,
         "",
         "WER ratio = WER / recordings' WER. MCD-DTW: recording vs output audio (vocoder included; the "
         "copy-synthesis row is its floor). log-mel L1: acoustic-model mel synthesised with the recording's "
-        "durations vs the recording's mel. RTF = compute seconds / audio seconds. Peak RSS is the process "
+        "durations vs the recording's mel. Speaker sim: cosine of each utterance's Resemblyzer (GE2E) "
+        "embedding to the references' mean embedding. RTF = compute seconds / audio seconds. Peak RSS is "
+        "the process "
         "peak so far. Silence: longest pause (< -40 dB of the loudest frame) inside an utterance. "
         "Outside range: share of utterances whose frames per phoneme fall outside the recordings' "
         + (f"[{rng[0]:.2f}, {rng[1]:.2f}]." if rng else "range."),

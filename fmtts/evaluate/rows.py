@@ -17,6 +17,7 @@ from fmtts.evaluate.items import EvaluationError, Reference
 from fmtts.evaluate.metrics import logmel_l1, mcd
 from fmtts.evaluate.naturalness import dnsmos_available, hnr_available, naturalness_scores
 from fmtts.evaluate.scores import RowScores, peak_rss_mb
+from fmtts.evaluate.speaker import SpeakerSimilarity, speaker_similarity_available
 
 log = logging.getLogger(__name__)
 Natural = Callable[[np.ndarray], dict]
@@ -33,15 +34,39 @@ def _switch(requested: bool | None, available: bool, what: str, packages: str) -
     return requested
 
 
-def naturalness_judge(sample_rate: int, dnsmos: bool | None, hnr: bool | None) -> Natural:
-    """Per-utterance DNSMOS / HNR scores, for whichever judges are on."""
+def naturalness_judge(
+    sample_rate: int, dnsmos: bool | None, hnr: bool | None, speaker: SpeakerSimilarity | None = None
+) -> Natural:
+    """Per-utterance DNSMOS / HNR scores, for whichever judges are on, and the speaker similarity to the
+    references when ``speaker`` is given (see :func:`speaker_judge`)."""
     use_dnsmos = _switch(dnsmos, dnsmos_available(), "DNSMOS", "speechmos onnxruntime")
     use_hnr = _switch(hnr, hnr_available(), "HNR", "praat-parselmouth")
 
     def natural(audio: np.ndarray) -> dict:
-        return naturalness_scores(audio, sample_rate, use_dnsmos=use_dnsmos, use_hnr=use_hnr)
+        scores = naturalness_scores(audio, sample_rate, use_dnsmos=use_dnsmos, use_hnr=use_hnr)
+        if speaker is not None:
+            scores["speaker_sim"] = speaker(audio, sample_rate)
+        return scores
 
     return natural
+
+
+def speaker_judge(
+    requested: bool | None, reference_dir: str | None, refs: list[Reference], sample_rate: int
+) -> SpeakerSimilarity | None:
+    """Speaker similarity to ``reference_dir``'s recordings, or to the test recordings themselves (then
+    each recording is part of the mean it is compared to: the recordings row is the ceiling)."""
+    available = speaker_similarity_available()
+    if not _switch(requested, available, "speaker similarity", "resemblyzer 'setuptools<81'"):
+        return None
+    try:
+        if reference_dir:
+            return SpeakerSimilarity.from_folder(reference_dir, sample_rate)
+        return SpeakerSimilarity(
+            [r.wav for r in refs], sample_rate, description=f"the {len(refs)} test recordings"
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise EvaluationError(f"speaker similarity: {exc}") from None
 
 
 def recordings_row(refs: list[Reference], asr, sample_rate: int, natural: Natural) -> RowScores:
@@ -61,8 +86,9 @@ def copy_row(label, vocoder, refs, mel_config, asr, natural, fpp_range, rec_wer,
     import torch
     from tqdm import tqdm
 
-    from fmtts.audio import mel_spectrogram, save_audio
+    from fmtts.audio import save_audio
     from fmtts.devices import synchronize
+    from fmtts.mel import mel_spectrogram
 
     dev = getattr(vocoder, "device", torch.device("cpu"))
     sr = vocoder.sample_rate
@@ -161,7 +187,8 @@ def model_rows(
     import torch
     from tqdm import tqdm
 
-    from fmtts.audio import mel_spectrogram, save_audio
+    from fmtts.audio import save_audio
+    from fmtts.mel import mel_spectrogram
 
     chunks = [refs[i : i + opts.batch_size] for i in range(0, len(refs), opts.batch_size)]
     configs = [(s, so, t) for s in opts.steps for so in opts.solvers for t in opts.temperatures]
@@ -171,6 +198,7 @@ def model_rows(
     rows = []
     for vi, (steps, solver, temperature) in itertools.product(range(len(voices)), configs):
         tts, ckpt = voices[vi], checkpoints[vi]
+        steps = steps or tts.default_steps  # None: the voice's own, as synthesis takes it
         sr, dev = tts.sample_rate, tts.device
         sampling = dict(steps=steps, solver=solver, temperature=temperature)
         if (steps, solver, temperature) == configs[0]:  # a voice's first row: warm it up, untimed

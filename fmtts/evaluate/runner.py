@@ -16,6 +16,8 @@ model can reach with this vocoder). Columns:
   directly (no vocoder). The timing columns come from the normal pass only.
 * RTF of the acoustic model and of the vocoder, separately (compute seconds / audio seconds).
 * Peak RSS of the process so far (monotone over the run) and the CUDA peak allocation of the row.
+* Speaker similarity (Resemblyzer, when installed): cosine of each utterance's speaker embedding to the
+  mean embedding of the reference recordings (``--speaker-reference DIR``, or the test recordings).
 * Listen-like checks: fraction of clipped samples (|x| > 0.999), longest silence inside the utterance,
   mean mel frames per phoneme, and the share of utterances whose frames per phoneme fall outside the
   [min, max] range of the recordings in the same test list.
@@ -34,7 +36,7 @@ from fmtts.evaluate.asr import ASRError
 from fmtts.evaluate.items import EvaluationError, load_references, read_test_items
 from fmtts.evaluate.options import EvalOptions
 from fmtts.evaluate.report import markdown_table, write_report
-from fmtts.evaluate.rows import copy_row, model_rows, naturalness_judge, recordings_row
+from fmtts.evaluate.rows import copy_row, model_rows, naturalness_judge, recordings_row, speaker_judge
 
 __all__ = ["EvalOptions", "EvaluationError", "main_evaluate", "markdown_table", "read_test_items", "run"]
 
@@ -80,7 +82,8 @@ def run(opts: EvalOptions) -> int:
     asr = load_asr(opts.asr, device=opts.asr_device, compute_type=opts.asr_compute_type)
     print(f"ASR judge: {asr!r}", file=sys.stderr)
     refs = load_references(tts, items)
-    natural = naturalness_judge(tts.sample_rate, opts.dnsmos, opts.hnr)
+    speaker = speaker_judge(opts.speaker_similarity, opts.speaker_reference, refs, tts.sample_rate)
+    natural = naturalness_judge(tts.sample_rate, opts.dnsmos, opts.hnr, speaker)
     out_dir = Path(opts.out)
 
     rec = recordings_row(refs, asr, tts.sample_rate, natural)
@@ -118,6 +121,7 @@ def run(opts: EvalOptions) -> int:
         "data": str(opts.filelist or opts.data),
         "n_utterances": len(refs),
         "recordings_frames_per_phoneme_range": list(fpp_range) if fpp_range else None,
+        "speaker_reference": speaker.description if speaker is not None else None,
         "texts": {r.item.utt_id: r.item.text for r in refs},
     }
     table = write_report(out_dir, meta, rows)

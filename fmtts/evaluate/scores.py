@@ -17,7 +17,8 @@ from fmtts.evaluate.metrics import (
     word_counts,
 )
 
-NATURALNESS_KEYS = ("p808_mos", "sig_mos", "bak_mos", "ovrl_mos", "hnr_db")
+# the optional per-utterance judges (each a column only when some row has it): DNSMOS, HNR, speaker similarity
+NATURALNESS_KEYS = ("p808_mos", "sig_mos", "bak_mos", "ovrl_mos", "hnr_db", "speaker_sim")
 
 
 def peak_rss_mb() -> float:

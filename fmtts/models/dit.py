@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmtts.config import DecoderConfig
-from fmtts.models.layers import FeedForward, MultiHeadAttention, TimestepEmbedding
+from fmtts.models.layers import FeedForward, MultiHeadAttention, StepSizeEmbedding, TimestepEmbedding
 
 
 class ConvPositions(nn.Module):
@@ -54,7 +54,9 @@ class DiTBlock(nn.Module):
 
 
 class DiTEstimator(nn.Module):
-    def __init__(self, n_feats: int, cfg: DecoderConfig, speaker_dim: int = 0):
+    def __init__(
+        self, n_feats: int, cfg: DecoderConfig, speaker_dim: int = 0, step_conditioned: bool = False
+    ):
         super().__init__()
         dim, p = cfg.dit_dim, cfg.patch_size
         self.patch = p
@@ -62,6 +64,7 @@ class DiTEstimator(nn.Module):
         self.in_proj = nn.Linear(2 * n_feats * p, dim)
         self.positions = ConvPositions(dim, cfg.conv_pos_kernel)
         self.time_embed = TimestepEmbedding(dim)
+        self.step_embed = StepSizeEmbedding(dim) if step_conditioned else None
         self.speaker_proj = nn.Linear(speaker_dim, dim) if speaker_dim else None
         self.blocks = nn.ModuleList(DiTBlock(dim, cfg) for _ in range(cfg.dit_layers))
         self.final_norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
@@ -78,8 +81,10 @@ class DiTEstimator(nn.Module):
         mu: torch.Tensor,
         t: torch.Tensor,
         speaker: torch.Tensor | None = None,
+        step: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x, mu: (B, F, T); mask: (B, 1, T) float; t: (B,) → velocity (B, F, T)."""
+        """x, mu: (B, F, T); mask: (B, 1, T) float; t: (B,); step: (B,) step size (step-conditioned
+        estimators only) → velocity (B, F, T)."""
         b, f, t_len = x.shape
         p = self.patch
         pad = (-t_len) % p
@@ -91,6 +96,8 @@ class DiTEstimator(nn.Module):
         tok_mask = mask[:, 0].view(b, n_tok, p).amax(-1) > 0  # (B, N) a token is valid if any frame is
         h = self.positions(self.in_proj(h), tok_mask)
         cond = self.time_embed(t)
+        if self.step_embed is not None:
+            cond = cond + self.step_embed(step if step is not None else torch.zeros_like(t))
         if self.speaker_proj is not None and speaker is not None:
             cond = cond + self.speaker_proj(speaker)
         for block in self.blocks:

@@ -16,7 +16,7 @@ from torch import nn
 from fmtts.config import CFMConfig, DecoderConfig
 from fmtts.models.dit import DiTEstimator
 from fmtts.models.unet import UNetEstimator
-from fmtts.sampling import SamplerConfig, solve, time_grid
+from fmtts.sampling import SamplerConfig, plan_steps, solve
 
 DEFAULT_SAMPLER = SamplerConfig()
 
@@ -31,11 +31,13 @@ def cfm_interpolate(
     return x_t, u_t
 
 
-def build_estimator(n_feats: int, cfg: DecoderConfig, speaker_dim: int) -> nn.Module:
+def build_estimator(
+    n_feats: int, cfg: DecoderConfig, speaker_dim: int, step_conditioned: bool = False
+) -> nn.Module:
     if cfg.estimator == "unet":
-        return UNetEstimator(n_feats, cfg, speaker_dim)
+        return UNetEstimator(n_feats, cfg, speaker_dim, step_conditioned)
     if cfg.estimator == "dit":
-        return DiTEstimator(n_feats, cfg, speaker_dim)
+        return DiTEstimator(n_feats, cfg, speaker_dim, step_conditioned)
     raise ValueError(f"unknown estimator {cfg.estimator!r}; choose 'unet' or 'dit'")
 
 
@@ -44,7 +46,7 @@ class FlowMatchingDecoder(nn.Module):
         super().__init__()
         self.n_feats = n_feats
         self.cfm = cfm
-        self.estimator = build_estimator(n_feats, decoder, speaker_dim)
+        self.estimator = build_estimator(n_feats, decoder, speaker_dim, bool(cfm.shortcut_steps))
 
     def loss(
         self,
@@ -85,21 +87,26 @@ class FlowMatchingDecoder(nn.Module):
         x0 = torch.randn((b, t, c), generator=generator, device=mu.device, dtype=torch.float32)
         x0 = x0.transpose(1, 2)
         x0 = x0 * sampler.temperature
-        times = time_grid(sampler.steps, sampler.schedule, device=mu.device)
+        plan = plan_steps(sampler, self.cfm.shortcut_steps)
+        times = plan.times
+        # only a step-conditioned (distilled) estimator takes the step size
+        step = (torch.full((b,), plan.step_size, device=mu.device),) if self.cfm.shortcut_steps else ()
         cfg_scale = sampler.cfg_scale
 
         if cfg_scale > 0:
             mu2 = torch.cat([mu, torch.zeros_like(mu)])
             mask2 = torch.cat([mask, mask])
             spk2 = None if speaker is None else torch.cat([speaker, torch.zeros_like(speaker)])
+            step2 = tuple(torch.cat([s, s]) for s in step)
 
-            def velocity(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-                v = self.estimator(torch.cat([x, x]), mask2, mu2, torch.cat([t, t]), spk2)
+            def velocity(x: torch.Tensor, t: float) -> torch.Tensor:
+                tb = torch.full((2 * b,), t, device=mu.device)
+                v = self.estimator(torch.cat([x, x]), mask2, mu2, tb, spk2, *step2)
                 v_cond, v_uncond = v.chunk(2)
                 return v_cond + cfg_scale * (v_cond - v_uncond)
         else:
 
-            def velocity(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-                return self.estimator(x, mask, mu, t, speaker)
+            def velocity(x: torch.Tensor, t: float) -> torch.Tensor:
+                return self.estimator(x, mask, mu, torch.full((b,), t, device=mu.device), speaker, *step)
 
-        return solve(velocity, x0, times, sampler.solver) * mask
+        return solve(velocity, x0, times, plan.solver) * mask

@@ -145,6 +145,10 @@ class ConvFeedForward(nn.Module):
         """x: (B, T, C); mask: (B, T) bool."""
         k = self.conv1.kernel_size[0]
         m = mask.unsqueeze(2).to(x.dtype)
+        if torch.onnx.is_in_onnx_export():  # the same arithmetic as one Conv node (no Pad/unfold in ONNX)
+            h = F.conv1d((x * m).transpose(1, 2), self.conv1.weight, self.conv1.bias, padding=k // 2)
+            h = F.gelu(h.transpose(1, 2), approximate="tanh")
+            return F.linear(h * m, self.conv2.weight[..., 0], self.conv2.bias) * m
         windows = F.pad(x * m, (0, 0, k // 2, (k - 1) // 2)).unfold(1, k, 1)  # (B, T, C, k)
         w1 = self.conv1.weight.reshape(self.conv1.out_channels, -1)  # (H, C·k), same (c, j) order
         h = F.linear(windows.reshape(*x.shape[:2], -1), w1, self.conv1.bias)
@@ -169,6 +173,17 @@ class TimestepEmbedding(nn.Module):
         args = (t.float() * self.scale).unsqueeze(-1) * freqs
         emb = torch.cat([args.sin(), args.cos()], dim=-1)
         return self.mlp(emb.to(self.mlp[0].weight.dtype))
+
+
+class StepSizeEmbedding(TimestepEmbedding):
+    """Embedding of the step size d of a shortcut (distilled) estimator, added to the time embedding. Its
+    last layer starts at zero, so adding it to a trained estimator leaves that estimator's output as it
+    was until distillation trains it."""
+
+    def __init__(self, dim: int, freq_dim: int = 256, scale: float = 1000.0):
+        super().__init__(dim, freq_dim, scale)
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
 
 
 class ChannelLayerNorm(nn.Module):

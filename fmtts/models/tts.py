@@ -124,6 +124,33 @@ class FlowTTS(nn.Module):
         return attn.sum(2).round().long()
 
     @torch.no_grad()
+    def prior(
+        self,
+        tokens: torch.Tensor,
+        token_lengths: torch.Tensor,
+        length_scale: float = 1.0,
+        speakers: torch.Tensor | None = None,
+        durations: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Text → what the decoder starts from: the aligned prior μ_y (B, F, T) (normalised), its frame
+        mask (B, 1, T), the frames per token (B, T_text) and the speaker embedding. Encoder and durations
+        run once per utterance; only the decoder runs per ODE step. ``length_scale`` > 1 speaks slower."""
+        spk = self._speaker(speakers, tokens.shape[0], tokens.device)
+        mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
+        if durations is None:
+            logw = self.duration_predictor(hidden, x_mask)
+            scale = length_scale * float(self.duration_scale)
+            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale)
+        else:
+            durations = durations.long() * x_mask[:, 0].long()
+        mel_lengths = durations.sum(1).clamp_min(1)
+        t_y = int(mel_lengths.max())
+        y_mask = sequence_mask(mel_lengths, t_y).unsqueeze(1).to(mu.dtype)
+        attn = durations_to_path(durations, t_y).to(mu.dtype)
+        mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)
+        return mu_y, y_mask, durations, spk
+
+    @torch.no_grad()
     def synthesize(
         self,
         tokens: torch.Tensor,
@@ -133,25 +160,15 @@ class FlowTTS(nn.Module):
         durations: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> AcousticOutput:
-        """Text → mel. Encoder and durations run once; only the decoder runs per ODE step.
-        ``sampler.length_scale`` > 1 makes speech slower (durations are multiplied by it)."""
-        spk = self._speaker(speakers, tokens.shape[0], tokens.device)
-        mu, hidden, x_mask = self.encoder(tokens, token_lengths, spk)
-        if durations is None:
-            logw = self.duration_predictor(hidden, x_mask)
-            scale = sampler.length_scale * float(self.duration_scale)
-            durations = frames_from_log_durations(logw[:, 0], x_mask[:, 0], scale)
-        else:
-            durations = durations.long() * x_mask[:, 0].long()
-        mel_lengths = durations.sum(1).clamp_min(1)
-        t_y = int(mel_lengths.max())
-        y_mask = sequence_mask(mel_lengths, t_y).unsqueeze(1).to(mu.dtype)
-        attn = durations_to_path(durations, t_y).to(mu.dtype)
-        mu_y = torch.bmm(attn.transpose(1, 2), mu.transpose(1, 2)).transpose(1, 2)
+        """Text → mel (:meth:`prior`, then the decoder's ODE). ``sampler.length_scale`` > 1 makes speech
+        slower (durations are multiplied by it)."""
+        mu_y, y_mask, durations, spk = self.prior(
+            tokens, token_lengths, sampler.length_scale, speakers, durations
+        )
         mel = self.decoder.sample(mu_y, y_mask, sampler, speaker=spk, generator=generator)
         return AcousticOutput(
             mel=self.denormalize(mel) * y_mask,
-            mel_lengths=mel_lengths,
+            mel_lengths=y_mask[:, 0].sum(1).long(),
             durations=durations,
             mu=self.denormalize(mu_y) * y_mask,
         )

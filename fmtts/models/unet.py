@@ -12,7 +12,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmtts.config import ConfigError, DecoderConfig
-from fmtts.models.layers import FeedForward, MaskedGroupNorm, MultiHeadAttention, TimestepEmbedding
+from fmtts.models.layers import (
+    FeedForward,
+    MaskedGroupNorm,
+    MultiHeadAttention,
+    StepSizeEmbedding,
+    TimestepEmbedding,
+)
 
 
 def _masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -72,7 +78,9 @@ class Level(nn.Module):
 
 
 class UNetEstimator(nn.Module):
-    def __init__(self, n_feats: int, cfg: DecoderConfig, speaker_dim: int = 0):
+    def __init__(
+        self, n_feats: int, cfg: DecoderConfig, speaker_dim: int = 0, step_conditioned: bool = False
+    ):
         super().__init__()
         ch = list(cfg.channels)
         per_level = cfg.level_transformers
@@ -86,6 +94,7 @@ class UNetEstimator(nn.Module):
         time_dim = ch[0] * 4
         self.n_down = len(ch) - 1
         self.time_embed = TimestepEmbedding(time_dim)
+        self.step_embed = StepSizeEmbedding(time_dim) if step_conditioned else None
         in_ch = 2 * n_feats + speaker_dim
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
@@ -122,8 +131,10 @@ class UNetEstimator(nn.Module):
         mu: torch.Tensor,
         t: torch.Tensor,
         speaker: torch.Tensor | None = None,
+        step: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x, mu: (B, F, T); mask: (B, 1, T) float; t: (B,); speaker: (B, S) → velocity (B, F, T)."""
+        """x, mu: (B, F, T); mask: (B, 1, T) float; t: (B,); speaker: (B, S); step: (B,) step size (only
+        for a step-conditioned estimator; 0 = the instantaneous velocity) → velocity (B, F, T)."""
         t_len = x.shape[-1]
         mult = 2**self.n_down
         pad = (-t_len) % mult
@@ -133,6 +144,8 @@ class UNetEstimator(nn.Module):
         if speaker is not None:
             h = torch.cat([h, speaker.unsqueeze(-1).expand(-1, -1, h.shape[-1])], dim=1)
         temb = self.time_embed(t)
+        if self.step_embed is not None:
+            temb = temb + self.step_embed(step if step is not None else torch.zeros_like(t))
         # On the CPU an all-valid batch that needs no padding (one utterance whose length is a multiple of
         # 2^(levels-1), or training windows cut from long utterances) skips every product with the mask.
         # Not on a GPU (the check would cost a sync) nor under autocast (the fp32 mask products keep the

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fmtts.audio import MelConfig, MelSpectrogram
+from fmtts.audio import MelConfig
 from fmtts.data.audio_cache import CACHE_VERSION, AudioCache
 from fmtts.data.prepare import DatasetError
+from fmtts.mel import MelSpectrogram
 
 log = logging.getLogger(__name__)
 _SAVE_EVERY = 25  # clips between progress records

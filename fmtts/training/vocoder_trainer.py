@@ -22,9 +22,10 @@ import torch
 import torch.distributed as dist
 
 from fmtts import __version__
-from fmtts.audio import MelConfig, MelSpectrogram, mel_differences
+from fmtts.audio import MelConfig, mel_differences
 from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoint
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
+from fmtts.mel import MelSpectrogram
 from fmtts.training.common import (
     StopControl,
     TrainingError,

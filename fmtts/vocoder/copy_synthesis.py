@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fmtts.audio import AudioError, MelConfig, check_output_path, load_audio, mel_spectrogram, save_audio
+from fmtts.audio import AudioError, MelConfig, check_output_path, load_audio, save_audio
 from fmtts.devices import pick_device, synchronize
+from fmtts.mel import mel_spectrogram
 
 
 def vocode_file(

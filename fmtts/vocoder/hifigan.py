@@ -85,6 +85,12 @@ class HiFiGANConfig:
             f_max=None if self.fmax is None else float(self.fmax),
         )
 
+    def to_dict(self) -> dict[str, object]:
+        """The architecture and audio keys as a jik876 ``config.json`` has them (``extra`` left out), plain
+        JSON types: :meth:`from_dict` reads it back."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"}
+        return json.loads(json.dumps(d))
+
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> HiFiGANConfig:
         """Build from a jik876 ``config.json`` dict (training-only keys are kept in ``extra``)."""
@@ -297,7 +303,7 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 class HiFiGAN:
     """A loaded HiFi-GAN ready for inference: ``vocoder(mel) -> audio``.
 
-    ``mel`` is (num_mels, T) or (B, num_mels, T) log-mel (:func:`fmtts.audio.mel_spectrogram` with
+    ``mel`` is (num_mels, T) or (B, num_mels, T) log-mel (:func:`fmtts.mel.mel_spectrogram` with
     :attr:`mel_config`); the result is (T * hop,) or (B, T * hop) float32 audio in [-1, 1] on the
     vocoder's device.
     """
@@ -318,6 +324,7 @@ class HiFiGAN:
         self.hop_length = self.cfg.hop_size
         self.n_mels = self.cfg.num_mels
         self.mel_config = self.cfg.mel_config()
+        self.source: Path | None = None  # an .onnx vocoder file it was rebuilt from (keys its ONNX export)
 
     @classmethod
     def from_checkpoint(

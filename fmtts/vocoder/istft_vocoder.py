@@ -16,14 +16,28 @@ from fmtts.devices import cpu_has_native_bf16
 from fmtts.user_warnings import warn_caller
 from fmtts.vocoder.hifigan import VocoderError, check_mel
 from fmtts.vocoder.istft_net import ISTFTNet, ISTFTNetConfig
+from fmtts.vocoder.onnx_file import is_onnx_file, read_onnx_vocoder
+from fmtts.vocoder.weights import resolve_vocoder_file
 
 KIND = "vocoder"
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def load_vocoder_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """A vocoder training checkpoint or exported generator file, checked for what it must hold."""
-    return load_checkpoint(path, map_location=map_location, kind=KIND)
+    """A vocoder training checkpoint, exported generator file, or ``.onnx`` vocoder file (the generator
+    rebuilt from its metadata and weights), checked for what it must hold; the name of an embedded
+    vocoder (``fmtts-joe``) stands for its file."""
+    path = resolve_vocoder_file(path)
+    if not is_onnx_file(path):
+        return load_checkpoint(path, map_location=map_location, kind=KIND)
+    try:
+        ckpt = read_onnx_vocoder(path)
+    except VocoderError as exc:
+        raise CheckpointError(str(exc)) from exc
+    if ckpt["generator_kind"] != "istftnet":
+        raise CheckpointError(f"{path} holds a {ckpt['generator_kind']} generator, not an fmtts ISTFTNet")
+    ckpt["generator"] = {k: v.to(map_location) for k, v in ckpt["generator"].items()}
+    return ckpt
 
 
 def export_vocoder(
@@ -96,10 +110,23 @@ class ISTFTVocoder:
         precision: str = "auto",
         name: str | None = None,
     ) -> ISTFTVocoder:
+        path = resolve_vocoder_file(path)
         try:
             ckpt = load_vocoder_checkpoint(path)
         except CheckpointError as exc:
             raise VocoderError(str(exc)) from exc
+        return cls.from_checkpoint(ckpt, path, device=device, precision=precision, name=name)
+
+    @classmethod
+    def from_checkpoint(
+        cls,
+        ckpt: dict[str, Any],
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        precision: str = "auto",
+        name: str | None = None,
+    ) -> ISTFTVocoder:
+        """From what :func:`load_vocoder_checkpoint` returned for ``path``."""
         try:
             cfg = ISTFTNetConfig.from_dict(ckpt["generator_config"])
             generator = ISTFTNet(cfg)
@@ -109,7 +136,8 @@ class ISTFTVocoder:
                 f"{path}: the generator weights do not fit its config: {str(exc)[:300]}"
             ) from exc
         mel_config = MelConfig.from_dict(ckpt["mel_config"])
-        label = name or f"fmtts ISTFTNet ({path}, step {ckpt.get('step', '?')})"
+        step = f", step {ckpt['step']}" if "step" in ckpt else ""
+        label = name or f"fmtts ISTFTNet ({path}{step})"
         return cls(generator, mel_config, name=label, device=device, precision=precision, source=Path(path))
 
     def _autocast(self):

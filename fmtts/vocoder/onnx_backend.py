@@ -49,7 +49,10 @@ def export_path(vocoder, weights: Path) -> Path:
     return user_cache_dir("vocoders") / f"{label}-{digest.hexdigest()[:16]}.onnx"
 
 
-def export_onnx(vocoder, path: Path) -> Path:
+def export_onnx(vocoder, path: Path, constant_folding: bool = True) -> Path:
+    """``vocoder``'s generator → ``path`` (atomically). ``constant_folding=False`` keeps every parameter an
+    initializer under its state-dict name (folding would merge a Linear's weight with its transpose into a
+    new, unnamed tensor); ONNX Runtime folds the constants itself when it loads the graph."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     example = torch.zeros(1, vocoder.n_mels, 32)
@@ -70,6 +73,7 @@ def export_onnx(vocoder, path: Path) -> Path:
                     "audio": {0: "batch", samples_axis: "samples"},
                 },
                 opset_version=17,
+                do_constant_folding=constant_folding,
                 dynamo=False,
             )
         os.replace(tmp, path)

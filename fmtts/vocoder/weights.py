@@ -21,6 +21,29 @@ PRETRAINED_FILES: dict[str, str] = {
     "ljspeech": "generator_LJSpeech.pth.tar",
 }
 
+# Vocoders shipped in the package: fmtts/vocoders/<name>.onnx (the runtime's form, which torch also reads)
+# or <name>.pt (a torch generator file), the .pt where a name has both.
+EMBEDDED_DIR = Path(__file__).resolve().parent.parent / "vocoders"
+EMBEDDED_SUFFIXES = (".pt", ".onnx")  # in order of preference
+
+
+def embedded_vocoders(folder: Path = EMBEDDED_DIR) -> dict[str, Path]:
+    """Name (the file's stem, lower case) → file of every vocoder shipped in ``folder``."""
+    found: dict[str, Path] = {}
+    for suffix in reversed(EMBEDDED_SUFFIXES):
+        found.update({p.stem.lower(): p for p in sorted(folder.glob(f"*{suffix}"))})
+    return dict(sorted(found.items()))
+
+
+def resolve_vocoder_file(name_or_path: str | Path) -> Path:
+    """A file path as given, or the file of the embedded vocoder of that name when no such file exists."""
+    p = Path(name_or_path).expanduser()
+    if not p.exists():
+        embedded = embedded_vocoders().get(str(name_or_path).lower())
+        if embedded is not None:
+            return embedded
+    return p
+
 
 @dataclass(frozen=True)
 class WeightFiles:

@@ -1,0 +1,123 @@
+"""Quality per sampling step count: voices × step counts × seeds on the same unseen sentences.
+
+Whisper-base WER, DNSMOS P.808 (and OVRL), Praat HNR over voiced frames, and RTF as a user gets it
+(``TTS.load(voice).synthesize(text, steps=N, seed=s)`` with the voice's defaults otherwise), on the
+unseen sentences of ``benchmarks/_sentences.py``; several seeds because a one-step sampler's quality
+depends on its noise. Paired per sentence: each row's DNSMOS difference against the first row.
+Needs fmtts[eval]. Writes ``benchmarks/results/step_quality.json``.
+
+    python benchmarks/step_quality.py --voices joe,~/distilled.fmtts --steps 1,2,4 --seeds 0,1,2 --n 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _sentences import unseen_sentences  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--voices", default="joe", help="comma-separated voice names or files")
+    ap.add_argument("--steps", default="1,2,4")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--n", type=int, default=100, help="number of sentences")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "step_quality.json"))
+    args = ap.parse_args()
+
+    from fmtts import TTS
+    from fmtts.evaluate.asr import load_asr
+    from fmtts.evaluate.metrics import word_counts
+    from fmtts.evaluate.naturalness import dnsmos, harmonics_to_noise_db
+
+    texts = unseen_sentences(args.n)
+    steps = [int(s) for s in args.steps.split(",")]
+    seeds = [int(s) for s in args.seeds.split(",")]
+    asr = load_asr("whisper", device="cpu")
+    rows = []
+    for voice in args.voices.split(","):
+        tts = TTS.load(voice, threads=args.threads)
+        tts.synthesize(texts[0], seed=0)  # warm
+        for n in steps:
+            per_seed = []
+            for seed in seeds:
+                errors = words = 0
+                mos, ovrl, hnr, compute, audio = [], [], [], 0.0, 0.0
+                for i, text in enumerate(texts):
+                    t0 = time.perf_counter()
+                    out = tts.synthesize(text, steps=n, seed=seed * 10_000 + i)
+                    compute += time.perf_counter() - t0
+                    audio += out.seconds
+                    c = word_counts(text, asr.transcribe(out.audio, out.sample_rate))
+                    errors, words = errors + c.errors, words + c.ref_length
+                    d = dnsmos(out.audio, out.sample_rate)
+                    mos.append(d["p808_mos"])
+                    ovrl.append(d["ovrl_mos"])
+                    h = harmonics_to_noise_db(out.audio, out.sample_rate)
+                    if h is not None:
+                        hnr.append(h)
+                per_seed.append(
+                    {
+                        "seed": seed,
+                        "wer": errors / words,
+                        "dnsmos": statistics.mean(mos),
+                        "ovrl": statistics.mean(ovrl),
+                        "hnr_db": statistics.mean(hnr),
+                        "rtf": compute / audio,
+                        "dnsmos_per_sentence": mos,
+                    }
+                )
+                summary = {k: v for k, v in per_seed[-1].items() if k != "dnsmos_per_sentence"}
+                print(f"{voice} steps {n} seed {seed}: {json.dumps(summary)}", flush=True)
+            rows.append(
+                {
+                    "voice": voice,
+                    "source": tts.source,
+                    "steps": n,
+                    "shortcut": n in tts.shortcut_steps,
+                    "seeds": per_seed,
+                }
+            )
+    base = [m for s in rows[0]["seeds"] for m in s["dnsmos_per_sentence"]]
+    print("\n| voice | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | paired ΔDNSMOS vs first row |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        s = r["seeds"]
+        mine = [m for x in s for m in x["dnsmos_per_sentence"]]
+        diffs = [a - b for a, b in zip(mine, base, strict=True)]
+        r["paired_dnsmos_vs_first"] = {
+            "mean": statistics.mean(diffs),
+            "sem": statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0,
+            "better": sum(d > 0 for d in diffs) / len(diffs),
+        }
+        for key in ("wer", "dnsmos", "ovrl", "hnr_db", "rtf"):
+            vals = [x[key] for x in s]
+            r[key] = {"mean": statistics.mean(vals), "min": min(vals), "max": max(vals)}
+        p = r["paired_dnsmos_vs_first"]
+        print(
+            f"| {Path(r['voice']).name} | {r['steps']}{' (distilled)' if r['shortcut'] else ''} | "
+            f"{100 * r['wer']['mean']:.2f} | {r['dnsmos']['mean']:.3f} | {r['ovrl']['mean']:.3f} | "
+            f"{r['hnr_db']['mean']:.2f} | {r['rtf']['mean']:.4f} | {p['mean']:+.3f} ± {p['sem']:.3f} |"
+        )
+    result = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "n_sentences": len(texts),
+        "threads": args.threads,
+        "rows": rows,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""Torch → the runtime's ONNX forms: a ``.fmtts`` voice file and an ``.onnx`` vocoder (needs torch and
+``onnx``: ``pip install 'fmtts[train]'``).
+
+Weights are stored as fp16 where ``fp16=True`` (half the size) with a Cast to fp32 in front of each: ONNX
+Runtime folds the casts when it loads the graph, so it computes in fp32 with the same numbers the fp16
+torch voice has.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from fmtts import __version__
+from fmtts.checkpoint import CheckpointError
+from fmtts.models.tts import FlowTTS
+from fmtts.runtime.voice_file import SUFFIX, VoiceFile
+
+OPSET = 17
+VOCODER_METADATA_KEY = "fmtts_vocoder"
+
+
+class EncoderGraph(nn.Module):
+    """tokens (B, N) int64, token_lengths (B,) int64[, speakers (B,) int64] → mu (B, F, N) normalised,
+    logw (B, 1, N), x_mask (B, 1, N)[, speaker_embedding (B, S)]."""
+
+    def __init__(self, model: FlowTTS):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens: torch.Tensor, token_lengths: torch.Tensor, *speakers: torch.Tensor):
+        spk = self.model.speaker_emb(speakers[0]) if speakers else None
+        mu, hidden, x_mask = self.model.encoder(tokens, token_lengths, spk)
+        logw = self.model.duration_predictor(hidden, x_mask)
+        return (mu, logw, x_mask, spk) if speakers else (mu, logw, x_mask)
+
+
+class EstimatorGraph(nn.Module):
+    """x, mask, mu, t[, step][, speaker] → velocity; the mask is applied as in training (the U-Net's
+    all-valid shortcut is a CPU-eager optimisation that a traced graph must not bake in)."""
+
+    def __init__(self, model: FlowTTS):
+        super().__init__()
+        self.estimator = model.decoder.estimator
+        self.step_conditioned = bool(model.cfg.cfm.shortcut_steps)
+        self.has_speaker = model.speaker_emb is not None
+
+    def forward(self, x, mask, mu, t, *extra):
+        step = extra[0] if self.step_conditioned else None
+        speaker = extra[-1] if self.has_speaker else None
+        if step is None:
+            return self.estimator(x, mask, mu, t, speaker)
+        return self.estimator(x, mask, mu, t, speaker, step)
+
+
+def _to_bytes(module: nn.Module, args: tuple, inputs: list[str], outputs: list[str], axes: dict) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # TorchScript exporter: legacy but exact; tracer warnings
+        torch.onnx.export(
+            module,
+            args,
+            buffer,
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+            # parameters stay initializers under their torch names (ONNX Runtime folds constants itself
+            # when it loads a graph), so the torch backend can rebuild the model from a voice file
+            do_constant_folding=False,
+        )
+    return buffer.getvalue()
+
+
+def store_weights_fp16(model_bytes: bytes, min_elements: int = 1024) -> bytes:
+    """Float32 initializers of ``min_elements`` or more → fp16 initializers feeding a Cast to fp32."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    proto = onnx.load_from_string(model_bytes)
+    graph = proto.graph
+    casts = []
+    kept = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) < min_elements:
+            kept.append(init)
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
+        kept.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT))
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(casts + nodes)
+    return proto.SerializeToString()
+
+
+def _example_batch(model: FlowTTS) -> tuple[torch.Tensor, torch.Tensor]:
+    tokens = torch.randint(1, model.n_vocab, (2, 13))
+    return tokens, torch.tensor([13, 9])
+
+
+def voice_graphs(model: FlowTTS) -> dict[str, bytes]:
+    """The two graphs of a voice file, exported from ``model`` (fp32, on the CPU, in eval mode)."""
+    model = model.float().cpu().eval()
+    tokens, lengths = _example_batch(model)
+    enc_inputs, enc_args = ["tokens", "token_lengths"], [tokens, lengths]
+    enc_outputs = ["mu", "logw", "x_mask"]
+    enc_axes: dict[str, Any] = {
+        "tokens": {0: "batch", 1: "symbols"},
+        "token_lengths": {0: "batch"},
+        "mu": {0: "batch", 2: "symbols"},
+        "logw": {0: "batch", 2: "symbols"},
+        "x_mask": {0: "batch", 2: "symbols"},
+    }
+    if model.speaker_emb is not None:
+        enc_inputs.append("speakers")
+        enc_args.append(torch.zeros(2, dtype=torch.long))
+        enc_outputs.append("speaker_embedding")
+        enc_axes.update(speakers={0: "batch"}, speaker_embedding={0: "batch"})
+    encoder = _to_bytes(EncoderGraph(model), tuple(enc_args), enc_inputs, enc_outputs, enc_axes)
+
+    frames = 37  # odd and not a multiple of the U-Net's stride: the padding path is traced
+    f = model.cfg.n_feats
+    mask = torch.ones(2, 1, frames)
+    mask[1, :, 30:] = 0
+    est_args = [torch.randn(2, f, frames), mask, torch.randn(2, f, frames), torch.rand(2)]
+    est_inputs = ["x", "mask", "mu", "t"]
+    est_axes: dict[str, Any] = {
+        "x": {0: "batch", 2: "frames"},
+        "mask": {0: "batch", 2: "frames"},
+        "mu": {0: "batch", 2: "frames"},
+        "t": {0: "batch"},
+        "velocity": {0: "batch", 2: "frames"},
+    }
+    graph = EstimatorGraph(model)
+    if graph.step_conditioned:
+        est_args.append(torch.rand(2))
+        est_inputs.append("step")
+        est_axes["step"] = {0: "batch"}
+    if graph.has_speaker:
+        est_args.append(torch.randn(2, model.cfg.speaker_dim))
+        est_inputs.append("speaker")
+        est_axes["speaker"] = {0: "batch"}
+    estimator = _to_bytes(graph, tuple(est_args), est_inputs, ["velocity"], est_axes)
+    return {"encoder.onnx": encoder, "estimator.onnx": estimator}
+
+
+def export_voice_file(
+    checkpoint: str | Path,
+    output: str | Path,
+    fp16: bool = True,
+    vocoder: str | None = None,
+    name: str | None = None,
+    default_steps: int | None = None,
+) -> Path:
+    """A training checkpoint or ``.pt`` voice → a ``.fmtts`` voice file the torch-free runtime reads.
+    ``vocoder``: the vocoder it speaks with (default: the one the checkpoint names). ``default_steps``: the
+    step count synthesis uses when not told (default: the largest distilled step count, else
+    :data:`fmtts.sampling.DEFAULT_STEPS`; set what measurement chose)."""
+    from fmtts.api import voice_vocoder
+    from fmtts.sampling import DEFAULT_STEPS, MAX_STEPS
+    from fmtts.torch_backend import load_model
+
+    out = Path(output)
+    if out.suffix != SUFFIX:
+        raise CheckpointError(f"a runtime voice file ends in {SUFFIX}: {out}")
+    path = Path(checkpoint)
+    model, ckpt = load_model(path)
+    if fp16:  # the numbers an fp16 voice file holds (the runtime computes in fp32)
+        model = model.half().float()
+    graphs = voice_graphs(model)
+    if fp16:
+        graphs = {k: store_weights_fp16(v) for k, v in graphs.items()}
+    cfg = model.cfg
+    shortcut = list(cfg.cfm.shortcut_steps)
+    steps = default_steps or (max(shortcut) if shortcut else DEFAULT_STEPS)
+    if not 1 <= steps <= MAX_STEPS:
+        raise CheckpointError(f"default_steps must be from 1 to {MAX_STEPS}, got {steps}")
+    manifest = {
+        "name": name or out.stem,
+        "fmtts_version": __version__,
+        "config": ckpt["config"],
+        "step": ckpt.get("step"),
+        "text": ckpt["text"],
+        "mel_config": ckpt["mel_config"],
+        "mel_stats": ckpt["mel_stats"],
+        "n_feats": cfg.n_feats,
+        "duration_scale": float(model.duration_scale),
+        "shortcut_steps": shortcut,
+        "default_steps": steps,
+        "cond_dropout": cfg.cfm.cond_dropout,
+        "speakers": list(ckpt.get("speakers", [])) if cfg.n_speakers > 1 else [],
+        "vocoder": _vocoder_name(vocoder or voice_vocoder(path, ckpt)),
+        "weights": "fp16" if fp16 else "fp32",
+        "distill": ckpt.get("distill", {}).get("config"),
+    }
+    return VoiceFile(out, json.loads(json.dumps(manifest)), graphs).write()
+
+
+def _vocoder_name(vocoder: str) -> str:
+    """A vocoder file next to the voice is referred to by its stem (``fmtts-joe.pt`` → ``fmtts-joe``): the
+    runtime looks for ``<stem>.onnx`` beside the voice and among the embedded vocoders."""
+    p = Path(vocoder)
+    return p.stem if p.suffix in (".pt", ".onnx") else vocoder
+
+
+def export_vocoder_onnx(vocoder: str | Path, output: str | Path, fp16: bool = True) -> Path:
+    """A torch vocoder (a name or file :func:`fmtts.vocoder.load_vocoder` takes) → an ``.onnx`` vocoder
+    with its mel settings and generator config inside (metadata ``fmtts_vocoder``), for the runtime; torch
+    can rebuild the generator from it (:func:`fmtts.vocoder.onnx_file.read_onnx_vocoder`), so a package
+    ships this file alone.
+
+    Exported without constant folding, so that every weight is an initializer under its state-dict name
+    (ONNX Runtime folds the graph's constants itself when it loads it: same speed). The ISTFT head's
+    inverse-DFT kernel (4 MB in fp32) is computed in the graph from a few ops instead of stored."""
+    import copy
+
+    import onnx
+
+    from fmtts.vocoder import HiFiGAN, ISTFTVocoder, load_vocoder
+    from fmtts.vocoder.onnx_backend import export_onnx
+
+    voc = load_vocoder(str(vocoder), device="cpu", backend="torch")
+    if not isinstance(voc, HiFiGAN | ISTFTVocoder):
+        raise CheckpointError(f"{vocoder}: only HiFi-GAN and fmtts's ISTFT vocoders export to ONNX")
+    if isinstance(voc, ISTFTVocoder) and fp16:
+        # the weights an fp16 file holds; not the buffers (the inverse-DFT kernel and window stay exact),
+        # and not the cached vocoder's own generator
+        voc = copy.copy(voc)
+        voc.generator = copy.deepcopy(voc.generator)
+        with torch.no_grad():
+            for param in voc.generator.parameters():
+                param.copy_(param.half().float())
+    out = Path(output)
+    tmp = out.with_name(out.name + ".fp32.tmp")
+    export_onnx(voc, tmp, constant_folding=False)
+    try:
+        data = tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+    aliases = _weight_aliases(data, voc.generator.state_dict(), str(vocoder))
+    if isinstance(voc, ISTFTVocoder):
+        data = _dft_kernel_in_graph(data, voc.generator.cfg.n_fft)
+    if fp16:
+        data = store_weights_fp16(data)
+    proto = onnx.load_from_string(data)
+    meta = {
+        "name": Path(str(vocoder)).stem if Path(str(vocoder)).suffix else str(vocoder),
+        "mel_config": voc.mel_config.to_dict(),
+        "fmtts_version": __version__,
+        "weights": "fp16" if fp16 else "fp32",
+        **_generator_metadata(voc),
+    }
+    if aliases:
+        meta["aliases"] = aliases
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = VOCODER_METADATA_KEY, json.dumps(meta)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.with_name(f".{out.name}.tmp")
+    staged.write_bytes(proto.SerializeToString())
+    staged.replace(out)
+    return out
+
+
+def _generator_metadata(voc) -> dict[str, Any]:
+    """``kind`` and ``generator_config`` (plus ``step`` where the source file records it): what torch
+    needs to rebuild the generator from the exported file."""
+    from fmtts.vocoder import ISTFTVocoder
+    from fmtts.vocoder.istft_vocoder import load_vocoder_checkpoint
+
+    if not isinstance(voc, ISTFTVocoder):
+        return {"kind": "hifigan", "generator_config": voc.cfg.to_dict()}
+    meta: dict[str, Any] = {"kind": "istftnet", "generator_config": voc.generator.cfg.to_dict()}
+    if voc.source is not None:
+        ckpt = load_vocoder_checkpoint(voc.source)
+        if "step" in ckpt:
+            meta["step"] = int(ckpt["step"])
+        if ckpt.get("recipe_name"):
+            meta["recipe_name"] = str(ckpt["recipe_name"])
+    return meta
+
+
+def _weight_aliases(model_bytes: bytes, state: dict[str, torch.Tensor], source: str) -> dict[str, str]:
+    """State-dict keys that are no initializer of the exported graph → the initializer of equal value the
+    exporter merged them into (it deduplicates equal initializers). Raises when a key has neither: torch
+    could not rebuild the generator from the file."""
+    import onnx
+    from onnx import numpy_helper
+
+    inits = onnx.load_from_string(model_bytes).graph.initializer
+    names = {init.name for init in inits}
+    missing = [k for k in state if k not in names]
+    if not missing:
+        return {}
+    arrays = {init.name: numpy_helper.to_array(init) for init in inits}
+    aliases: dict[str, str] = {}
+    for key in missing:
+        value = state[key].detach().cpu().numpy()
+        match = next(
+            (n for n, a in arrays.items() if a.shape == value.shape and np.array_equal(a, value)), None
+        )
+        if match is None:
+            raise CheckpointError(f"{source}: the ONNX export lost the generator weight {key}")
+        aliases[key] = match
+    return aliases
+
+
+def _dft_kernel_in_graph(model_bytes: bytes, n_fft: int) -> bytes:
+    """The ISTFT head's inverse-DFT kernel, a constant of ``(n_fft + 2) * n_fft`` floats (4 MB), replaced by
+    the ops that compute it (the values of :func:`fmtts.vocoder.istft_net.inverse_dft_kernel` to ~1e-10);
+    they depend on no input, so ONNX Runtime folds them back into the constant when it loads the graph."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from fmtts.vocoder.istft_net import inverse_dft_kernel
+
+    proto = onnx.load_from_string(model_bytes)
+    graph = proto.graph
+    target = inverse_dft_kernel(n_fft).numpy()
+    found = None
+    for i, node in enumerate(graph.node):
+        if node.op_type != "Constant" or len(node.attribute) != 1 or node.attribute[0].name != "value":
+            continue
+        t = node.attribute[0].t
+        if tuple(t.dims) == target.shape and np.array_equal(numpy_helper.to_array(t), target):
+            found = i
+            break
+    if found is None:
+        raise CheckpointError("the ISTFT head's inverse-DFT kernel is not a constant of the exported graph")
+    output = graph.node[found].output[0]
+    bins = n_fft // 2 + 1
+    p = "dft_kernel/"
+
+    def const(name: str, value, dtype) -> onnx.NodeProto:
+        tensor = numpy_helper.from_array(np.asarray(value, dtype=dtype), p + name)
+        return helper.make_node("Constant", [], [p + name], value=tensor)
+
+    def op(kind: str, inputs: list[str], out: str, **attrs) -> onnx.NodeProto:
+        name = output if out == output else p + out
+        return helper.make_node(kind, [p + i for i in inputs], [name], **attrs)
+
+    scale = np.full((bins, 1), 2.0 / n_fft)
+    scale[0] = scale[-1] = 1.0 / n_fft  # DC and Nyquist appear once in a real signal's spectrum
+    # The kernel's rows are cos and -sin of 2 pi k n / n_fft for each bin k, times the Hann window and
+    # the scale: the n_fft values of cos and sin (computed in float64) are gathered at k * n mod n_fft,
+    # with as few ops on the kernel-sized tensors as possible (each costs ONNX Runtime time at load).
+    nodes = [
+        const("zero", 0, np.int32),
+        const("one", 1, np.int32),
+        const("bins", bins, np.int32),
+        const("n_fft", n_fft, np.int32),
+        const("step", 2 * np.pi / n_fft, np.float64),
+        const("half", 0.5, np.float64),
+        const("scale", scale, np.float32),
+        const("axis1", [1], np.int64),
+        const("shape", [2 * bins, 1, n_fft], np.int64),
+        const("table_shape", [2, n_fft], np.int64),
+        op("Range", ["zero", "bins", "one"], "k_range"),
+        op("Unsqueeze", ["k_range", "axis1"], "k"),  # (bins, 1)
+        op("Range", ["zero", "n_fft", "one"], "n"),  # (n_fft,)
+        op("Cast", ["n"], "n64", to=TensorProto.DOUBLE),
+        op("Mul", ["n64", "step"], "phase"),
+        op("Cos", ["phase"], "cos"),
+        op("Sin", ["phase"], "sin"),
+        op("Neg", ["sin"], "minus_sin"),
+        op("Concat", ["cos", "minus_sin"], "table64", axis=0),
+        op("Reshape", ["table64", "table_shape"], "table_rows"),
+        op("Cast", ["table_rows"], "table", to=TensorProto.FLOAT),  # (2, n_fft): cos and -sin
+        op("Mul", ["cos", "half"], "half_cos"),
+        op("Sub", ["half", "half_cos"], "window64"),  # the periodic Hann window, (n_fft,)
+        op("Cast", ["window64"], "window", to=TensorProto.FLOAT),
+        op("Mul", ["k", "n"], "kn"),
+        op("Mod", ["kn", "n_fft"], "index"),  # (bins, n_fft)
+        op("Gather", ["table", "index"], "rows", axis=1),  # (2, bins, n_fft)
+        op("Mul", ["rows", "window"], "windowed"),
+        op("Mul", ["windowed", "scale"], "scaled"),
+        op("Reshape", ["scaled", "shape"], output),
+    ]
+    rest = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(rest[:found] + nodes + rest[found + 1 :])
+    return proto.SerializeToString()

@@ -1,0 +1,486 @@
+"""Few-step distillation: teach a trained voice's decoder to sample in one or two steps.
+
+The teacher is the voice as it is; the student is the same voice whose estimator also takes the step size
+d (:class:`fmtts.models.layers.StepSizeEmbedding`, zero at the start, so the student starts as the teacher).
+No recordings are needed: for each batch of sentences the teacher's encoder gives μ, fresh noise x₀ is
+drawn, and the teacher integrates the flow in ``teacher_steps`` Euler steps, x₀ → x_{1/K} → … → x₁. That
+trajectory gives every target (a shortcut-model objective with the teacher's trajectory as the small-step
+reference):
+
+- a jump of size d = 1/n from the trajectory point at t = j/n must land on the trajectory point at
+  t = (j+1)/n: the estimator at (x_t, t, d) is regressed onto (x_{t+d} − x_t)/d, for every distilled step
+  count n (which must divide ``teacher_steps``);
+- at d = 0 the estimator keeps the teacher's instantaneous velocity at the trajectory points, so sampling
+  with other step counts (plain OT-CFM) stays what it was.
+
+Each example of a batch gets one of these tasks at random (``flow_fraction`` the d = 0 task). Only the
+estimator learns; encoder, durations and mel statistics are the teacher's. Checkpoints are ordinary
+acoustic checkpoints (``fmtts export`` turns one into a voice) with the distillation settings beside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from fmtts import __version__
+from fmtts.checkpoint import (
+    list_checkpoints,
+    prune_checkpoints,
+    save_checkpoint,
+)
+from fmtts.config import Config, ConfigError
+from fmtts.data.padding import pad_tokens
+from fmtts.models.tts import FlowTTS
+from fmtts.text import TextError, TextProcessor
+from fmtts.training.common import (
+    StopControl,
+    TrainingError,
+    mel_image,
+    newest_readable_checkpoint,
+    progress_bar,
+    refuse_existing_run,
+    rng_state,
+    set_rng_state,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DistillConfig:
+    """Settings of a distillation run (stored in every checkpoint)."""
+
+    shortcut_steps: list[int] = field(default_factory=lambda: [1, 2])  # step counts to distil
+    teacher_steps: int = 4  # Euler steps of the teacher's trajectory (a multiple of each shortcut count)
+    flow_fraction: float = 0.25  # share of examples that keep the instantaneous velocity (d = 0)
+    temperature: float = 0.667  # the noise scale users sample with (SamplerConfig's default)
+    temperature_spread: float = 0.25  # share of examples drawn with a temperature ~ U[0, 1] instead
+    batch_size: int = 16
+    lr: float = 1e-4
+    warmup_steps: int = 100
+    max_steps: int = 4000
+    grad_clip: float = 1.0
+    ema_decay: float = 0.998
+    seed: int = 1234
+    max_tokens: int = 400  # longer sentences are left out (memory)
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 2
+    log_every: int = 25
+    val_every: int = 500
+    val_sentences: int = 8
+    max_bad_steps: int = 20
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.shortcut_steps or any(
+            not isinstance(n, int) or n < 1 or self.teacher_steps % n for n in self.shortcut_steps
+        ):
+            raise ConfigError(
+                f"shortcut_steps {self.shortcut_steps} must be positive divisors of teacher_steps "
+                f"({self.teacher_steps})"
+            )
+        if not 0.0 <= self.flow_fraction < 1.0 or not 0.0 <= self.temperature_spread <= 1.0:
+            raise ConfigError("flow_fraction must be in [0, 1) and temperature_spread in [0, 1]")
+        for name in ("batch_size", "max_steps", "checkpoint_every", "log_every", "val_sentences"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DistillConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ConfigError(f"unknown distillation setting(s): {sorted(unknown)}")
+        return cls(**d)
+
+
+def read_sentences(path: str | Path) -> list[str]:
+    p = Path(path)
+    if not p.is_file():
+        raise TrainingError(f"sentence file not found: {p}")
+    lines = [line.strip() for line in p.read_text(encoding="utf-8-sig").splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise TrainingError(f"{p} holds no sentences")
+    return lines
+
+
+def encode_sentences(texts: list[str], processor: TextProcessor, max_tokens: int) -> list[list[int]]:
+    """Symbol ids of each sentence, as synthesis encodes them (sentences the voice cannot say, or longer
+    than ``max_tokens``, are left out)."""
+    from fmtts.text.plan import SpeechChunk, plan_speech
+
+    encoded = []
+    for text in texts:
+        try:
+            plan = plan_speech(text, processor, ssml=False, max_chars=10_000)
+        except TextError:
+            continue
+        ids = [i for part in plan if isinstance(part, SpeechChunk) for i in part.ids]
+        if 0 < len(ids) <= max_tokens:
+            encoded.append(ids)
+    return encoded
+
+
+def student_from_teacher(
+    teacher: FlowTTS, ckpt: dict[str, Any], shortcut_steps: list[int]
+) -> tuple[FlowTTS, Config]:
+    """The teacher's weights in a model whose estimator also takes the step size."""
+    cfg = Config.from_dict(ckpt["config"])
+    cfg.model.cfm.shortcut_steps = sorted(set(shortcut_steps))
+    stats = ckpt["mel_stats"]
+    model = FlowTTS(cfg.model, teacher.n_vocab, stats["mean"], stats["std"])
+    missing, unexpected = model.load_state_dict(teacher.state_dict(), strict=False)
+    new = [k for k in missing if ".step_embed." not in k]
+    if new or unexpected:
+        raise TrainingError(
+            f"the teacher does not fit its own config: missing {new[:5]}, unexpected {unexpected[:5]}"
+        )
+    return model, cfg
+
+
+def load_teacher(path: Path) -> tuple[FlowTTS, dict[str, Any]]:
+    """A voice (``.fmtts`` or ``.pt``) or checkpoint as a frozen teacher, with its checkpoint dict."""
+    from fmtts.torch_backend import load_model
+
+    model, ckpt = load_model(path)
+    if model.cfg.cfm.shortcut_steps:
+        raise TrainingError("the teacher is already a distilled voice; distil from the voice it came from")
+    return model.eval().requires_grad_(False), ckpt
+
+
+@torch.no_grad()
+def teacher_trajectory(
+    estimator: torch.nn.Module, x0: torch.Tensor, mask: torch.Tensor, mu: torch.Tensor, spk, steps: int
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Euler points x_0 … x_K (K = ``steps``) and the velocities v_0 … v_{K-1} taken at them."""
+    xs, vs = [x0], []
+    b = x0.shape[0]
+    for k in range(steps):
+        t = torch.full((b,), k / steps)
+        v = estimator(xs[-1], mask, mu, t, spk) * mask
+        vs.append(v)
+        xs.append(xs[-1] + v / steps)
+    return xs, vs
+
+
+def distill_targets(
+    xs: list[torch.Tensor], vs: list[torch.Tensor], cfg: DistillConfig, rng: random.Random
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per example one task (see the module docstring): inputs x (B, F, T), times t (B,), step sizes d
+    (B,) and target velocities (B, F, T)."""
+    k_total = cfg.teacher_steps
+    x, t, d, target = [], [], [], []
+    for i in range(xs[0].shape[0]):
+        if rng.random() < cfg.flow_fraction:
+            k = rng.randrange(k_total)
+            x.append(xs[k][i])
+            t.append(k / k_total)
+            d.append(0.0)
+            target.append(vs[k][i])
+        else:
+            n = rng.choice(cfg.shortcut_steps)
+            j = rng.randrange(n)
+            a, b = j * k_total // n, (j + 1) * k_total // n
+            x.append(xs[a][i])
+            t.append(j / n)
+            d.append(1.0 / n)
+            target.append((xs[b][i] - xs[a][i]) * n)
+    return torch.stack(x), torch.tensor(t), torch.tensor(d), torch.stack(target)
+
+
+class Distiller:
+    """Runs a distillation: ``Distiller(voice, sentences, out, cfg).train()``; ``resume=True`` continues
+    from the newest readable checkpoint in ``out/checkpoints``."""
+
+    def __init__(
+        self,
+        voice: str | Path,
+        sentences: str | Path,
+        out: str | Path,
+        cfg: DistillConfig | None = None,
+        resume: bool = False,
+        max_minutes: float | None = None,
+        progress: bool = True,
+    ):
+        self.out = Path(out)
+        self.cfg = cfg or DistillConfig()
+        self.voice = Path(voice)
+        self.progress = progress
+        self.max_minutes = max_minutes
+        if not resume:
+            refuse_existing_run(self.out)
+        if self.cfg.threads:
+            torch.set_num_threads(self.cfg.threads)
+        self.teacher, ckpt = load_teacher(self.voice)
+        self.meta = {k: ckpt[k] for k in ("text", "mel_config", "mel_stats")}
+        self.teacher_source = {
+            "path": str(self.voice.resolve()),
+            "sha1": _sha1(self.voice),
+            "step": ckpt.get("step"),
+        }
+        self.vocoder = ckpt.get("vocoder")
+        self.model, self.model_cfg = student_from_teacher(self.teacher, ckpt, self.cfg.shortcut_steps)
+        self.model.eval()  # no dropout: the targets are deterministic
+        self.model.requires_grad_(False)
+        self.estimator = self.model.decoder.estimator.requires_grad_(True)
+        processor = TextProcessor.from_dict(ckpt["text"])
+        texts = read_sentences(sentences)
+        ids = encode_sentences(texts, processor, self.cfg.max_tokens)
+        if len(ids) < self.cfg.val_sentences + self.cfg.batch_size:
+            raise TrainingError(
+                f"{len(ids)} usable sentences in {sentences}: need at least "
+                f"{self.cfg.val_sentences + self.cfg.batch_size}"
+            )
+        self.val_ids, self.train_ids = ids[: self.cfg.val_sentences], ids[self.cfg.val_sentences :]
+        self.optimizer = torch.optim.AdamW(self.estimator.parameters(), lr=self.cfg.lr, weight_decay=0.0)
+        warm = max(1, self.cfg.warmup_steps)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            lambda s: (
+                min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / self.cfg.max_steps)))
+            ),
+        )
+        self.ema = {k: v.detach().clone() for k, v in self.estimator.state_dict().items()}
+        self.step = 0
+        self.rng = random.Random(self.cfg.seed)
+        torch.manual_seed(self.cfg.seed)
+        if resume:
+            self._resume()
+
+    # ------------------------------------------------------------------------------------------ state
+    def payload(self, with_training_state: bool = True) -> dict[str, Any]:
+        model_state = self.model.state_dict()
+        ema_state = dict(model_state)
+        ema_state.update({f"decoder.estimator.{k}": v for k, v in self.ema.items()})
+        p: dict[str, Any] = {
+            "fmtts_version": __version__,
+            "config": self.model_cfg.to_dict(),
+            **self.meta,
+            "model": model_state,
+            "ema": ema_state,
+            "step": self.step,
+            "distill": {"config": self.cfg.to_dict(), "teacher": self.teacher_source},
+        }
+        if self.vocoder:
+            p["vocoder"] = self.vocoder
+        if with_training_state:
+            p.update(
+                optimizer=self.optimizer.state_dict(),
+                scheduler=self.scheduler.state_dict(),
+                rng={"torch": rng_state(), "sampler": self.rng.getstate()},
+            )
+        return p
+
+    def save(self) -> Path:
+        path = save_checkpoint(self.payload(), self.out / "checkpoints" / f"step_{self.step:08d}.pt")
+        prune_checkpoints(self.out / "checkpoints", self.cfg.keep_checkpoints)
+        return path
+
+    def _resume(self) -> None:
+        ckpts = list_checkpoints(self.out / "checkpoints")
+        if not ckpts:
+            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
+            return
+        path, ckpt = newest_readable_checkpoint(ckpts)
+        stored = ckpt.get("distill", {})
+        if stored.get("teacher", {}).get("sha1") != self.teacher_source["sha1"]:
+            raise TrainingError(f"{path} was distilled from another voice than {self.voice}")
+        run_fields = (
+            "max_steps",
+            "checkpoint_every",
+            "keep_checkpoints",
+            "log_every",
+            "val_every",
+            "threads",
+        )
+        learned = {k: v for k, v in stored.get("config", {}).items() if k not in run_fields}
+        mine = {k: v for k, v in self.cfg.to_dict().items() if k not in run_fields}
+        if learned != mine:
+            raise TrainingError(
+                f"{path} was written with other distillation settings; resume with the same ones"
+            )
+        self.model.load_state_dict(ckpt["model"])
+        self.ema = {
+            k[len("decoder.estimator.") :]: v
+            for k, v in ckpt["ema"].items()
+            if k.startswith("decoder.estimator.")
+        }
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.scheduler.load_state_dict(ckpt["scheduler"])
+        self.step = int(ckpt["step"])
+        set_rng_state(ckpt["rng"]["torch"])
+        self.rng.setstate(_as_random_state(ckpt["rng"]["sampler"]))
+        log.info("resumed from %s at step %d", path, self.step)
+
+    # ------------------------------------------------------------------------------------------ steps
+    def _batch(self) -> list[list[int]]:
+        """A batch of similar lengths: a random sentence and its neighbours in length order."""
+        order = self._order()
+        start = self.rng.randrange(max(1, len(order) - self.cfg.batch_size + 1))
+        return [self.train_ids[i] for i in order[start : start + self.cfg.batch_size]]
+
+    def _order(self) -> list[int]:
+        if not hasattr(self, "_sorted"):
+            self._sorted = sorted(range(len(self.train_ids)), key=lambda i: len(self.train_ids[i]))
+        return self._sorted
+
+    def _noise(self, mu: torch.Tensor, temperatures: torch.Tensor) -> torch.Tensor:
+        b, c, t = mu.shape
+        return torch.randn(b, t, c).transpose(1, 2) * temperatures.view(-1, 1, 1)
+
+    def _temperatures(self, b: int) -> torch.Tensor:
+        return torch.tensor(
+            [
+                self.rng.random() if self.rng.random() < self.cfg.temperature_spread else self.cfg.temperature
+                for _ in range(b)
+            ]
+        )
+
+    def train_step(self) -> float:
+        tokens, lengths = pad_tokens(self._batch())
+        mu, mask, _, spk = self.teacher.prior(tokens, lengths)
+        x0 = self._noise(mu, self._temperatures(mu.shape[0])) * mask
+        xs, vs = teacher_trajectory(self.teacher.decoder.estimator, x0, mask, mu, spk, self.cfg.teacher_steps)
+        x, t, d, target = distill_targets(xs, vs, self.cfg, self.rng)
+        pred = self.estimator(x, mask, mu, t, spk, d)
+        loss = ((pred - target) ** 2 * mask).sum() / (mask.sum() * mu.shape[1])
+        if not torch.isfinite(loss):
+            self.optimizer.zero_grad(set_to_none=True)
+            return float("nan")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.estimator.parameters(), self.cfg.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        with torch.no_grad():
+            for k, v in self.estimator.state_dict().items():
+                if v.dtype.is_floating_point:
+                    self.ema[k].lerp_(v, 1.0 - self.cfg.ema_decay)
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Mean squared distance (normalised mels) of the EMA student's n-step samples from the teacher's
+        ``teacher_steps``-step sample, same noise, on the held-out sentences; also the teacher itself at
+        n steps (what the student must beat)."""
+        live = {k: v.clone() for k, v in self.estimator.state_dict().items()}
+        self.estimator.load_state_dict(self.ema)
+        tokens, lengths = pad_tokens(self.val_ids)
+        mu, mask, _, spk = self.teacher.prior(tokens, lengths)
+        gen = torch.Generator().manual_seed(0)
+        b, c, t = mu.shape
+        x0 = torch.randn((b, t, c), generator=gen).transpose(1, 2) * self.cfg.temperature * mask
+        ref = teacher_trajectory(self.teacher.decoder.estimator, x0, mask, mu, spk, self.cfg.teacher_steps)[
+            0
+        ][-1]
+        frames = mask.sum() * c
+        scores, images = {}, {}
+        for n in self.cfg.shortcut_steps:
+            student, teacher = x0, x0
+            for j in range(n):
+                tt = torch.full((b,), j / n)
+                student = (
+                    student + self.estimator(student, mask, mu, tt, spk, torch.full((b,), 1.0 / n)) * mask / n
+                )
+                teacher = teacher + self.teacher.decoder.estimator(teacher, mask, mu, tt, spk) * mask / n
+            scores[f"student_{n}step_mse"] = float(((student - ref) ** 2 * mask).sum() / frames)
+            scores[f"teacher_{n}step_mse"] = float(((teacher - ref) ** 2 * mask).sum() / frames)
+            n0 = int(mask[0].sum())
+            images[f"student_{n}step"] = self.model.denormalize(student[0, :, :n0]).numpy()
+        images["teacher"] = self.model.denormalize(ref[0, :, : int(mask[0].sum())]).numpy()
+        self.estimator.load_state_dict(live)
+        self._last_images = images
+        return scores
+
+    # ------------------------------------------------------------------------------------------ loop
+    def train(self) -> Path:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "distill.json").write_text(json.dumps(self.cfg.to_dict(), indent=2), encoding="utf-8")
+        writer = SummaryWriter(str(self.out / "tensorboard"))
+        bad, losses, last = 0, [], self.step
+        max_seconds = self.max_minutes * 60 if self.max_minutes else None
+        bar = progress_bar(self.cfg.max_steps, self.step, self.progress, desc="distill")
+        from fmtts.training.common import DistInfo
+
+        t_start = time.perf_counter()
+        with StopControl(DistInfo(0, 1, 0), torch.device("cpu"), max_seconds) as stop:
+            while self.step < self.cfg.max_steps:
+                loss = self.train_step()
+                if not math.isfinite(loss):
+                    bad += 1
+                    if bad >= self.cfg.max_bad_steps:
+                        self.save()
+                        raise TrainingError(f"{bad} non-finite losses in a row at step {self.step}; stopped")
+                    continue
+                bad = 0
+                self.step += 1
+                losses.append(loss)
+                bar.update(1)
+                if self.step % self.cfg.log_every == 0:
+                    mean = sum(losses) / len(losses)
+                    rate = (self.step - last) / max(1e-9, time.perf_counter() - t_start)
+                    writer.add_scalar("distill/loss", mean, self.step)
+                    writer.add_scalar("distill/lr", self.scheduler.get_last_lr()[0], self.step)
+                    log.info(
+                        "step %d loss %.4f lr %.2e %.2f steps/s",
+                        self.step,
+                        mean,
+                        self.scheduler.get_last_lr()[0],
+                        rate,
+                    )
+                    bar.set_postfix(loss=f"{mean:.4f}")
+                    losses = []
+                if self.cfg.val_every and self.step % self.cfg.val_every == 0:
+                    self._log_validation(writer)
+                if self.step % self.cfg.checkpoint_every == 0:
+                    self.save()
+                if stop.reason():
+                    log.info("stopping at step %d: %s", self.step, stop.reason())
+                    break
+        bar.close()
+        path = self.save()
+        writer.close()
+        return path
+
+    def _log_validation(self, writer) -> None:
+        scores = self.validate()
+        for k, v in scores.items():
+            writer.add_scalar(f"val/{k}", v, self.step)
+        for k, mel in self._last_images.items():
+            writer.add_image(f"mel/{k}", mel_image(mel), self.step)
+        with (self.out / "validation.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"step": self.step, **scores}) + "\n")
+        log.info("validation at step %d: %s", self.step, {k: round(v, 4) for k, v in scores.items()})
+
+
+def _sha1(path: Path) -> str:
+    h = hashlib.sha1()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _as_random_state(state: Any) -> tuple:
+    """random.Random's state as stored (lists after a round trip through a checkpoint) back as tuples."""
+    version, internal, gauss = state
+    return (version, tuple(internal), gauss)

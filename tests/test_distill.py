@@ -1,0 +1,91 @@
+"""Few-step distillation (fmtts distill): the student learns the teacher's jumps, samples in one step with
+finite output of the teacher's length, keeps multi-step sampling, and says so in its voice file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fmtts.api import TTS
+from fmtts.cli import main
+from fmtts.config import ConfigError
+from fmtts.sampling import SamplerConfig, plan_steps
+from fmtts.training.distill import DistillConfig, Distiller
+
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "We like green apples.",
+    "She sells shells by the shore.",
+    "A quick brown fox jumps.",
+    "Rain falls in the valley.",
+    "The old man rode a horse.",
+    "Tea is ready at four.",
+    "Birds sing in the morning.",
+    "He opened the heavy door.",
+    "They walked along the river.",
+]
+
+
+@pytest.fixture(scope="module")
+def sentences(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("distill") / "sentences.txt"
+    path.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    return path
+
+
+def test_distillation_loss_falls_and_one_step_speaks(trained_run: Path, sentences: Path, tmp_path: Path):
+    torch.manual_seed(0)
+    cfg = DistillConfig(
+        batch_size=4, val_sentences=2, lr=1e-3, warmup_steps=1, max_steps=40, flow_fraction=0.0
+    )
+    distiller = Distiller(trained_run, sentences, tmp_path / "run", cfg, progress=False)
+    before = distiller.validate()
+    losses = [distiller.train_step() for _ in range(40)]
+    distiller.step = 40
+    assert all(np.isfinite(losses))
+    assert np.mean(losses[-8:]) < 0.7 * np.mean(losses[:8]), losses
+    after = distiller.validate()  # the EMA student's one-step sample moved towards the teacher's 4-step one
+    assert after["student_1step_mse"] < before["student_1step_mse"]
+    assert before["student_1step_mse"] == pytest.approx(before["teacher_1step_mse"], rel=1e-4)  # zero start
+
+    ckpt = distiller.save()
+    voice = tmp_path / "distilled.fmtts"
+    assert main(["export", str(ckpt), str(voice)]) == 0
+    tts = TTS.load(voice, vocoder="griffinlim")
+    assert tts.shortcut_steps == [1, 2]
+    teacher = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    for steps in (1, 2, 5):
+        out = tts.synthesize("The cat sat on the mat.", steps=steps, seed=0)
+        ref = teacher.synthesize("The cat sat on the mat.", steps=steps, seed=0)
+        assert np.isfinite(out.audio).all() and out.mel.shape == ref.mel.shape  # the teacher's durations
+
+
+def test_a_distilled_step_count_samples_as_trained() -> None:
+    plan = plan_steps(SamplerConfig(steps=2, solver="heun", schedule="cosine"), [1, 2])
+    assert plan.solver == "euler" and plan.step_size == 0.5 and list(plan.times) == [0.0, 0.5, 1.0]
+    other = plan_steps(SamplerConfig(steps=4, solver="heun", schedule="cosine"), [1, 2])
+    assert other.solver == "heun" and other.step_size == 0.0 and other.times[1] < 0.25
+
+
+def test_distill_settings_are_checked(trained_run: Path, sentences: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="divisors"):
+        DistillConfig(shortcut_steps=[3], teacher_steps=4)
+    with pytest.raises(ConfigError):
+        DistillConfig(batch_size=0)
+    distiller = Distiller(
+        trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=2, val_sentences=2)
+    )
+    distiller.save()
+    from fmtts.training.common import TrainingError
+
+    with pytest.raises(TrainingError, match="already holds a run"):
+        Distiller(trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=2, val_sentences=2))
+    with pytest.raises(TrainingError, match="other distillation settings"):
+        Distiller(
+            trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=3, val_sentences=2), resume=True
+        )

@@ -1,0 +1,152 @@
+"""The torch-free runtime: voice files (.fmtts) and vocoders (.onnx) on ONNX Runtime give the torch
+backend's output; it refuses what it cannot run with a clear error; it imports no torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import TEXT
+
+from fmtts.api import TTS, SynthesisError
+from fmtts.cli import main
+from fmtts.runtime.voice_file import VoiceFile, VoiceFileError
+
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
+
+# Measured on the tiny test voice, 3 Euler steps, same seed: ONNX Runtime's fp32 graphs against torch's
+# fp32 model differ by ~2e-5 in velocity (relative) and ~1e-4 in log-mel; the bound leaves room for
+# other CPUs' kernels. An fp16 voice file holds the fp16-rounded weights: a mean 0.056 from the fp32
+# model on this 20-step tiny voice (whose log-mels are far noisier than a trained voice's).
+MEL_BOUND_FP32 = 2e-3
+MEL_BOUND_FP16 = 0.1
+
+
+@pytest.fixture(scope="module")
+def voice_files(trained_run: Path, tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("runtime")
+    files = {"fp32": out / "tiny32.fmtts", "fp16": out / "tiny16.fmtts"}
+    assert main(["export", str(trained_run), str(files["fp32"]), "--dtype", "fp32"]) == 0
+    assert main(["export", str(trained_run), str(files["fp16"])]) == 0
+    return files
+
+
+def test_onnx_and_torch_backends_agree(trained_run: Path, voice_files: dict[str, Path]) -> None:
+    torch_voice = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    onnx_voice = TTS.load(voice_files["fp32"], vocoder="griffinlim", threads=1)
+    assert torch_voice.backend == "torch" and onnx_voice.backend == "onnx"
+    text = TEXT + " And a second sentence, to batch."
+    a = torch_voice.synthesize(text, steps=3, seed=3)
+    b = onnx_voice.synthesize(text, steps=3, seed=3)
+    assert a.durations == b.durations
+    assert a.mel.shape == b.mel.shape
+    assert float(np.abs(a.mel - b.mel).max()) < MEL_BOUND_FP32
+    half = TTS.load(voice_files["fp16"], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
+    assert half.mel.shape == a.mel.shape and float(np.abs(half.mel - a.mel).mean()) < MEL_BOUND_FP16
+    assert voice_files["fp16"].stat().st_size < 0.7 * voice_files["fp32"].stat().st_size
+    # the torch backend reads the same voice file (its graphs keep the parameters under their names)
+    same_file = TTS.load(voice_files["fp32"], backend="torch", vocoder="griffinlim").synthesize(
+        text, steps=3, seed=3
+    )
+    assert float(np.abs(same_file.mel - b.mel).max()) < MEL_BOUND_FP32
+    # another seed is another sample: the comparison above can fail
+    c = onnx_voice.synthesize(text, steps=3, seed=4)
+    assert float(np.abs(c.mel - b.mel).max()) > 10 * MEL_BOUND_FP32
+
+
+def test_onnx_stream_equals_synthesize(voice_files: dict[str, Path]) -> None:
+    tts = TTS.load(voice_files["fp32"], vocoder="griffinlim")
+    whole = tts.synthesize(TEXT, seed=1, steps=2)
+    pieces = list(tts.stream(TEXT, seed=1, steps=2, window=100_000, first_window=100_000))
+    audio = np.concatenate([p.audio for p in pieces])
+    assert len(audio) == len(whole.audio) and np.allclose(audio, whole.audio, atol=1e-4)
+
+
+def test_voice_file_manifest(voice_files: dict[str, Path], trained_run: Path) -> None:
+    voice = VoiceFile.read(voice_files["fp16"])
+    m = voice.manifest
+    assert m["format"] == "fmtts-voice" and m["weights"] == "fp16" and m["shortcut_steps"] == []
+    from fmtts.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(trained_run)
+    assert m["text"] == ckpt["text"] and m["mel_config"] == ckpt["mel_config"]
+
+
+def test_runtime_refuses_what_it_cannot_run(trained_run: Path, voice_files: dict[str, Path], tmp_path):
+    with pytest.raises(SynthesisError, match="torch checkpoint"):
+        TTS.load(trained_run, backend="onnx")
+    bad = tmp_path / "random.fmtts"
+    bad.write_bytes(os.urandom(4096))
+    with pytest.raises(VoiceFileError, match="not a readable fmtts voice file"):
+        TTS.load(bad)
+    empty = tmp_path / "empty.fmtts"
+    with zipfile.ZipFile(empty, "w") as z:
+        z.writestr("other.txt", "hello")
+    with pytest.raises(VoiceFileError, match="no voice.json"):
+        TTS.load(empty)
+    future = tmp_path / "future.fmtts"
+    with zipfile.ZipFile(voice_files["fp32"]) as src, zipfile.ZipFile(future, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "voice.json":
+                manifest = json.loads(data)
+                manifest["format_version"] = 99
+                data = json.dumps(manifest).encode()
+            dst.writestr(name, data)
+    with pytest.raises(VoiceFileError, match="upgrade fmtts"):
+        TTS.load(future)
+    broken = tmp_path / "broken.fmtts"
+    with zipfile.ZipFile(voice_files["fp32"]) as src, zipfile.ZipFile(broken, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name)[:1000] if name == "estimator.onnx" else src.read(name))
+    with pytest.raises(VoiceFileError, match="ONNX Runtime cannot load"):
+        TTS.load(broken)
+    with pytest.raises(SynthesisError, match="onnx backend runs on the CPU"):
+        TTS.load(voice_files["fp32"], device="cuda", backend="onnx")
+    assert main(["synthesize", "Hello.", str(tmp_path / "x.wav"), "--voice", str(bad)]) == 2
+
+
+def test_onnx_vocoder_file_matches_torch(tmp_path: Path) -> None:
+    import torch
+
+    from fmtts.runtime.vocoder import OnnxVocoderFile, RuntimeVocoderError
+    from fmtts.vocoder import load_vocoder
+
+    out = tmp_path / "voc.onnx"
+    assert main(["export-vocoder", "fmtts-joe", str(out)]) == 0
+    voc = OnnxVocoderFile(out, threads=1)
+    reference = load_vocoder("fmtts-joe", device="cpu", backend="torch")
+    assert voc.mel_config == reference.mel_config
+    mel = np.random.default_rng(0).normal(-5, 2, size=(2, 80, 40)).astype(np.float32)
+    a = voc(mel)
+    b = reference(torch.from_numpy(mel)).numpy()
+    assert a.shape == b.shape == (2, 40 * 256)
+    assert float(np.abs(a - b).max()) < 5e-3
+    plain = tmp_path / "plain.onnx"
+    plain.write_bytes(out.read_bytes().replace(b"fmtts_vocoder", b"something_els"))
+    with pytest.raises(RuntimeVocoderError, match="without fmtts vocoder metadata"):
+        OnnxVocoderFile(plain)
+
+
+def test_runtime_needs_no_torch(voice_files: dict[str, Path], tmp_path: Path) -> None:
+    """Synthesis and streaming from a voice file with torch made unimportable."""
+    script = f"""
+import sys
+sys.modules["torch"] = None  # any import of torch now fails
+from fmtts import TTS
+tts = TTS.load({str(voice_files["fp16"])!r}, vocoder="fmtts-joe")
+out = tts.synthesize("A runtime without torch.", seed=0)
+pieces = list(tts.stream("A runtime without torch.", seed=0))
+assert out.audio.size > 0 and sum(p.audio.size for p in pieces) == out.audio.size
+assert not any(name == "torch" or name.startswith("torch.") for name in sys.modules if sys.modules[name])
+print("ok", tts.backend)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok onnx")
