@@ -123,6 +123,8 @@ def main() -> None:
     texts = unseen_sentences(args.n)
     tts = TTS.load(
         device="cpu",
+        backend="torch" if args.ceil_durations else "auto",  # the old rule patches the torch model
+        threads=args.threads,
         vocoder_backend=args.fmtts_vocoder_backend,
         **({"vocoder": args.fmtts_vocoder} if args.fmtts_vocoder else {}),
     )

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from fmtts.audio import MelConfig, mel_differences
 from fmtts.errors import FmttsError
+from fmtts.paths import VOCODERS_DIR, VOICES_DIR
 from fmtts.pipeline import (
     Pipeline,
     SynthesisError,
@@ -44,8 +47,6 @@ __all__ = [
     "voice_vocoder",
 ]
 
-VOICES_DIR = Path(__file__).resolve().parent / "voices"
-VOCODERS_DIR = Path(__file__).resolve().parent / "vocoders"
 DEFAULT_VOICE = "joe"
 DEFAULT_VOCODER = "universal"
 BACKENDS = ("auto", "onnx", "torch")
@@ -57,6 +58,9 @@ class VoiceNotFound(FmttsError, ValueError):
 
 
 def torch_available() -> bool:
+    """Whether torch can be imported (without importing it)."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"] is not None  # None: imports of it are blocked
     return importlib.util.find_spec("torch") is not None
 
 
@@ -72,12 +76,12 @@ def embedded_voices() -> list[str]:
 
 
 def resolve_voice(name_or_path: str | Path | None, backend: str = "auto") -> Path:
-    """None → the embedded default voice; a bare name → ``fmtts/voices/<name>.fmtts`` (or ``<name>.pt``
+    """None → the embedded default voice; a bare name → ``fmtts/assets/voices/<name>.fmtts`` (or ``<name>.pt``
     where only that exists); else a file path. (Both backends read ``.fmtts`` voices; ``backend`` is
     kept for callers that name it.)"""
     if name_or_path is None:
         name_or_path = DEFAULT_VOICE
-    p = Path(name_or_path)
+    p = Path(name_or_path).expanduser()
     if p.is_file():
         return p
     for candidate in (VOICES_DIR / f"{name_or_path}{suffix}" for suffix in (SUFFIX, ".pt")):
@@ -126,17 +130,25 @@ def _onnx_vocoder_file(voice_path: Path, name: str) -> Path | None:
 
 
 def _wants_gpu(device: str) -> bool:
+    """Whether ``device`` asks for (or, "auto", finds) a GPU. "auto" imports torch only where an NVIDIA
+    driver is present: on a CPU machine, deciding costs no torch import (~1 s, ~200 MB)."""
     if device == "cpu":
         return False
     if not torch_available():
-        if device not in ("auto",):
+        if device != "auto":
             raise _needs_torch(f"device {device!r}")
         return False
     if device != "auto":
         return True
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1") or not _nvidia_driver():
+        return False
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def _nvidia_driver() -> bool:
+    return Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()
 
 
 class TorchVocoder:
@@ -351,7 +363,7 @@ class TTS:
         if speaker is None:
             return None
         if isinstance(speaker, int) and not isinstance(speaker, bool):
-            if 0 <= speaker < max(1, len(self.speakers)):
+            if 0 <= speaker < max(1, len(self.speakers), int(getattr(self.acoustic, "n_speakers", 1))):
                 return speaker
         elif isinstance(speaker, str) and speaker in self.speakers:
             return self.speakers.index(speaker)

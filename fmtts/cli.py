@@ -111,11 +111,16 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     print(f"voice: {tts.source}", file=sys.stderr)
+    speaker = args.speaker
+    if speaker is not None and speaker not in tts.speakers and speaker.isascii() and speaker.isdigit():
+        speaker = int(speaker)  # an index
+    tts.speaker_id(speaker)  # an unknown speaker fails before any synthesis
     opts = dict(
         sampler=sampler_from_args(args),
         seed=args.seed,
         precision=args.precision,
         ssml=True if args.ssml else None,
+        speaker=speaker,
     )
     if args.file:
         try:
@@ -313,13 +318,24 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, args.set)
     tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
-    report = prepare_dataset(args.data, args.out, cfg.data, tp, filelists=args.filelists, force=args.force)
+    data = args.data[0]
+    if len(args.data) > 1 or "=" in data and not Path(data).exists():  # NAME=DIR: a named corpus
+        from fmtts.data.merge import merge_corpora
+
+        data = Path(args.out) / "corpus"
+        merged = merge_corpora(args.data, data)
+        print(f"merged {merged['clips']} clips into {data}: speakers {', '.join(merged['speakers'])}")
+    report = prepare_dataset(data, args.out, cfg.data, tp, filelists=args.filelists, force=args.force)
     split = report.get("split", {})
     how = f"lists in {split['folder']}" if "folder" in split else "random split"
     print(
         f"kept {report['kept']} (hours {report['hours']}, {how}), skipped {len(report['skipped'])}, "
         f"resampled {report['resampled']}; report: {Path(args.out) / 'prepare_report.json'}"
     )
+    if report.get("speakers"):
+        counts = ", ".join(f"{k} {sum(v.values())}" for k, v in report["speakers"].items())
+        n = len(report["speakers"])
+        print(f"{n} speakers (clips kept: {counts}): train with model.n_speakers={n} (--set or a recipe)")
     return 0
 
 
@@ -516,6 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stream 16-bit mono PCM to stdout as it is generated (same as OUTPUT '-')",
     )
+    p.add_argument(
+        "--speaker",
+        default=None,
+        metavar="NAME",
+        help="a speaker of a multi-speaker voice, by name or index (default: its first speaker)",
+    )
     _add_synthesis_options(p)
     p.set_defaults(func=cmd_synthesize)
 
@@ -587,8 +609,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_phonemize)
 
-    p = sub.add_parser("prepare", help="LJSpeech-format folder → filelists + feature caches")
-    p.add_argument("--data", required=True, help="folder with metadata.csv and wavs/")
+    p = sub.add_parser("prepare", help="LJSpeech-format folder(s) → filelists + feature caches")
+    p.add_argument(
+        "--data",
+        required=True,
+        action="append",
+        metavar="[NAME=]DIR",
+        help="folder with metadata.csv (id|text|normalized[|speaker]) and wavs/; repeat to merge corpora "
+        "into one multi-speaker dataset (OUT/corpus, one speaker NAME per corpus, the first is speaker 0)",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--config", default="small", help="recipe name or YAML (its data section is used)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value")

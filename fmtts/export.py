@@ -9,7 +9,7 @@ import torch
 
 from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint, save_checkpoint
 
-INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step", "vocoder")
+INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step", "vocoder", "speakers")
 
 
 def export_voice(

@@ -199,12 +199,19 @@ def export_voice_file(
         "shortcut_steps": shortcut,
         "default_steps": steps,
         "cond_dropout": cfg.cfm.cond_dropout,
-        "speakers": list(ckpt.get("speakers", [])) if cfg.n_speakers > 1 else [],
+        "speakers": _speaker_names(ckpt, cfg.n_speakers),
         "vocoder": _vocoder_name(vocoder or voice_vocoder(path, ckpt)),
         "weights": "fp16" if fp16 else "fp32",
         "distill": ckpt.get("distill", {}).get("config"),
     }
     return VoiceFile(out, json.loads(json.dumps(manifest)), graphs).write()
+
+
+def _speaker_names(ckpt: dict, n_speakers: int) -> list[str]:
+    """A multi-speaker model's speaker names (numbers where its checkpoint names none); empty for one."""
+    if n_speakers < 2:
+        return []
+    return [str(n) for n in ckpt.get("speakers") or range(n_speakers)]
 
 
 def _vocoder_name(vocoder: str) -> str:

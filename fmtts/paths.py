@@ -1,11 +1,17 @@
-"""Where fmtts keeps files it derives on a user's machine (joined Whisper weights, exported vocoders), and
-the content digest that keys them."""
+"""Where fmtts finds the files it ships (``fmtts/assets/``: voices and vocoders) and keeps the files it
+derives on a user's machine (joined Whisper weights, exported vocoders), and the content digest that keys
+them. Torch-free: the runtime reads these paths."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from pathlib import Path
+
+# Weights shipped in the package: voices (<name>.fmtts, or <name>.pt) and vocoders (<name>.onnx, or <name>.pt)
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+VOICES_DIR = ASSETS_DIR / "voices"
+VOCODERS_DIR = ASSETS_DIR / "vocoders"
 
 
 def user_cache_dir(name: str) -> Path:

@@ -605,3 +605,81 @@ def test_a_wyoming_session_waits_for_a_busy_queue(voice):
     finally:
         gated.gate.set()
         running.stop()
+
+
+# ------------------------------------------------------------------------------------------ speakers
+
+
+@pytest.fixture(scope="module")
+def duo(tmp_path_factory, speech_utterances, make_tiny_config):
+    """A tiny two-speaker voice (speakers "low" and "high"), from test_speakers.py's data."""
+    from test_speakers import prepare_two_speakers, train_two_speakers, two_speaker_config
+
+    from fmtts.api import TTS
+    from fmtts.checkpoint import list_checkpoints
+
+    root = tmp_path_factory.mktemp("duo")
+    data = prepare_two_speakers(root, speech_utterances)
+    train_two_speakers(two_speaker_config(make_tiny_config), data, root / "run", 4)
+    ckpt = list_checkpoints(root / "run" / "checkpoints")[-1]
+    return TTS.load(ckpt, backend="torch", device="cpu", vocoder="griffinlim")
+
+
+def test_speakers_of_a_multi_speaker_voice_over_http_and_wyoming(voice, duo):
+    """OpenAI ``voice`` takes VOICE:SPEAKER or a bare speaker of a loaded voice; the voice list and Wyoming's
+    info name each voice's speakers; a Wyoming request's voice.speaker picks one; unknown ones are 400s
+    and error events."""
+    from wyoming.client import AsyncTcpClient
+    from wyoming.error import Error
+    from wyoming.info import Describe, Info
+    from wyoming.tts import Synthesize, SynthesizeVoice
+
+    running = Running(SpeechService({"tiny": voice, "duo": duo}, max_chars=MAX_CHARS), wyoming=True)
+    try:
+        voices = httpx.get(f"{running.url}/v1/audio/voices", timeout=TIMEOUT).json()["voices"]
+        assert [v["id"] for v in voices] == ["tiny", "duo", "duo:low", "duo:high"]
+        assert "speakers" not in voices[0] and voices[1]["speakers"] == ["low", "high"]
+        assert (voices[3]["voice"], voices[3]["speaker"], voices[3]["default"]) == ("duo", "high", False)
+
+        def ask(name):
+            body = {"input": TEXT, "voice": name, "response_format": "pcm", "seed": 3}
+            return httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=TIMEOUT)
+
+        high = ask("duo:high").content
+        assert high == expected_pcm(duo, TEXT, 3, speaker="high")
+        assert ask("high").content == high and ask({"id": "duo:high"}).content == high
+        low = ask("duo").content  # the first speaker unless told
+        assert low == expected_pcm(duo, TEXT, 3, speaker="low") and low != high
+        for name, words in (
+            ("duo:nobody", "unknown speaker 'nobody' of voice 'duo'"),
+            ("tiny:low", "unknown speaker 'low' of voice 'tiny'"),
+            ("nobody", "unknown voice 'nobody'"),
+        ):
+            r = ask(name)
+            error = r.json()["error"]
+            assert r.status_code == 400 and words in error["message"] and error["param"] == "voice", name
+
+        async def talk():
+            client = AsyncTcpClient(
+                "127.0.0.1", running.wyoming_port, connect_timeout=10, read_timeout=TIMEOUT
+            )
+            await client.connect()
+            try:
+                await client.write_event(Describe().event())
+                info = Info.from_event((await _events_until(client, "info"))[-1])
+                tiny, two = info.tts[0].voices
+                assert tiny.speakers is None and [s.name for s in two.speakers] == ["low", "high"]
+                request = Synthesize(text=TEXT, voice=SynthesizeVoice(name="duo", speaker="high"))
+                await client.write_event(request.event())
+                spoken = _pcm(await _events_until(client, "audio-stop"))
+                assert len(spoken) == len(expected_pcm(duo, TEXT, 0, speaker="high"))
+                request = Synthesize(text=TEXT, voice=SynthesizeVoice(name="duo", speaker="nobody"))
+                await client.write_event(request.event())
+                error = Error.from_event((await _events_until(client, "error"))[-1])
+                assert "unknown speaker 'nobody'" in error.text
+            finally:
+                await client.disconnect()
+
+        asyncio.run(asyncio.wait_for(talk(), TIMEOUT))
+    finally:
+        running.stop()

@@ -15,6 +15,7 @@ from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
 from fmtts.config import ConfigError
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.mel import mel_spectrogram
+from fmtts.paths import VOICES_DIR
 from fmtts.training.vocoder_recipe import load_vocoder_recipe
 from fmtts.vocoder import ISTFTVocoder, VocoderError, clear_vocoder_cache, export_vocoder, load_vocoder
 from fmtts.vocoder.discriminators import Discriminators
@@ -375,7 +376,7 @@ def test_vocoder_files_load_safely_with_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(VocoderError, match="not found|unknown"):
         load_vocoder(str(tmp_path / "missing.pt"))
     # an acoustic-model voice is not a vocoder, and the error says so
-    voice = Path(__file__).resolve().parents[1] / "fmtts" / "voices" / "joe.fmtts"
+    voice = VOICES_DIR / "joe.fmtts"
     with pytest.raises(CheckpointError, match="voice"):
         load_checkpoint(voice, kind="vocoder")
     with pytest.raises(VocoderError, match="not a vocoder"):

@@ -7,8 +7,8 @@ the trained model's encoder, take MAS over the recording's mel (exactly as in tr
 into the start frame of every phoneme. The two phoneme strings come from different eSpeak builds, so
 they are matched with difflib and only phonemes present in both are compared.
 
-    python egs/demo/alignment_check.py --checkpoint fmtts/voices/joe.pt --prepared PREP --corpus CORPUS \
-        [--split test] [--limit 100] [--out alignment.json]
+    python egs/demo/alignment_check.py --checkpoint fmtts/assets/voices/joe.pt --prepared PREP \
+        --corpus CORPUS [--split test] [--limit 100] [--out alignment.json]
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
 
-    tts = TTS.load(args.checkpoint, device="cpu")
+    tts = TTS.load(args.checkpoint, device="cpu", backend="torch")  # its model aligns
     cache = FeatureCache(Path(args.prepared) / "cache" / args.split)
     hop = cache.meta["mel_config"]["hop_length"]
     errors, matched, total = [], 0, 0

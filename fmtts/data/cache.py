@@ -7,7 +7,9 @@ Layout of a cache folder::
     mels.npy            float16, (total_frames, n_mels), all mels concatenated along time
     mel_offsets.npy     int64, N+1 offsets into mels
     durations.npy       optional int32 per-token frame counts (external alignments), same offsets as tokens
-    meta.json           utterance ids and texts, symbol table, mel config, mel statistics
+    meta.json           utterance ids and texts, symbol table, mel config, mel statistics; for a
+                        multi-speaker dataset also ``speakers`` (the names, speaker k the k-th) and
+                        ``speaker_ids`` (each utterance's speaker index)
 
 Only numpy (or torch) is needed to read it, so a cache built here trains on a GPU machine that has
 neither librosa nor eSpeak. Arrays are memory-mapped: a big cache costs no RAM until it is read.
@@ -38,6 +40,7 @@ class CacheWriter:
     tokens: list[np.ndarray] = field(default_factory=list)
     mels: list[np.ndarray] = field(default_factory=list)
     durations: list[np.ndarray | None] = field(default_factory=list)
+    speakers: list[int] = field(default_factory=list)  # speaker index per utterance (multi-speaker data)
 
     def add(
         self,
@@ -46,8 +49,14 @@ class CacheWriter:
         tokens: list[int] | np.ndarray,
         mel: np.ndarray,
         durations: np.ndarray | None = None,
+        speaker: int | None = None,
     ) -> None:
-        """``mel`` is (n_mels, frames) like the model uses; stored time-major."""
+        """``mel`` is (n_mels, frames) like the model uses; stored time-major. ``speaker``: the speaker's
+        index in the dataset's ``speakers`` (given for every utterance of a multi-speaker cache, or none)."""
+        if self.ids and (speaker is None) != (not self.speakers):
+            raise CacheError(f"{utt_id}: a cache's utterances either all have a speaker index or none")
+        if speaker is not None:
+            self.speakers.append(int(speaker))
         self.ids.append(utt_id)
         self.texts.append(text)
         self.tokens.append(np.asarray(tokens, dtype=np.int16))
@@ -69,6 +78,13 @@ class CacheWriter:
         if all(d is not None for d in self.durations):
             np.save(tmp / "durations.npy", np.concatenate(self.durations))
         meta = dict(meta, ids=self.ids, texts=self.texts)
+        meta.pop("speaker_ids", None)  # another cache's, when its meta is passed on
+        if self.speakers:
+            names = meta.get("speakers", [])
+            if max(self.speakers) >= len(names):
+                top = max(self.speakers)
+                raise CacheError(f"speaker index {top}, but the meta names {len(names)} speakers")
+            meta["speaker_ids"] = self.speakers
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
         if folder.exists():
             import shutil
@@ -98,6 +114,12 @@ class FeatureCache:
         self.durations = np.load(dpath, mmap_mode=mode) if dpath.is_file() else None
         self.ids: list[str] = self.meta["ids"]
         self.texts: list[str] = self.meta["texts"]
+        self.speakers: list[str] = list(self.meta.get("speakers", []))
+        ids = self.meta.get("speaker_ids")
+        self.speaker_ids = np.zeros(len(self.ids), np.int64) if ids is None else np.asarray(ids, np.int64)
+        if len(self.speaker_ids) != len(self.ids):
+            n = len(self.speaker_ids)
+            raise CacheError(f"{meta_path}: {n} speaker ids for {len(self.ids)} utterances")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -105,6 +127,15 @@ class FeatureCache:
     def __reduce__(self):
         # Sent to spawned DataLoader workers: reopen the files there instead of pickling whole arrays.
         return type(self), (self.folder, self._mmap)
+
+    @property
+    def n_speakers(self) -> int:
+        """Speakers the data names (1 for a dataset without a speaker column)."""
+        return max(1, len(self.speakers))
+
+    def speaker(self, i: int) -> int:
+        """Utterance ``i``'s speaker index (0 in a one-speaker cache)."""
+        return int(self.speaker_ids[i])
 
     def token_length(self, i: int) -> int:
         return int(self.token_offsets[i + 1] - self.token_offsets[i])

@@ -13,9 +13,12 @@ from fmtts.data.padding import pad_mels, pad_tokens
 
 
 class CachedDataset(Dataset):
+    """Items of a feature cache; those of a multi-speaker cache also carry their speaker index."""
+
     def __init__(self, cache: FeatureCache, use_durations: bool = False):
         self.cache = cache
         self.use_durations = use_durations and cache.durations is not None
+        self.with_speakers = cache.n_speakers > 1
 
     def __len__(self) -> int:
         return len(self.cache)
@@ -25,10 +28,14 @@ class CachedDataset(Dataset):
         item = {"tokens": torch.from_numpy(tokens), "mel": torch.from_numpy(mel), "index": i}
         if self.use_durations:
             item["durations"] = torch.from_numpy(durs)
+        if self.with_speakers:
+            item["speaker"] = self.cache.speaker(i)
         return item
 
 
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
+    """Padded batch: tokens, token_lengths, mels, mel_lengths, index; durations and speakers (B,) where
+    the items have them."""
     tokens, token_lengths = pad_tokens([it["tokens"] for it in items])
     mels, mel_lengths = pad_mels([it["mel"] for it in items])
     batch = {
@@ -40,6 +47,8 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     }
     if "durations" in items[0]:
         batch["durations"] = pad_tokens([it["durations"] for it in items])[0]
+    if "speaker" in items[0]:
+        batch["speakers"] = torch.tensor([it["speaker"] for it in items], dtype=torch.long)
     return batch
 
 

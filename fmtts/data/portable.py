@@ -107,6 +107,7 @@ def unpack_caches(packed: str | Path, prepared_dir: str | Path) -> Path:
             tok_off, mel_off = arrays["token_offsets"], arrays["mel_offsets"]
             meta = dict(s["meta"])
             ids, texts = meta.pop("ids"), meta.pop("texts")
+            speakers = meta.pop("speaker_ids", None)  # multi-speaker data: each clip's speaker index
         except damaged as exc:
             raise CacheError(f"{packed} is a damaged packed cache ({exc}); pack it again") from exc
         mels = _dequantize(np.cumsum(delta.astype(np.int16), axis=0).astype(np.uint8), bits)
@@ -119,6 +120,7 @@ def unpack_caches(packed: str | Path, prepared_dir: str | Path) -> Path:
                 tokens[tok_off[i] : tok_off[i + 1]],
                 mels[mel_off[i] : mel_off[i + 1]].T,
                 None if durs is None else durs[tok_off[i] : tok_off[i + 1]],
+                None if speakers is None else speakers[i],
             )
         meta["packed_bits"] = bits
         w.write(Path(prepared_dir) / "cache" / s["name"], meta)

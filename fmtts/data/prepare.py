@@ -1,9 +1,12 @@
 """Dataset preparation: an LJSpeech-format folder → checked filelists, splits, and feature caches.
 
-Input: ``metadata.csv`` (``id|text|normalized_text`` or ``id|text``) and ``wavs/<id>.wav``.
+Input: ``metadata.csv`` (``id|text|normalized_text`` or ``id|text``) and ``wavs/<id>.wav``. A
+multi-speaker dataset names each clip's speaker in a fourth field, ``id|text|normalized_text|speaker``
+(the normalized text may be left empty: ``id|text||speaker``); speakers are numbered in the order they
+first appear in ``metadata.csv`` (see :mod:`fmtts.data.merge` for joining single-speaker corpora).
 Output (``out_dir``)::
 
-    filelists/{train,val,test}.txt   id|normalized text|phonemes
+    filelists/{train,val,test}.txt   id|normalized text|phonemes (|speaker for a multi-speaker dataset)
     cache/{train,val,test}/          feature caches (see fmtts.data.cache)
     prepare_report.json              counts, and every skipped clip with its reason
 
@@ -55,10 +58,22 @@ class Utterance:
     utt_id: str
     text: str
     wav: Path
+    speaker: str | None = None  # field 4 of a multi-speaker metadata.csv
+
+
+SPEAKER_FIELD = 3  # id|text|normalized_text|speaker
+
+
+def speaker_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a speaker (None when it can): the server takes ``voice:speaker``."""
+    if ":" in name or name != name.strip() or any(c.isspace() for c in name):
+        return f"speaker name {name!r} has a colon or white space"
+    return None
 
 
 def read_metadata(data_dir: str | Path) -> tuple[list[Utterance], list[dict]]:
-    """Parse ``metadata.csv``; malformed lines are reported, not fatal."""
+    """Parse ``metadata.csv``; malformed lines are reported, not fatal. Where some lines name a speaker
+    (field 4), a line that names none is malformed."""
     data_dir = Path(data_dir)
     meta = data_dir / "metadata.csv"
     if not meta.is_file():
@@ -73,10 +88,30 @@ def read_metadata(data_dir: str | Path) -> tuple[list[Utterance], list[dict]]:
             continue
         text = parts[2] if len(parts) > 2 and parts[2].strip() else parts[1]
         utt_id = parts[0].strip()
-        utts.append(Utterance(utt_id, text.strip(), data_dir / "wavs" / f"{utt_id}.wav"))
+        speaker = parts[SPEAKER_FIELD].strip() if len(parts) > SPEAKER_FIELD else ""
+        speaker = speaker or None  # an empty field names no speaker
+        problem = None if speaker is None else speaker_problem(speaker)
+        if problem:
+            skipped.append({"line": n, "id": utt_id, "reason": problem})
+            continue
+        utts.append(Utterance(utt_id, text.strip(), data_dir / "wavs" / f"{utt_id}.wav", speaker))
+    named = [u for u in utts if u.speaker is not None]
+    if named and len(named) < len(utts):
+        first = next(u for u in utts if u.speaker is not None)
+        for u in utts:
+            if u.speaker is None:
+                why = f"no speaker (field 4), while other lines name one (e.g. {first.utt_id})"
+                skipped.append({"id": u.utt_id, "reason": why})
+        utts = named
     if not utts:
         raise DatasetError(f"{meta} lists no utterances")
     return utts, skipped
+
+
+def speaker_names(utts: list[Utterance]) -> list[str]:
+    """The dataset's speakers in the order they first appear (speaker k is the k-th name); empty for a
+    dataset without a speaker column."""
+    return list(dict.fromkeys(u.speaker for u in utts if u.speaker is not None))
 
 
 def _external_durations(path: Path, n_tokens: int, n_frames: int) -> tuple[np.ndarray | None, str | None]:
@@ -291,6 +326,9 @@ def prepare_dataset(
         parts = split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
         split_info = {"random": {"seed": cfg.split_seed, "val": cfg.val_fraction, "test": cfg.test_fraction}}
 
+    # Speakers are numbered over every listed clip, so a skipped clip does not renumber the others.
+    speakers = speaker_names(utts)
+    speaker_index = {name: k for k, name in enumerate(speakers)}
     # Features: train first, so its statistics exist before the others are written.
     stats = RunningMelStats()
     writers = {s: CacheWriter() for s in SPLITS}
@@ -317,12 +355,17 @@ def prepare_dataset(
                 continue
         if split == "train":
             stats.update(mel)
-        writers[split].add(u.utt_id, u.text, ids, mel, durs)
+        speaker = speaker_index[u.speaker] if speakers else None
+        writers[split].add(u.utt_id, u.text, ids, mel, durs, speaker=speaker)
     # Filelists after features, so a clip skipped there (silent, unreadable, too short) is in neither.
     (out / "filelists").mkdir(parents=True, exist_ok=True)
     for split, idx in parts.items():
         done = set(writers[split].ids)
-        lines = [f"{u.utt_id}|{u.text}|{ph}" for u, ph, _ in (with_ids[i] for i in idx) if u.utt_id in done]
+        lines = [
+            f"{u.utt_id}|{u.text}|{ph}" + (f"|{u.speaker}" if speakers else "")
+            for u, ph, _ in (with_ids[i] for i in idx)
+            if u.utt_id in done
+        ]
         (out / "filelists" / f"{split}.txt").write_text("".join(f"{ln}\n" for ln in lines), encoding="utf-8")
     mel_stats: MelStats = stats.result()
     meta = {
@@ -331,6 +374,8 @@ def prepare_dataset(
         "text": text_processor.to_dict(),
         "source": str(Path(data_dir).resolve()),
     }
+    if speakers:
+        meta["speakers"] = speakers
     for split in SPLITS:
         if writers[split].ids:
             writers[split].write(out / "cache" / split, meta)
@@ -346,9 +391,23 @@ def prepare_dataset(
         "skipped": skipped,
         "mel_stats": mel_stats.to_dict(),
     }
+    if speakers:
+        report["speakers"] = _speaker_counts(speakers, writers)
     tmp = report_path.with_name(report_path.name + ".tmp")  # whole or absent: other ranks poll it
     tmp.write_text(json.dumps(report, indent=2))
     tmp.replace(report_path)
     for s in skipped:
         log.warning("skipped %s: %s", s.get("id", f"line {s.get('line')}"), s["reason"])
+    for name, counts in report.get("speakers", {}).items():
+        if not counts["train"]:
+            log.warning("speaker %s has no training clip: its embedding will not be trained", name)
     return report
+
+
+def _speaker_counts(speakers: list[str], writers: dict[str, CacheWriter]) -> dict[str, dict[str, int]]:
+    """Clips kept per speaker and split, for the report."""
+    counts = {name: dict.fromkeys(SPLITS, 0) for name in speakers}
+    for split, writer in writers.items():
+        for k in writer.speakers:
+            counts[speakers[k]][split] += 1
+    return counts

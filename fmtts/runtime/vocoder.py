@@ -1,5 +1,5 @@
 """Vocoders on ONNX Runtime: an ``.onnx`` file with its mel settings inside (``fmtts export-vocoder
-VOC.onnx``; the embedded ones are ``fmtts/vocoders/<name>.onnx``)."""
+VOC.onnx``; the embedded ones are ``fmtts/assets/vocoders/<name>.onnx``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import numpy as np
 
 from fmtts.audio import MelConfig
 from fmtts.errors import FmttsError
+from fmtts.paths import VOCODERS_DIR
 from fmtts.runtime.sessions import make_session
 
 METADATA_KEY = "fmtts_vocoder"
-VOCODERS_DIR = Path(__file__).resolve().parent.parent / "vocoders"
 
 
 class RuntimeVocoderError(FmttsError, ValueError):

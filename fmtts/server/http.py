@@ -4,7 +4,9 @@
 
 - ``input`` (text, or SSML starting with ``<speak``; at most ``--max-chars`` characters),
 - ``model`` (any string: there is one model per voice), ``voice`` (a name from ``GET /v1/audio/voices``,
-  or ``{"id": name}``; default: the server's first voice),
+  or ``{"id": name}``; default: the server's first voice). A multi-speaker voice speaks as its first
+  speaker unless ``voice`` names one: ``VOICE:SPEAKER``, or a bare ``SPEAKER`` that one loaded voice has
+  (an unknown voice or speaker is a 400),
 - ``response_format``: ``mp3`` (the default, as OpenAI), ``wav``, ``flac``, ``opus`` (Ogg, 48 kHz),
   ``pcm`` (raw 16-bit little-endian mono at the voice's rate, 22050 Hz; the ``X-Sample-Rate`` header says
   it, and 48000 for ``opus``) or ``json`` (below). ``wav`` and ``pcm`` are streamed as the audio is
@@ -26,7 +28,8 @@ bad option, text with nothing to speak), 413 for a body over 1 MiB, 500 when syn
 no synthesis slot is to be had: the waiting line is full, or the request waited ``--queue-timeout``
 seconds for a slot (``Retry-After: 1``; :mod:`fmtts.server.service`). A client that leaves before a
 whole-file answer is ready stops its synthesis.
-``GET /v1/audio/voices`` lists the voices, ``GET /health`` says the server is up and how busy.
+``GET /v1/audio/voices`` lists the voices (a multi-speaker voice with its ``speakers``, then one entry
+``VOICE:SPEAKER`` per speaker), ``GET /health`` says the server is up and how busy.
 """
 
 import asyncio
@@ -40,7 +43,7 @@ import numpy as np
 from fmtts.sampling import MAX_STEPS
 from fmtts.server import require
 from fmtts.server.formats import FORMATS, OPUS_RATE, encode, streaming_wav_header
-from fmtts.server.service import RequestError, ServiceBusy, SpeechService
+from fmtts.server.service import RequestError, ServiceBusy, SpeechService, speakers_of
 
 log = logging.getLogger(__name__)
 SPEED_RANGE = (0.25, 4.0)
@@ -162,19 +165,25 @@ def create_app(service: SpeechService):
 
     @app.get("/v1/audio/voices")
     async def voices():
-        return {
-            "voices": [
-                {
-                    "id": name,
-                    "name": name,
-                    "default": name == service.default_voice,
-                    "languages": ["en-us"],
-                    "sample_rate": tts.sample_rate,
-                    "source": getattr(tts, "source", ""),
-                }
-                for name, tts in service.voices.items()
-            ]
-        }
+        listed = []
+        for name, tts in service.voices.items():
+            entry = {
+                "id": name,
+                "name": name,
+                "default": name == service.default_voice,
+                "languages": ["en-us"],
+                "sample_rate": tts.sample_rate,
+                "source": getattr(tts, "source", ""),
+            }
+            speakers = speakers_of(tts)
+            if speakers:
+                entry["speakers"] = speakers
+            listed.append(entry)
+            for speaker in speakers:
+                one = {**entry, "id": f"{name}:{speaker}", "name": f"{name}:{speaker}", "default": False}
+                del one["speakers"]
+                listed.append({**one, "voice": name, "speaker": speaker})
+        return {"voices": listed}
 
     @app.post("/v1/audio/speech")
     async def speech(request: Request):

@@ -49,6 +49,11 @@ DEFAULT_QUEUE = 32  # waiting for a slot: a waiting request costs only its text
 DEFAULT_QUEUE_TIMEOUT = 60.0  # seconds; far below the OpenAI SDK's 600 s client timeout
 
 
+def speakers_of(tts: Any) -> list[str]:
+    """The speaker names of a loaded voice (empty for a one-speaker voice)."""
+    return list(getattr(tts, "speakers", None) or [])
+
+
 class _Waiter:
     """A request waiting for a slot: a future on the waiting request's event loop, resolved from whichever
     thread frees a slot (a stream's iterator is closed in the worker thread)."""
@@ -119,18 +124,54 @@ class SpeechService:
     def voice(self, name: str | None) -> tuple[str, Any]:
         name = name or self.default_voice
         if name not in self.voices:
-            raise RequestError(f"unknown voice {name!r}; voices: {sorted(self.voices)}", "voice")
+            listed = [f"{v}:{s}" for v, tts in self.voices.items() for s in speakers_of(tts)]
+            also = f" (speakers: {', '.join(listed)})" if listed else ""
+            raise RequestError(f"unknown voice {name!r}; voices: {sorted(self.voices)}{also}", "voice")
         return name, self.voices[name]
 
-    async def open(self, text: str, voice: str | None = None, **options) -> SpeechStream:
-        """Admit one request: checks the text and voice, waits for a slot (:class:`ServiceBusy` when the
-        line is full or the wait times out) and starts the stream (bad options:
-        :class:`fmtts.api.SynthesisError`)."""
+    def speaker(self, voice: str | None, speaker: str | None = None) -> tuple[str, Any, str | None]:
+        """(voice name, voice, speaker name or None) that a request names: ``voice`` is a voice's name,
+        ``VOICE:SPEAKER``, or the name of a speaker of one loaded multi-speaker voice; ``speaker`` (the
+        Wyoming request's) names the speaker apart. None speaker: the voice's first."""
+        if voice and voice not in self.voices:
+            base, sep, who = voice.rpartition(":")
+            if sep and base in self.voices:
+                voice, speaker = base, self._same(speaker, who)
+            else:
+                owners = [n for n, tts in self.voices.items() if voice in speakers_of(tts)]
+                if len(owners) > 1:
+                    raise RequestError(
+                        f"{len(owners)} voices have a speaker {voice!r}: name one, e.g. {owners[0]}:{voice}",
+                        "voice",
+                    )
+                if owners:
+                    voice, speaker = owners[0], self._same(speaker, voice)
+        name, tts = self.voice(voice)
+        if speaker is not None and speaker not in speakers_of(tts):
+            has = speakers_of(tts)
+            what = f"speakers: {has}" if has else "it has one speaker"
+            raise RequestError(f"unknown speaker {speaker!r} of voice {name!r}; {what}", "voice")
+        return name, tts, speaker
+
+    @staticmethod
+    def _same(given: str | None, named: str) -> str:
+        if given is not None and given != named:
+            raise RequestError(f"the request names two speakers, {named!r} and {given!r}", "voice")
+        return named
+
+    async def open(
+        self, text: str, voice: str | None = None, speaker: str | None = None, **options
+    ) -> SpeechStream:
+        """Admit one request: checks the text, voice and speaker (:meth:`speaker`), waits for a slot
+        (:class:`ServiceBusy` when the line is full or the wait times out) and starts the stream (bad
+        options: :class:`fmtts.api.SynthesisError`)."""
         if not isinstance(text, str) or not text.strip():
             raise RequestError("input is empty", "input")
         if len(text) > self.max_chars:
             raise RequestError(f"input is {len(text)} characters; this server takes at most {self.max_chars}")
-        _, tts = self.voice(voice)
+        _, tts, speaker = self.speaker(voice, speaker)
+        if speaker is not None:
+            options = {**options, "speaker": speaker}
         await self._acquire()
         try:
             iterator = tts.stream(text, **{**self.stream_options, **options})

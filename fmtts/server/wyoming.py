@@ -1,6 +1,8 @@
 """The Wyoming protocol server (Home Assistant's voice pipeline), built on the ``wyoming`` package.
 
-- ``describe`` → ``info``: one TTS program "fmtts" listing every voice (streaming supported).
+- ``describe`` → ``info``: one TTS program "fmtts" listing every voice (streaming supported), a
+  multi-speaker voice with its speakers; a request's ``voice.speaker`` (or a voice named
+  ``VOICE:SPEAKER``) picks one.
 - ``synthesize`` → ``audio-start``, ``audio-chunk`` ... (16-bit mono PCM as it is generated),
   ``audio-stop``. ``text_format: ssml`` reads the text as SSML.
 - Streaming, as wyoming-piper does it: ``synthesize-start``, then ``synthesize-chunk`` events whose text
@@ -21,7 +23,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from fmtts.server.service import RequestError, ServiceBusy, SpeechService
+from fmtts.server.service import RequestError, ServiceBusy, SpeechService, speakers_of
 from fmtts.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ ATTRIBUTION = ("fmtts", "")
 
 def tts_info(service: SpeechService):
     """The ``info`` event answering ``describe``."""
-    from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
+    from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
 
     from fmtts import __version__
 
@@ -44,6 +46,7 @@ def tts_info(service: SpeechService):
             description=getattr(tts, "source", "") or name,
             version=None,
             languages=["en-us"],
+            speakers=[TtsVoiceSpeaker(name=s) for s in speakers_of(tts)] or None,
         )
         for name, tts in service.voices.items()
     ]
@@ -134,8 +137,9 @@ def make_handler_class(service: SpeechService):
             """Speak ``text`` as audio-start, audio-chunk..., audio-stop; False if an error event was sent
             instead (or after part of the audio)."""
             name = voice.name if voice is not None else None
-            try:
-                stream = await service.open(text, name, ssml=True if ssml else None)  # waits for a slot
+            speaker = voice.speaker if voice is not None else None
+            try:  # waits for a slot
+                stream = await service.open(text, name, speaker, ssml=True if ssml else None)
             except (RequestError, SynthesisError) as exc:
                 await self.write_event(Error(text=str(exc), code="bad-request").event())
                 return False

@@ -108,11 +108,6 @@ class Trainer(CheckpointState, Validation):
         tensorboard: bool = True,
         vocoder: str | None = "auto",
     ):
-        if cfg.model.n_speakers > 1:
-            raise TrainingError(
-                "model.n_speakers > 1: the data pipeline has no speaker ids yet, so every clip would "
-                "train speaker 0; train one voice per run"
-            )
         self.cfg = cfg
         self.out = Path(out_dir)
         if not resume:
@@ -144,6 +139,7 @@ class Trainer(CheckpointState, Validation):
             FeatureCache(cache_root / "val") if (cache_root / "val" / "meta.json").is_file() else None
         )
         self.meta = self.train_cache.meta
+        self.speakers = self._check_speakers(cache_root)
         if self.cfg.data.use_durations and self.train_cache.durations is None:
             raise TrainingError(
                 f"data.use_durations is set but {cache_root / 'train'} holds no durations "
@@ -158,6 +154,20 @@ class Trainer(CheckpointState, Validation):
             rank=self.dist.rank,
             world_size=self.dist.world_size,
         )
+
+    def _check_speakers(self, cache_root: Path) -> list[str]:
+        """The data's speaker names (empty for one speaker), which must be as many as the model has."""
+        names = self.train_cache.speakers
+        n_model, n_data = self.cfg.model.n_speakers, self.train_cache.n_speakers
+        if n_model != n_data:
+            said = f"{n_data} speakers ({', '.join(names)})" if n_data > 1 else "one speaker"
+            raise TrainingError(
+                f"model.n_speakers is {n_model} but the data in {cache_root} has {said}: train it with "
+                f"--set model.n_speakers={n_data} (or a recipe made for it)"
+            )
+        if self.val_cache is not None and self.val_cache.speakers != names:
+            raise TrainingError(f"the val and train caches in {cache_root} name other speakers")
+        return list(names) if n_data > 1 else []
 
     def _build_model(self, init_from: str | Path | None) -> None:
         """Seeded model, EMA, optimizer, schedule and (fp16 on CUDA) gradient scaler."""
@@ -233,6 +243,7 @@ class Trainer(CheckpointState, Validation):
                 batch["token_lengths"],
                 batch["mels"],
                 batch["mel_lengths"],
+                speakers=batch.get("speakers"),
                 durations=batch.get("durations"),
             )
         loss = out["duration"] + out["prior"] + out["flow"]

@@ -57,7 +57,14 @@ class Validation:
                 [ds[i] for i in range(start, min(len(ds), start + self.cfg.train.batch_size, 64))]
             )
             batch = {k: v.to(self.device) for k, v in batch.items()}
-            out = model(batch["tokens"], batch["token_lengths"], batch["mels"], batch["mel_lengths"])
+            out = model(
+                batch["tokens"],
+                batch["token_lengths"],
+                batch["mels"],
+                batch["mel_lengths"],
+                speakers=batch.get("speakers"),
+                durations=batch.get("durations"),
+            )
             for k in totals:
                 totals[k] += float(out[k]) * len(batch["index"])
             n += len(batch["index"])
@@ -72,10 +79,12 @@ class Validation:
             for i in range(min(self.cfg.train.val_utterances, len(ds))):
                 item = collate([ds[i]])
                 g = torch.Generator(device=self.device).manual_seed(i)
+                speakers = item.get("speakers")
                 syn = model.synthesize(
                     item["tokens"].to(self.device),
                     item["token_lengths"].to(self.device),
                     sampler=SamplerConfig(steps=self.cfg.train.synth_steps),
+                    speakers=None if speakers is None else speakers.to(self.device),
                     generator=g,
                 )
                 mel = syn.mel[0, :, : int(syn.mel_lengths[0])].float().cpu()

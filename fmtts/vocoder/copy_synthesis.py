@@ -26,7 +26,7 @@ def vocode_file(
     "load_seconds", "mel_seconds", "vocoder_seconds", "rtf"}``; ``rtf`` is vocoder time divided by audio
     duration (mel extraction and file I/O excluded; model loading is reported separately).
     """
-    from fmtts.vocoder import load_vocoder
+    from fmtts.vocoder.loading import load_vocoder
 
     check_output_path(out_path)
     t0 = time.perf_counter()

@@ -72,9 +72,9 @@ def export_vocoder(
 class ISTFTVocoder:
     """(n_mels, T) or (B, n_mels, T) log-mel → (T * hop,) or (B, T * hop) audio in [-1, 1].
 
-    ``precision``: "fp32", "bf16" (autocast), or "auto": bf16 on CUDA, fp32 on CPUs. On an AVX-512-BF16
-    CPU bf16 measured no faster than fp32 for this network, with the same DNSMOS (BENCHMARKS.md), and
-    emulated bf16 is much slower, so CPUs take bf16 only when asked."""
+    ``precision``: "fp32", "bf16" (autocast), or "auto": bf16 on CUDA, fp32 on CPUs. On AVX-512-BF16 CPUs
+    bf16 measured from no faster to 2.4× faster than fp32 for this network, with the same DNSMOS
+    (BENCHMARKS.md), and emulated bf16 is much slower, so CPUs take bf16 only when asked."""
 
     def __init__(
         self,

