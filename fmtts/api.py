@@ -265,8 +265,13 @@ class TTS:
             return _torch_vocoder(_beside(path, name), "cpu", denoise, vocoder_backend, mel_config, threads)
 
         where = _where(path, "voice file")
-        step = voice.manifest.get("step", "?")
-        source = f"{where} {path} (step {step}, fmtts {voice.manifest.get('fmtts_version', '?')}, onnx)"
+        m = voice.manifest
+        made = (
+            f"distilled for {m['shortcut_steps']} steps"
+            if m.get("shortcut_steps")
+            else f"step {m.get('step', '?')}"
+        )
+        source = f"{where} {path} ({made}, fmtts {m.get('fmtts_version', '?')}, onnx)"
         text = TextProcessor.from_dict(voice.manifest["text"])
         return cls(acoustic, text, mel_config, load_vocoder, source, voice.speakers, path.stem)
 
