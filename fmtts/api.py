@@ -28,7 +28,6 @@ from fmtts.pipeline import (
     SynthesisError,
     SynthesisResult,
     check_finite_mel,
-    check_options,
     sampler_config,
 )
 from fmtts.runtime.voice_file import SUFFIX, VoiceFile
@@ -122,8 +121,10 @@ def _onnx_vocoder_file(voice_path: Path, name: str) -> Path | None:
     p = Path(name)
     if p.suffix == ".onnx":
         return p if p.is_file() else (voice_path.parent / p if (voice_path.parent / p).is_file() else None)
-    stem = p.stem if p.suffix in TORCH_SUFFIXES else name
-    for candidate in (voice_path.parent / f"{stem}.onnx", VOCODERS_DIR / f"{stem.lower()}.onnx"):
+    if p.suffix in TORCH_SUFFIXES:  # a torch vocoder file: only its own .onnx export beside it stands in
+        candidate = (p if p.is_absolute() else voice_path.parent / p).with_suffix(".onnx")
+        return candidate if candidate.is_file() else None
+    for candidate in (voice_path.parent / f"{name}.onnx", VOCODERS_DIR / f"{name.lower()}.onnx"):
         if candidate.is_file():
             return candidate
     return None
@@ -256,12 +257,17 @@ class TTS:
 
         def load_vocoder(mel_config: MelConfig):
             onnx_file = _onnx_vocoder_file(path, name)
-            if onnx_file is not None and not denoise:
+            if onnx_file is not None and not denoise and vocoder_backend in ("auto", "onnx"):
                 from fmtts.runtime.vocoder import OnnxVocoderFile
 
                 return OnnxVocoderFile(onnx_file, threads)
             if not torch_available():
-                raise _needs_torch(f"the vocoder {name!r} (no .onnx form of it was found)")
+                why = (
+                    "no .onnx form of it was found"
+                    if onnx_file is None
+                    else "the denoiser and --vocoder-backend torch run on torch"
+                )
+                raise _needs_torch(f"the vocoder {name!r} ({why})")
             return _torch_vocoder(_beside(path, name), "cpu", denoise, vocoder_backend, mel_config, threads)
 
         where = _where(path, "voice file")
@@ -413,10 +419,6 @@ class TTS:
     def sampler_config(sampler: SamplerConfig | None = None, **options) -> SamplerConfig:
         return sampler_config(sampler, **options)
 
-    @staticmethod
-    def _check_options(batch_size: int, pause: float, precision: str) -> None:
-        check_options(batch_size, pause, precision)
-
 
 def _where(path: Path, otherwise: str) -> str:
     if path.resolve().parent != VOICES_DIR:
@@ -425,7 +427,11 @@ def _where(path: Path, otherwise: str) -> str:
 
 
 def _torch_vocoder(name: str, device: str, denoise: float, backend: str, mel_config: MelConfig, threads):
+    import torch
+
     from fmtts.vocoder import load_vocoder
 
+    if threads:  # the same thread count as the acoustic graphs
+        torch.set_num_threads(threads)
     voc = load_vocoder(name, device=device, denoise=denoise, backend=backend, mel_config=mel_config)
     return TorchVocoder(voc)

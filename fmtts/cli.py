@@ -394,7 +394,10 @@ def cmd_distill(args: argparse.Namespace) -> int:
     from fmtts.api import resolve_voice
     from fmtts.training.distill import DistillConfig, Distiller
 
-    settings = {"shortcut_steps": [int(n) for n in args.steps.split(",") if n.strip()]}
+    try:
+        settings = {"shortcut_steps": [int(n) for n in args.steps.split(",") if n.strip()]}
+    except ValueError:
+        raise SystemExit(f"error: --steps takes comma-separated whole numbers, got {args.steps!r}") from None
     for key in ("batch_size", "lr", "max_steps", "teacher_steps", "threads"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
@@ -408,7 +411,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     path = distiller.train()
-    print(f"checkpoint: {path}\nmake it a voice: fmtts export {path} VOICE.pt")
+    print(f"checkpoint: {path}\nmake it a voice: fmtts export {path} VOICE.fmtts")
     return 0
 
 

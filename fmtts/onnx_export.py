@@ -168,7 +168,7 @@ def export_voice_file(
     step count synthesis uses when not told (default: the largest distilled step count, else
     :data:`fmtts.sampling.DEFAULT_STEPS`; set what measurement chose)."""
     from fmtts.api import voice_vocoder
-    from fmtts.sampling import DEFAULT_STEPS, MAX_STEPS
+    from fmtts.sampling import MAX_STEPS, default_steps_for
     from fmtts.torch_backend import load_model
 
     out = Path(output)
@@ -179,11 +179,12 @@ def export_voice_file(
     if fp16:  # the numbers an fp16 voice file holds (the runtime computes in fp32)
         model = model.half().float()
     graphs = voice_graphs(model)
+    _check_recoverable(model, graphs, path)
     if fp16:
         graphs = {k: store_weights_fp16(v) for k, v in graphs.items()}
     cfg = model.cfg
     shortcut = list(cfg.cfm.shortcut_steps)
-    steps = default_steps or (max(shortcut) if shortcut else DEFAULT_STEPS)
+    steps = default_steps_for(default_steps, shortcut)
     if not 1 <= steps <= MAX_STEPS:
         raise CheckpointError(f"default_steps must be from 1 to {MAX_STEPS}, got {steps}")
     manifest = {
@@ -202,7 +203,7 @@ def export_voice_file(
         "speakers": _speaker_names(ckpt, cfg.n_speakers),
         "vocoder": _vocoder_name(vocoder or voice_vocoder(path, ckpt)),
         "weights": "fp16" if fp16 else "fp32",
-        "distill": ckpt.get("distill", {}).get("config"),
+        "distill": (ckpt.get("distill") or {}).get("config"),
     }
     return VoiceFile(out, json.loads(json.dumps(manifest)), graphs).write()
 
@@ -212,6 +213,27 @@ def _speaker_names(ckpt: dict, n_speakers: int) -> list[str]:
     if n_speakers < 2:
         return []
     return [str(n) for n in ckpt.get("speakers") or range(n_speakers)]
+
+
+def _check_recoverable(model: FlowTTS, graphs: dict[str, bytes], source: Path) -> None:
+    """Every parameter must stand in a graph under its own name: the torch backend rebuilds the model from
+    a voice file that way (an exporter that merged or dropped one would make a file torch cannot read)."""
+    import onnx
+
+    from fmtts.torch_backend import GRAPH_PREFIXES
+
+    found = set()
+    for graph, (prefix, target) in GRAPH_PREFIXES.items():
+        for init in onnx.load_from_string(graphs[graph]).graph.initializer:
+            if init.name.startswith(prefix):
+                found.add(target + init.name[len(prefix) :])
+    in_manifest = {"mel_mean", "mel_std", "duration_scale"}
+    missing = [k for k in model.state_dict() if k not in found and k not in in_manifest]
+    if missing:
+        raise CheckpointError(
+            f"{source}: {len(missing)} parameter(s) would not be recoverable from the voice file, e.g. "
+            f"{missing[:3]}; not exported"
+        )
 
 
 def _vocoder_name(vocoder: str) -> str:

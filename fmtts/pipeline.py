@@ -5,8 +5,8 @@
 The backend (:class:`fmtts.runtime.backend.AcousticBackend`: ONNX Runtime or torch) runs the encoder
 and the estimator; this module owns everything around them: the sampling loop, the starting noise, the
 vocoder call, pauses, timings. The noise of a chunk depends only on the seed and the chunk's place in
-its text (text ``n``, speech chunk ``k``), drawn frame-major, so a chunk's mel is the same whether it is
-synthesised alone, batched with others or streamed, and the same on either backend.
+its text (speech chunk ``k``: 0, 1, ...), drawn frame-major, so a text's mels are the same whether it is
+synthesised alone, batched with other texts (any batch size) or streamed, and the same on either backend.
 """
 
 from __future__ import annotations
@@ -77,10 +77,11 @@ def check_finite_mel(mel: np.ndarray) -> np.ndarray:
     return mel
 
 
-def chunk_noise(seed: int, text_index: int, chunk_index: int, frames: int, n_feats: int) -> np.ndarray:
-    """Unit Gaussian noise (n_feats, frames) for one chunk, drawn frame-major: frame t gets the same noise
-    whatever the chunk's length (a duration one frame longer must not reshuffle every frame's noise)."""
-    rng = np.random.default_rng([seed, text_index, chunk_index])
+def chunk_noise(seed: int, chunk_index: int, frames: int, n_feats: int) -> np.ndarray:
+    """Unit Gaussian noise (n_feats, frames) for speech chunk ``chunk_index`` of a text, drawn frame-major:
+    frame t gets the same noise whatever the chunk's length (a duration one frame longer must not reshuffle
+    every frame's noise)."""
+    rng = np.random.default_rng([seed, chunk_index])
     return rng.standard_normal((frames, n_feats), dtype=np.float32).T
 
 
@@ -141,26 +142,35 @@ class Pipeline:
             )
         if precision != "fp32" and self.acoustic.name != "torch":
             raise SynthesisError(f"precision {precision} needs the torch backend; the ONNX runtime is fp32")
+        check = getattr(self.acoustic, "check_precision", None)
+        if check is not None:
+            check(precision)
+        steps = sampler.with_default_steps(self.acoustic.default_steps).steps
+        if sampler.cfg_scale > 0 and steps in self.acoustic.shortcut_steps:
+            warn_caller(
+                f"cfg_scale > 0 at {steps} distilled step(s): distillation trained only the conditional "
+                "jump, expect worse audio (or sample more steps, which integrate the flow)"
+            )
 
     def acoustic_batch(
         self,
         ids: list[list[int]],
         sampler: SamplerConfig,
         seed: int,
-        keys: list[tuple[int, int]],
+        keys: list[int],
         precision: str = "fp32",
         speakers: list[int] | None = None,
     ) -> list[AcousticChunk]:
-        """Mels of a batch of symbol-id sequences (``keys``: each one's (text, chunk) index for its
-        noise)."""
+        """Mels of a batch of symbol-id sequences (``keys``: each one's speech-chunk index in its text, which
+        picks its noise)."""
         backend = self.acoustic
         sampler = sampler.with_default_steps(backend.default_steps)
         prior: Prior = backend.prior(ids, sampler.length_scale, speakers, precision=precision)
         b, t_max = len(ids), int(prior.lengths.max())
         noise = np.zeros((b, backend.n_feats, t_max), dtype=np.float32)
-        for i, (n, k) in enumerate(keys):
+        for i, k in enumerate(keys):
             frames = int(prior.lengths[i])
-            noise[i, :, :frames] = chunk_noise(seed, n, k, frames, backend.n_feats)
+            noise[i, :, :frames] = chunk_noise(seed, k, frames, backend.n_feats)
         x0 = backend.from_numpy(noise * np.float32(sampler.temperature))
         plan = plan_steps(sampler, backend.shortcut_steps)
         scale = sampler.cfg_scale
@@ -227,7 +237,7 @@ class Pipeline:
                 [c.ids for c in speech],
                 sampler.at_rate(rate),
                 seed,
-                [(n, j) for n, _, j in batch],
+                [j for _, _, j in batch],
                 precision,
                 speaker,
             )
@@ -364,7 +374,7 @@ class Pipeline:
             if not isinstance(part, SpeechChunk):
                 continue
             (chunk,) = self.acoustic_batch(
-                [part.ids], sampler.at_rate(part.rate), seed, [(0, k)], precision, speakers
+                [part.ids], sampler.at_rate(part.rate), seed, [k], precision, speakers
             )
             k += 1
             previous_was_speech = True

@@ -108,6 +108,12 @@ def time_grid(n_steps: int, schedule: str = "uniform", sway_coef: float = -1.0) 
     return t
 
 
+def default_steps_for(stored: int | None, shortcut_steps: list[int] | tuple[int, ...] = ()) -> int:
+    """A voice's default step count: what its file records, else the largest step count it was distilled
+    for, else :data:`DEFAULT_STEPS`."""
+    return int(stored or max(shortcut_steps, default=DEFAULT_STEPS))
+
+
 @dataclass(frozen=True)
 class StepPlan:
     """How one sampling run integrates: the time grid, the solver, and the step size the estimator is

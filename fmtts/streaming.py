@@ -15,7 +15,7 @@ first audio therefore do not grow with the length of the text.
 How it compares with :meth:`fmtts.api.TTS.synthesize` for the same options:
 
 - Pauses are the same: an SSML ``<break>`` where the plan has one, ``pause`` seconds between chunks that
-  follow each other directly (rounded to whole mel frames, like ``TTS._join``).
+  follow each other directly (rounded to whole mel frames, like ``Pipeline._join``).
 - Noise: each speech chunk's noise depends only on the seed and its place in the text
   (:func:`fmtts.pipeline.chunk_noise`), so every chunk gets exactly ``synthesize``'s mel.
 - Vocoding in windows: a convolutional vocoder (HiFi-GAN, fmtts's ISTFTNet) with enough context gives the

@@ -16,7 +16,7 @@ from fmtts.devices import cpu_has_native_bf16
 from fmtts.models.tts import FlowTTS
 from fmtts.pipeline import SynthesisError
 from fmtts.runtime.backend import Prior
-from fmtts.sampling import DEFAULT_STEPS
+from fmtts.sampling import default_steps_for
 from fmtts.user_warnings import warn_caller
 
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -93,13 +93,15 @@ class TorchAcoustic:
         cfg = model.cfg
         self.n_feats = cfg.n_feats
         self.shortcut_steps = list(cfg.cfm.shortcut_steps)
-        self.default_steps = default_steps or DEFAULT_STEPS
+        self.default_steps = default_steps_for(default_steps, self.shortcut_steps)
         self.cond_dropout = cfg.cfm.cond_dropout
         self.n_speakers = cfg.n_speakers
 
-    def _autocast(self, precision: str):
+    def check_precision(self, precision: str) -> None:
         if precision == "fp16" and self.device.type != "cuda":
             raise SynthesisError("fp16 synthesis needs CUDA; use bf16 on CPU")
+
+    def _autocast(self, precision: str):
         if precision == "bf16" and self.device.type == "cpu" and cpu_has_native_bf16() is False:
             warn_caller(
                 "bf16 on a CPU without AVX-512 BF16 or AMX is emulated: typically several times slower "

@@ -77,6 +77,8 @@ def test_distill_settings_are_checked(trained_run: Path, sentences: Path, tmp_pa
         DistillConfig(shortcut_steps=[3], teacher_steps=4)
     with pytest.raises(ConfigError):
         DistillConfig(batch_size=0)
+    with pytest.raises(ConfigError, match="teacher_steps"):
+        DistillConfig(teacher_steps=0)
     distiller = Distiller(
         trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=2, val_sentences=2)
     )

@@ -68,6 +68,18 @@ def test_onnx_stream_equals_synthesize(voice_files: dict[str, Path]) -> None:
     assert len(audio) == len(whole.audio) and np.allclose(audio, whole.audio, atol=1e-4)
 
 
+def test_a_texts_audio_does_not_depend_on_its_batch(voice_files: dict[str, Path]) -> None:
+    """Noise depends on the seed and the chunk's place in its text only: a text batched after another, at
+    any batch size, is that text alone."""
+    tts = TTS.load(voice_files["fp32"], vocoder="griffinlim")
+    other, text = "Something else first, to take the first place.", TEXT
+    alone = tts.synthesize(text, seed=9, steps=2)
+    for batch_size in (1, 8):
+        batched = tts.synthesize_batch([other, text], seed=9, steps=2, batch_size=batch_size)[1]
+        assert batched.durations == alone.durations
+        assert float(np.abs(batched.mel - alone.mel).max()) < 1e-3
+
+
 def test_voice_file_manifest(voice_files: dict[str, Path], trained_run: Path) -> None:
     voice = VoiceFile.read(voice_files["fp16"])
     m = voice.manifest
@@ -101,6 +113,12 @@ def test_runtime_refuses_what_it_cannot_run(trained_run: Path, voice_files: dict
             dst.writestr(name, data)
     with pytest.raises(VoiceFileError, match="upgrade fmtts"):
         TTS.load(future)
+    listed = tmp_path / "listed.fmtts"
+    with zipfile.ZipFile(voice_files["fp32"]) as src, zipfile.ZipFile(listed, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, b"[1, 2]" if name == "voice.json" else src.read(name))
+    with pytest.raises(VoiceFileError, match="damaged voice manifest"):
+        TTS.load(listed)
     broken = tmp_path / "broken.fmtts"
     with zipfile.ZipFile(voice_files["fp32"]) as src, zipfile.ZipFile(broken, "w") as dst:
         for name in src.namelist():

@@ -156,9 +156,9 @@ def test_chunk_mels_do_not_depend_on_the_batch(voice):
     """acoustic_batch of two chunks together equals each alone (same seed and places)."""
     ids = [voice.text.text_to_ids(t) for t in ("A cat sat on the mat.", "We like green apples, she said.")]
     sampler = voice.sampler_config(steps=3)
-    together = voice.pipeline.acoustic_batch(ids, sampler, 5, [(0, 0), (0, 1)])
+    together = voice.pipeline.acoustic_batch(ids, sampler, 5, [0, 1])
     for k, x in enumerate(ids):
-        (alone,) = voice.pipeline.acoustic_batch([x], sampler, 5, [(0, k)])
+        (alone,) = voice.pipeline.acoustic_batch([x], sampler, 5, [k])
         np.testing.assert_allclose(together[k].mel, alone.mel, atol=2e-4)
         assert together[k].durations == alone.durations
 

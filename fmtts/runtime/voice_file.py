@@ -46,9 +46,9 @@ class VoiceFile:
     @property
     def default_steps(self) -> int:
         """The step count synthesis uses when the caller does not say (chosen by measurement at export)."""
-        from fmtts.sampling import DEFAULT_STEPS
+        from fmtts.sampling import default_steps_for
 
-        return int(self.manifest.get("default_steps") or DEFAULT_STEPS)
+        return default_steps_for(self.manifest.get("default_steps"), self.shortcut_steps)
 
     @property
     def speakers(self) -> list[str]:
@@ -94,7 +94,9 @@ class VoiceFile:
 
 
 def _check_manifest(path: Path, manifest: Any) -> None:
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict):
+        raise VoiceFileError(f"{path}: damaged voice manifest (a {type(manifest).__name__}, not an object)")
+    if manifest.get("format") != FORMAT:
         raise VoiceFileError(f"{path}: not an fmtts voice file (format {manifest.get('format')!r})")
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:

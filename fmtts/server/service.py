@@ -1,6 +1,6 @@
 """What both servers (HTTP and Wyoming) share: the loaded voices, request limits and the synthesis queue.
 
-Synthesis runs in one worker thread (torch already uses every core for one request). At most ``slots``
+Synthesis runs in one worker thread (one request already uses every core it is given). At most ``slots``
 requests are synthesized at a time; they take turns at the granularity of a stream piece, so all of them
 make progress. A request that finds every slot taken waits in line, first come first served, for at most
 ``queue_timeout`` seconds; at most ``queue`` requests wait at once. A request past either limit is refused

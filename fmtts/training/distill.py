@@ -21,7 +21,6 @@ acoustic checkpoints (``fmtts export`` turns one into a voice) with the distilla
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import math
@@ -42,8 +41,10 @@ from fmtts.checkpoint import (
 from fmtts.config import Config, ConfigError
 from fmtts.data.padding import pad_tokens
 from fmtts.models.tts import FlowTTS
+from fmtts.paths import file_sha1
 from fmtts.text import TextError, TextProcessor
 from fmtts.training.common import (
+    DistInfo,
     StopControl,
     TrainingError,
     mel_image,
@@ -83,6 +84,8 @@ class DistillConfig:
     threads: int | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.teacher_steps, int) or self.teacher_steps < 1:
+            raise ConfigError(f"teacher_steps must be a positive integer, got {self.teacher_steps!r}")
         if not self.shortcut_steps or any(
             not isinstance(n, int) or n < 1 or self.teacher_steps % n for n in self.shortcut_steps
         ):
@@ -232,7 +235,7 @@ class Distiller:
         self.meta = {k: ckpt[k] for k in ("text", "mel_config", "mel_stats")}
         self.teacher_source = {
             "path": str(self.voice.resolve()),
-            "sha1": _sha1(self.voice),
+            "sha1": file_sha1(self.voice).hexdigest(),
             "step": ckpt.get("step"),
         }
         self.vocoder = ckpt.get("vocoder")
@@ -419,8 +422,6 @@ class Distiller:
         bad, losses, last = 0, [], self.step
         max_seconds = self.max_minutes * 60 if self.max_minutes else None
         bar = progress_bar(self.cfg.max_steps, self.step, self.progress, desc="distill")
-        from fmtts.training.common import DistInfo
-
         t_start = time.perf_counter()
         with StopControl(DistInfo(0, 1, 0), torch.device("cpu"), max_seconds) as stop:
             while self.step < self.cfg.max_steps:
@@ -470,14 +471,6 @@ class Distiller:
         with (self.out / "validation.jsonl").open("a", encoding="utf-8") as f:
             f.write(json.dumps({"step": self.step, **scores}) + "\n")
         log.info("validation at step %d: %s", self.step, {k: round(v, 4) for k, v in scores.items()})
-
-
-def _sha1(path: Path) -> str:
-    h = hashlib.sha1()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _as_random_state(state: Any) -> tuple:
