@@ -38,7 +38,9 @@ def sentences(tmp_path_factory) -> Path:
     return path
 
 
-def test_distillation_loss_falls_and_one_step_speaks(trained_run: Path, sentences: Path, tmp_path: Path):
+def test_distillation_loss_falls_and_one_step_speaks(
+    trained_run: Path, sentences: Path, tmp_path: Path, prepared_data: Path, make_tiny_config
+):
     torch.manual_seed(0)
     cfg = DistillConfig(
         batch_size=4, val_sentences=2, lr=1e-3, warmup_steps=1, max_steps=40, flow_fraction=0.0
@@ -63,6 +65,18 @@ def test_distillation_loss_falls_and_one_step_speaks(trained_run: Path, sentence
         out = tts.synthesize("The cat sat on the mat.", steps=steps, seed=0)
         ref = teacher.synthesize("The cat sat on the mat.", steps=steps, seed=0)
         assert np.isfinite(out.audio).all() and out.mel.shape == ref.mel.shape  # the teacher's durations
+
+    # a distilled voice starts a fine-tuning run (its step-size embedding is left out)
+    from conftest import make_trainer
+
+    trainer = make_trainer(
+        make_tiny_config("train.batch_size=2"), prepared_data, tmp_path / "ft", max_steps=1, init_from=voice
+    )
+    try:
+        assert not any(".step_embed." in k for k in trainer.model.state_dict())
+        trainer.train()
+    finally:
+        trainer.close()
 
 
 def test_a_distilled_step_count_samples_as_trained() -> None:

@@ -84,7 +84,8 @@ class CheckpointState:
         new, and every layer that reads it starts at zero (the encoder's and DiT's speaker projections,
         the U-Net's input channels for it), so each speaker starts out speaking as the source voice. A
         multi-speaker source keeps the rows of the speakers it shares with this data (by name); a new
-        speaker starts as the mean of its speakers."""
+        speaker starts as the mean of its speakers. A distilled source's step-size embedding is left out
+        (the model fine-tunes the flow; distil the result again for few-step sampling)."""
         ckpt = init_checkpoint(path)
         if ckpt["text"] != self.meta["text"]:
             raise TrainingError(
@@ -102,7 +103,10 @@ class CheckpointState:
             )
         spk_dim = self.cfg.model.speaker_dim
         merged: dict[str, torch.Tensor] = {}
-        missing, unexpected, misfit = [], [k for k in state if k not in target], []
+        # A distilled voice's step-size embedding is its own: fine-tuning trains the flow, and a new
+        # voice is distilled again afterwards (fmtts distill).
+        unexpected = [k for k in state if k not in target and ".step_embed." not in k]
+        missing, misfit = [], []
         new_speakers: list[str] = []
         for key, value in target.items():
             src = state.get(key)
