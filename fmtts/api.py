@@ -43,7 +43,6 @@ __all__ = [
     "SynthesisResult",
     "check_finite_mel",
     "resolve_voice",
-    "voice_vocoder",
 ]
 
 DEFAULT_VOICE = "joe"
@@ -74,10 +73,9 @@ def embedded_voices() -> list[str]:
     return sorted({p.stem for p in VOICES_DIR.glob("*") if p.suffix in (SUFFIX, ".pt")})
 
 
-def resolve_voice(name_or_path: str | Path | None, backend: str = "auto") -> Path:
+def resolve_voice(name_or_path: str | Path | None) -> Path:
     """None → the embedded default voice; a bare name → ``fmtts/assets/voices/<name>.fmtts`` (or ``<name>.pt``
-    where only that exists); else a file path. (Both backends read ``.fmtts`` voices; ``backend`` is
-    kept for callers that name it.)"""
+    where only that exists); else a file path."""
     if name_or_path is None:
         name_or_path = DEFAULT_VOICE
     p = Path(name_or_path).expanduser()
@@ -226,11 +224,9 @@ class TTS:
             raise SynthesisError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
             raise SynthesisError(f"threads must be a positive integer, got {threads!r}")
+        path = resolve_voice(path_or_name)
         if backend == "auto":
-            path = resolve_voice(path_or_name)
             backend = "onnx" if path.suffix == SUFFIX and not _wants_gpu(device) else "torch"
-        else:
-            path = resolve_voice(path_or_name, backend)
         if backend == "onnx":
             if path.suffix != SUFFIX:
                 raise SynthesisError(
@@ -255,21 +251,6 @@ class TTS:
         name = vocoder if vocoder != "auto" else str(voice.manifest.get("vocoder") or DEFAULT_VOCODER)
         mel_config = MelConfig.from_dict(voice.manifest["mel_config"])
 
-        def load_vocoder(mel_config: MelConfig):
-            onnx_file = _onnx_vocoder_file(path, name)
-            if onnx_file is not None and not denoise and vocoder_backend in ("auto", "onnx"):
-                from fmtts.runtime.vocoder import OnnxVocoderFile
-
-                return OnnxVocoderFile(onnx_file, threads)
-            if not torch_available():
-                why = (
-                    "no .onnx form of it was found"
-                    if onnx_file is None
-                    else "the denoiser and --vocoder-backend torch run on torch"
-                )
-                raise _needs_torch(f"the vocoder {name!r} ({why})")
-            return _torch_vocoder(_beside(path, name), "cpu", denoise, vocoder_backend, mel_config, threads)
-
         where = _where(path, "voice file")
         m = voice.manifest
         made = (
@@ -279,6 +260,7 @@ class TTS:
         )
         source = f"{where} {path} ({made}, fmtts {m.get('fmtts_version', '?')}, onnx)"
         text = TextProcessor.from_dict(voice.manifest["text"])
+        load_vocoder = _vocoder_loader(path, name, "cpu", threads, denoise, vocoder_backend)
         return cls(acoustic, text, mel_config, load_vocoder, source, voice.speakers, path.stem)
 
     @classmethod
@@ -301,22 +283,15 @@ class TTS:
         name = voice_vocoder(path, ckpt) if vocoder == "auto" else vocoder
         mel_config = MelConfig.from_dict(ckpt["mel_config"])
 
-        def load_vocoder(mel_config: MelConfig):
-            onnx_file = _onnx_vocoder_file(path, name)
-            use_onnx = dev.type == "cpu" and vocoder_backend in ("auto", "onnx") and not denoise
-            if onnx_file is not None and use_onnx:
-                from fmtts.runtime.vocoder import OnnxVocoderFile
-
-                return OnnxVocoderFile(onnx_file, threads or torch.get_num_threads())
-            return _torch_vocoder(name, str(dev), denoise, vocoder_backend, mel_config, threads)
-
         where = _where(path, "checkpoint")
         source = (
             f"{where} {path} (step {ckpt.get('step', '?')}, fmtts {ckpt.get('fmtts_version', '?')}, torch)"
         )
         text = TextProcessor.from_dict(ckpt["text"])
-        tts = cls(acoustic, text, mel_config, load_vocoder, source, list(ckpt.get("speakers", [])), path.stem)
-        return tts
+        load_vocoder = _vocoder_loader(path, name, str(dev), threads, denoise, vocoder_backend)
+        return cls(
+            acoustic, text, mel_config, load_vocoder, source, list(ckpt.get("speakers", [])), path.stem
+        )
 
     # ---------------------------------------------------------------------------------------------- parts
     @property
@@ -424,6 +399,28 @@ def _where(path: Path, otherwise: str) -> str:
     if path.resolve().parent != VOICES_DIR:
         return otherwise
     return "embedded default voice" if path.stem == DEFAULT_VOICE else "embedded voice"
+
+
+def _vocoder_loader(voice: Path, name: str, device: str, threads, denoise: float, vocoder_backend: str):
+    """The voice's vocoder, loaded when first needed: its ``.onnx`` form on the CPU (what the runtime
+    install has), else the torch vocoder of that name."""
+
+    def load(mel_config: MelConfig):
+        onnx_file = _onnx_vocoder_file(voice, name)
+        if onnx_file is not None and device == "cpu" and vocoder_backend in ("auto", "onnx") and not denoise:
+            from fmtts.runtime.vocoder import OnnxVocoderFile
+
+            return OnnxVocoderFile(onnx_file, threads)
+        if not torch_available():
+            why = (
+                "no .onnx form of it was found"
+                if onnx_file is None
+                else "the denoiser and --vocoder-backend torch run on torch"
+            )
+            raise _needs_torch(f"the vocoder {name!r} ({why})")
+        return _torch_vocoder(_beside(voice, name), device, denoise, vocoder_backend, mel_config, threads)
+
+    return load
 
 
 def _torch_vocoder(name: str, device: str, denoise: float, backend: str, mel_config: MelConfig, threads):

@@ -12,7 +12,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from fmtts.audio import MelConfig
 from fmtts.errors import FmttsError
@@ -20,6 +20,24 @@ from fmtts.errors import FmttsError
 
 class ConfigError(FmttsError, ValueError):
     """A recipe or stored config is malformed."""
+
+
+_Settings = TypeVar("_Settings", bound="DictConvertible")
+
+
+class DictConvertible:
+    """``to_dict``/``from_dict`` for a settings dataclass: nested dataclasses, lists and scalars as plain
+    dicts and lists, the form recipes are written in and checkpoints store. :func:`build_dataclass` reads
+    them back, checking types; an unknown key is an error that names it and the valid ones."""
+
+    config_kind: ClassVar[str] = "config"  # how error messages name it
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls: type[_Settings], d: dict[str, Any]) -> _Settings:
+        return build_dataclass(cls, d, cls.config_kind)
 
 
 @dataclass
@@ -140,18 +158,11 @@ def check_train_counts(train: Any) -> None:
 
 
 @dataclass
-class Config:
+class Config(DictConvertible):
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     name: str = "fmtts"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Config:
-        return build_dataclass(cls, d, "config")
 
     def save(self, path: str | Path) -> None:
         """Write as YAML (``.yaml``/``.yml``) or JSON (any other suffix)."""

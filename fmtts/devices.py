@@ -57,5 +57,3 @@ def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
     except OSError:
         return None
     return None
-
-

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
 SPEECH_SR = 22050
 SPEECH_TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Files fmtts derives on a user's machine (optimised ONNX graphs, joined Whisper weights) go to a
+    cache of this test session (inherited by the scripts and servers the tests start), not the user's."""
+    os.environ["FMTTS_CACHE"] = tempfile.mkdtemp(prefix="fmtts-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.get("FMTTS_CACHE", ""), ignore_errors=True)
+
 
 # espeak_AUDIO_OUTPUT and flag values from speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -236,3 +252,23 @@ def voice(trained_run: Path):
     from fmtts.api import TTS
 
     return TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The recipes' shell scripts (egs/*/run.sh), run as a user runs them.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def run_script(script: Path, *args: object, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    """``bash script args...`` from the repository root, with this interpreter as the script's ``PYTHON``
+    and ``env`` added. The caller's LJSPEECH_URL and FMTTS_NO_DOWNLOAD are dropped, so that a test decides
+    whether (and from where) a script may download."""
+    inherited = {k: v for k, v in os.environ.items() if k not in ("LJSPEECH_URL", "FMTTS_NO_DOWNLOAD")}
+    return subprocess.run(
+        ["bash", str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(inherited, PYTHON=sys.executable, **env),
+        cwd=REPO,
+    )

@@ -51,13 +51,13 @@ def test_the_errors_module_imports_nothing_heavy() -> None:
 
 def _run_cli(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> int:
     """Run ``fmtts synthesize`` with its command replaced by one that raises ``exc``."""
-    from fmtts import cli
+    from fmtts.cli import main, synthesize
 
     def failing(args) -> int:
         raise exc
 
-    monkeypatch.setattr(cli, "cmd_synthesize", failing)
-    return cli.main(["synthesize", "Hello.", "out.wav"])
+    monkeypatch.setattr(synthesize, "run", failing)
+    return main(["synthesize", "Hello.", "out.wav"])
 
 
 def test_cli_prints_any_user_error_as_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:

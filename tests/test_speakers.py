@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from conftest import TEXT, make_trainer
+from conftest import REPO, TEXT, make_trainer
 
 from fmtts.api import TTS, SynthesisError
 from fmtts.checkpoint import list_checkpoints, load_checkpoint
@@ -172,6 +172,16 @@ def test_prepare_stores_each_clips_speaker(two_speaker_data: Path) -> None:
     unpack_caches(packed, two_speaker_data.parent / "unpacked")
     again = FeatureCache(two_speaker_data.parent / "unpacked" / "cache" / "train")
     assert again.speakers == SPEAKERS and again.speaker_ids.tolist() == cache.speaker_ids.tolist()
+
+
+def test_prepare_splits_each_speaker_by_the_same_fractions(two_speaker_data: Path) -> None:
+    """4 clips a speaker at 10 % val and test: each speaker gets one of each (one permutation of all 8
+    clips would give one val and one test clip between them)."""
+    report = json.loads((two_speaker_data / "prepare_report.json").read_text())
+    assert report["split"]["random"]["per_speaker"] is True
+    assert report["speakers"] == {name: {"train": 2, "val": 1, "test": 1} for name in SPEAKERS}
+    test_lines = (two_speaker_data / "filelists" / "test.txt").read_text().splitlines()
+    assert sorted(line.split("|")[3] for line in test_lines) == sorted(SPEAKERS)
 
 
 # ----------------------------------------------------------------------------------------- the model
@@ -392,7 +402,7 @@ def test_joe_heart_recipe_commands(tmp_path: Path) -> None:
     from fmtts.config import load_config
 
     assert load_config("joe_heart").model.n_speakers == 2
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO
     proc = subprocess.run(
         [
             "bash",
@@ -412,3 +422,101 @@ def test_joe_heart_recipe_commands(tmp_path: Path) -> None:
     assert f"--data joe={tmp_path}/joe --data heart=H --out {tmp_path}/data" in commands[1]
     assert "recipes/joe_heart.yaml" in commands[2] and "--init-from joe" in commands[2]
     assert commands[-1].endswith("--speaker heart --seed 1")
+
+
+# -------------------------------------------------------------------------------------------- evaluate
+
+EVAL_OPTIONS = ["--asr", "pocketsphinx", "--vocoder", "griffinlim", "--steps", "2", "--device", "cpu"]
+EVAL_OPTIONS += ["--no-dnsmos", "--no-hnr"]
+
+
+@pytest.fixture
+def speakers_said(monkeypatch) -> list[tuple[str, str | int | None]]:
+    """(text, speaker) of every text that `fmtts evaluate` synthesises for the table (not its warm-up)."""
+    said: list[tuple[str, str | int | None]] = []
+    original = TTS.synthesize_batch
+
+    def recording(self, texts, **options):
+        if "speaker" in options:
+            said.extend((text, options["speaker"]) for text in texts)
+        return original(self, texts, **options)
+
+    monkeypatch.setattr(TTS, "synthesize_batch", recording)
+    return said
+
+
+def one_speaker_folder(root: Path, utterances: list[dict], speaker: str = "") -> Path:
+    """An LJSpeech-format folder of the first utterance (naming ``speaker`` in field 4 when given)."""
+    (root / "wavs").mkdir(parents=True)
+    sf.write(root / "wavs" / "u0.wav", utterances[0]["wav"], 22050)
+    text = utterances[0]["text"]
+    (root / "metadata.csv").write_text(f"u0|{text}|{text}" + (f"|{speaker}" if speaker else "") + "\n")
+    return root
+
+
+def test_evaluate_says_each_test_item_as_its_own_speaker(
+    two_speaker_run: Path, two_speaker_data: Path, tmp_path: Path, speakers_said
+) -> None:
+    """A prepared two-speaker folder: each held-out clip is synthesised as the speaker its list line names
+    (both passes, the log-mel L1 one included), the results say so, and speaker similarity compares each
+    item with its own speaker's recordings (the recordings row is then 1 for each: its only reference)."""
+    from fmtts.evaluate.speaker import speaker_similarity_available
+
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--checkpoint", str(two_speaker_run), "--data", str(two_speaker_data)]
+    assert main([*argv, "--out", str(out), *EVAL_OPTIONS]) == 0
+    lines = (two_speaker_data / "filelists" / "test.txt").read_text().splitlines()
+    speaker_of = {f[0]: f[3] for f in (line.split("|") for line in lines)}
+    text_of = {f[0]: f[1] for f in (line.split("|") for line in lines)}
+    assert sorted(speaker_of.values()) == sorted(SPEAKERS)
+    assert sorted(speakers_said) == sorted((text_of[u], s) for u, s in speaker_of.items())
+
+    result = json.loads((out / "results.json").read_text())
+    assert result["speaker"] is None and sorted(result["speakers"]) == sorted(SPEAKERS)
+    assert result["recording_speakers"] == speaker_of
+    recordings, model = result["rows"][0], result["rows"][-1]
+    assert model["kind"] == "model" and model["speaker"] == "each item's own"
+    assert model["logmel_l1"] is not None
+    for row in (recordings, model):
+        assert {u["id"]: u["speaker"] for u in row["utterances"]} == speaker_of
+    assert "(each item as its own speaker)" in (out / "results.md").read_text()
+    if speaker_similarity_available():
+        assert "each item against its own speaker's" in result["speaker_reference"]
+        assert all(u["speaker_sim"] > 0.999 for u in recordings["utterances"])
+
+
+def test_evaluate_speaker_option_says_every_item_as_that_speaker(
+    two_speaker_run: Path, speech_utterances, tmp_path: Path, speakers_said
+) -> None:
+    """A one-speaker test set scored against speaker ``high`` of the two-speaker voice."""
+    data = one_speaker_folder(tmp_path / "lj", speech_utterances)
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--checkpoint", str(two_speaker_run), "--data", str(data), "--out", str(out)]
+    assert main([*argv, *EVAL_OPTIONS, "--speaker", "high"]) == 0
+    assert speakers_said == [(speech_utterances[0]["text"], "high")]
+    result = json.loads((out / "results.json").read_text())
+    assert result["speaker"] == "high" and result["speakers"] == ["high"]
+    assert "recording_speakers" not in result
+    assert result["rows"][-1]["speaker"] == "high"
+    assert [u["speaker"] for u in result["rows"][-1]["utterances"]] == ["high"]
+    assert "speaker" not in result["rows"][0]["utterances"][0]  # the recording names no speaker
+    assert "- speaker: high (--speaker, every item)" in (out / "results.md").read_text()
+
+
+def test_evaluate_unknown_speaker_fails_before_synthesis(
+    two_speaker_run: Path, speech_utterances, tmp_path: Path, speakers_said, capsys
+) -> None:
+    data = one_speaker_folder(tmp_path / "lj", speech_utterances)
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--checkpoint", str(two_speaker_run), "--out", str(out), *EVAL_OPTIONS]
+    assert main([*argv, "--data", str(data), "--speaker", "nobody"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == "error: --speaker nobody: unknown speaker 'nobody'; this voice has ['low', 'high']"
+    # a test item naming a speaker the voice lacks: the same check, and how to go on
+    named = one_speaker_folder(tmp_path / "named", speech_utterances, speaker="nobody")
+    assert main([*argv, "--data", str(named)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: test item u0 is spoken by 'nobody': unknown speaker 'nobody'")
+    assert err[-1].endswith("Pass --speaker NAME to say every item as one of the voice's speakers")
+    assert not any(line.startswith("Traceback") for line in err)
+    assert speakers_said == [] and not out.exists()

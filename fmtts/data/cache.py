@@ -137,12 +137,6 @@ class FeatureCache:
         """Utterance ``i``'s speaker index (0 in a one-speaker cache)."""
         return int(self.speaker_ids[i])
 
-    def token_length(self, i: int) -> int:
-        return int(self.token_offsets[i + 1] - self.token_offsets[i])
-
-    def mel_length(self, i: int) -> int:
-        return int(self.mel_offsets[i + 1] - self.mel_offsets[i])
-
     @property
     def mel_lengths(self) -> np.ndarray:
         return np.diff(self.mel_offsets)

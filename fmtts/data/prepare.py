@@ -14,7 +14,8 @@ Clips that are missing, unreadable, silent or outside [min_seconds, max_seconds]
 reported; clips at another sample rate are resampled (and counted). The split comes from split lists
 when there are some (``--filelists DIR``, or ``filelists/`` beside ``metadata.csv``; formats in
 :mod:`fmtts.data.filelists`), else from a seeded permutation, so the same data and seed always give the
-same split.
+same split; a multi-speaker dataset is split speaker by speaker (:func:`split_indices_by_speaker`), so
+that every speaker of 3 clips or more has clips in each split.
 
 A finished folder is reused only while its inputs are the same: the data settings and text frontend,
 the data folder, ``metadata.csv``'s content and the split the lists define. Under torchrun, ranks other
@@ -30,6 +31,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -183,13 +185,49 @@ def split_indices(n: int, val_fraction: float, test_fraction: float, seed: int) 
     }
 
 
-def _inputs(data_dir: str | Path, cfg: DataConfig, text_processor, lists: SplitLists | None) -> dict:
+def split_indices_by_speaker(
+    speakers: Sequence[str | None], val_fraction: float, test_fraction: float, seed: int
+) -> dict[str, np.ndarray]:
+    """:func:`split_indices` within each speaker's clips (``speakers``: each clip's speaker), with the same
+    fractions and seed, so that every speaker with 3 clips or more has clips in val and test. A speaker's
+    clips split as they would alone, so merging in another corpus moves none of them between splits.
+    Speakers of fewer than 3 clips are split together as one group, which keeps split_indices' promise of
+    a val and a test clip for any 3 clips. One speaker (or none): exactly :func:`split_indices`."""
+    groups: dict[str | None, list[int]] = {}
+    for i, name in enumerate(speakers):
+        groups.setdefault(name, []).append(i)
+    if len(groups) <= 1:
+        return split_indices(len(speakers), val_fraction, test_fraction, seed)
+    small = sorted(i for members in groups.values() if len(members) < 3 for i in members)
+    strata = [members for members in groups.values() if len(members) >= 3] + ([small] if small else [])
+    chosen: dict[str, list[np.ndarray]] = {"val": [], "test": [], "train": []}
+    for members in strata:
+        positions = np.asarray(members, dtype=np.int64)
+        for split, idx in split_indices(len(members), val_fraction, test_fraction, seed).items():
+            chosen[split].append(positions[idx])
+    return {split: np.sort(np.concatenate(parts)) for split, parts in chosen.items()}
+
+
+def _random_split_key(speakers: Sequence[str | None]) -> str | None:
+    """The ``split_key`` of a seeded random split. None for one speaker: a split without a key is one
+    permutation of all clips. Several speakers: a key of its own, so that a folder split by one permutation
+    of all clips is not taken for a split made per speaker (it is prepared again)."""
+    return "random per speaker" if len(set(speakers)) > 1 else None
+
+
+def _inputs(
+    data_dir: str | Path,
+    cfg: DataConfig,
+    text_processor,
+    lists: SplitLists | None,
+    speakers: Sequence[str | None] = (),
+) -> dict:
     """Everything a prepared folder depends on, as its report records it."""
     return {
         "settings": _settings(cfg, text_processor),
         "data_dir": str(Path(data_dir).resolve()),
         "metadata": _metadata_stamp(data_dir),
-        "split_key": None if lists is None else lists.key(),
+        "split_key": _random_split_key(speakers) if lists is None else lists.key(),
     }
 
 
@@ -229,7 +267,7 @@ def wait_for_preparation(
     overlapping lists) raise here as on rank 0, so no rank waits for a preparation that never comes."""
     utts, _ = read_metadata(data_dir)
     lists = _split_lists(data_dir, filelists, [u.utt_id for u in utts])
-    inputs = _inputs(data_dir, cfg, text_processor, lists)
+    inputs = _inputs(data_dir, cfg, text_processor, lists, [u.speaker for u in utts])
     deadline = time.monotonic() + timeout
     while (report := _finished_report(Path(out_dir), inputs)) is None:
         if time.monotonic() > deadline:
@@ -258,7 +296,7 @@ def prepare_dataset(
     # Inputs are read and checked before anything in OUT changes: bad ones leave a prepared folder usable.
     utts, skipped = read_metadata(data_dir)
     lists = _split_lists(data_dir, filelists, [u.utt_id for u in utts])
-    inputs = _inputs(data_dir, cfg, text_processor, lists)
+    inputs = _inputs(data_dir, cfg, text_processor, lists, [u.speaker for u in utts])
     if report_path.is_file() and not force:
         report = _finished_report(out, inputs)
         if report is not None:
@@ -323,8 +361,12 @@ def prepare_dataset(
             raise DatasetError(f"the split lists in {lists.folder} leave no usable clip to train on")
         split_info = lists.describe()
     else:
-        parts = split_indices(len(with_ids), cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
-        split_info = {"random": {"seed": cfg.split_seed, "val": cfg.val_fraction, "test": cfg.test_fraction}}
+        clip_speakers = [u.speaker for u, _, _ in with_ids]
+        parts = split_indices_by_speaker(clip_speakers, cfg.val_fraction, cfg.test_fraction, cfg.split_seed)
+        random = {"seed": cfg.split_seed, "val": cfg.val_fraction, "test": cfg.test_fraction}
+        if _random_split_key(clip_speakers) is not None:
+            random["per_speaker"] = True
+        split_info = {"random": random}
 
     # Speakers are numbered over every listed clip, so a skipped clip does not renumber the others.
     speakers = speaker_names(utts)

@@ -1,5 +1,6 @@
 """The inputs of an evaluation: which test utterances (a prepared folder's held-out split, a filelist, or an
-LJSpeech folder), and each one's reference data computed once (symbol ids, recording, mel)."""
+LJSpeech folder) and who speaks each, and each one's reference data computed once (symbol ids, recording,
+mel)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class TestItem:
     utt_id: str
     text: str
     wav: Path
+    speaker: str | None = None  # who speaks the recording, where the test data names speakers
 
 
 @dataclass
@@ -58,6 +60,9 @@ def _prepared_wav_dir(prepared: Path) -> Path | None:
 
 
 def _read_filelist(path: Path, wav_dir: Path) -> list[TestItem]:
+    """``id|text[|phonemes[|speaker]]`` lines, as ``fmtts prepare`` writes them."""
+    from fmtts.data.prepare import SPEAKER_FIELD
+
     items = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -66,8 +71,22 @@ def _read_filelist(path: Path, wav_dir: Path) -> list[TestItem]:
         if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
             log.warning("%s:%d: malformed line skipped", path, n)
             continue
-        items.append(TestItem(parts[0].strip(), parts[1].strip(), wav_dir / f"{parts[0].strip()}.wav"))
+        utt_id = parts[0].strip()
+        speaker = parts[SPEAKER_FIELD].strip() if len(parts) > SPEAKER_FIELD else ""
+        items.append(TestItem(utt_id, parts[1].strip(), wav_dir / f"{utt_id}.wav", speaker or None))
     return items
+
+
+def _cached_speakers(prepared: Path) -> dict[str, str]:
+    """Each utterance's speaker as a prepared folder's test cache records it (empty for one speaker)."""
+    try:
+        meta = json.loads((prepared / "cache" / "test" / "meta.json").read_text(encoding="utf-8"))
+        names, ids, speaker_ids = meta.get("speakers") or [], meta.get("ids") or [], meta.get("speaker_ids")
+        if not names or speaker_ids is None or len(speaker_ids) != len(ids):
+            return {}
+        return {u: names[int(k)] for u, k in zip(ids, speaker_ids, strict=True) if 0 <= int(k) < len(names)}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
 
 
 def read_test_items(
@@ -75,11 +94,15 @@ def read_test_items(
 ) -> list[TestItem]:
     """The utterances to evaluate, in file order.
 
-    * ``filelist`` given: its ``id|text[|phonemes]`` lines; audio from ``data/wavs`` or, for a prepared
-      folder, from the corpus it was prepared from.
+    * ``filelist`` given: its ``id|text[|phonemes[|speaker]]`` lines; audio from ``data/wavs`` or, for a
+      prepared folder, from the corpus it was prepared from.
     * ``data`` is a prepared folder: ``filelists/test.txt`` (held out from training by ``prepare``).
     * ``data`` is an LJSpeech-format folder: every line of ``metadata.csv`` (may overlap the training
-      data: prefer a prepared folder, and use ``limit``)."""
+      data: prefer a prepared folder, and use ``limit``).
+
+    Each item's speaker is field 4 of its line where the data names speakers (a multi-speaker
+    ``metadata.csv``, or a prepared folder's lists); a list line without one takes the speaker that the
+    prepared folder's test cache records for its id."""
     data = Path(data)
     if not data.is_dir():
         raise EvaluationError(f"--data {data} is not a folder")
@@ -95,6 +118,9 @@ def read_test_items(
                 "no prepare_report.json naming the corpus"
             )
         items = _read_filelist(flist, wav_dir)
+        if any(it.speaker is None for it in items) and (cached := _cached_speakers(data)):
+            for it in items:
+                it.speaker = it.speaker or cached.get(it.utt_id)
     elif (data / "metadata.csv").is_file():
         from fmtts.data.prepare import read_metadata
 
@@ -104,7 +130,7 @@ def read_test_items(
             data,
         )
         utts, _ = read_metadata(data)
-        items = [TestItem(u.utt_id, u.text, u.wav) for u in utts]
+        items = [TestItem(u.utt_id, u.text, u.wav, u.speaker) for u in utts]
     else:
         raise EvaluationError(
             f"{data} has neither filelists/test.txt (prepared folder) nor metadata.csv "
@@ -143,3 +169,60 @@ def load_references(tts, items: list[TestItem]) -> list[Reference]:
     # the order is fixed, so every configuration sees the same batches
     refs.sort(key=lambda r: (len(r.ids), r.item.utt_id))
     return refs
+
+
+@dataclass(frozen=True)
+class SpeakerChoice:
+    """Whom one voice says every test item as: ``fixed`` (``--speaker``, a name or an index) for all of
+    them, or each item's own speaker (``per_item``), or neither (the voice's first speaker)."""
+
+    fixed: str | int | None = None
+    per_item: bool = False
+
+    def of(self, item: TestItem) -> str | int | None:
+        return item.speaker if self.per_item else self.fixed
+
+    @property
+    def label(self) -> str | int | None:
+        """What the results record: the fixed speaker, "each item's own", or None (the voice's first)."""
+        return "each item's own" if self.per_item else self.fixed
+
+
+def choose_speakers(voice, items: list[TestItem], speaker: str | None, where: str = "") -> SpeakerChoice:
+    """Whom ``voice`` (a :class:`fmtts.api.TTS`) says the items as, checked before anything is
+    synthesised: ``speaker`` (``--speaker``, a name, or an index where no speaker has that name) for every
+    item, else each item's own speaker where the items name speakers. A voice that lacks a named speaker is
+    an :class:`EvaluationError` that quotes the voice's own check. A one-speaker voice says every item as
+    its only speaker (items naming speakers are then logged, not refused: it has no other voice)."""
+    from fmtts.api import SynthesisError
+
+    voice_name = f"{where}: " if where else ""
+    if speaker is not None:
+        chosen: str | int = speaker
+        if speaker not in voice.speakers and speaker.isascii() and speaker.isdigit():
+            chosen = int(speaker)
+        try:
+            voice.speaker_id(chosen)
+        except SynthesisError as exc:
+            raise EvaluationError(f"{voice_name}--speaker {speaker}: {exc}") from None
+        return SpeakerChoice(fixed=chosen)
+    named = list(dict.fromkeys(it.speaker for it in items if it.speaker is not None))
+    if not named:
+        return SpeakerChoice()
+    if not voice.speakers:
+        log.warning(
+            "%sthe test items name speakers (%s); this voice has one speaker, who says them all",
+            voice_name,
+            ", ".join(named),
+        )
+        return SpeakerChoice()
+    for name in named:
+        try:
+            voice.speaker_id(name)
+        except SynthesisError as exc:
+            example = next(it.utt_id for it in items if it.speaker == name)
+            raise EvaluationError(
+                f"{voice_name}test item {example} is spoken by {name!r}: {exc}. Pass --speaker NAME to "
+                "say every item as one of the voice's speakers"
+            ) from None
+    return SpeakerChoice(per_item=True)

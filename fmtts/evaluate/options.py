@@ -55,6 +55,7 @@ class EvalOptions:
     hnr: bool | None = None
     speaker_similarity: bool | None = None  # None: when resemblyzer is installed
     speaker_reference: str | None = None  # a folder of the target speaker's recordings (default: the test's)
+    speaker: str | None = None  # every item spoken as this speaker (name or index; default: each item's own)
 
     def __post_init__(self) -> None:
         if any(s is not None and not 1 <= s <= MAX_STEPS for s in self.steps):
@@ -99,4 +100,5 @@ class EvalOptions:
             hnr=getattr(args, "hnr", None),
             speaker_similarity=getattr(args, "speaker_similarity", None),
             speaker_reference=getattr(args, "speaker_reference", None),
+            speaker=getattr(args, "speaker", None),
         )

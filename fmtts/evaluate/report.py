@@ -81,6 +81,7 @@ def write_report(out_dir: Path, meta: dict, rows: list[dict]) -> str:
         f"- vocoder: {meta['vocoder']}; device: {meta['device']}",
         f"- ASR judge: {meta['asr']}; seed: {meta['seed']}; batch size: {meta['batch_size']}",
         f"- test list: {meta['data']}",
+        *_speaker_notes(meta),
         *([f"- speaker similarity reference: {ref}"] if (ref := meta.get("speaker_reference")) else []),
         "",
         table,
@@ -97,6 +98,17 @@ def write_report(out_dir: Path, meta: dict, rows: list[dict]) -> str:
     ]
     (out_dir / "results.md").write_text("\n".join(notes), encoding="utf-8")
     return table
+
+
+def _speaker_notes(meta: dict) -> list[str]:
+    """Whom the model rows said the items as, where a speaker was named."""
+    said = meta.get("speakers") or []
+    if not said:
+        return []
+    names = ", ".join(map(str, said))
+    if meta.get("speaker") is not None:
+        return [f"- speaker: {names} (--speaker, every item)"]
+    return [f"- speakers: {names} (each item as its own speaker)"]
 
 
 # --------------------------------------------------------------------------------------------------------

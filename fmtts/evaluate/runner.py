@@ -17,10 +17,15 @@ model can reach with this vocoder). Columns:
 * RTF of the acoustic model and of the vocoder, separately (compute seconds / audio seconds).
 * Peak RSS of the process so far (monotone over the run) and the CUDA peak allocation of the row.
 * Speaker similarity (Resemblyzer, when installed): cosine of each utterance's speaker embedding to the
-  mean embedding of the reference recordings (``--speaker-reference DIR``, or the test recordings).
+  mean embedding of the reference recordings (``--speaker-reference DIR``, or the test recordings; test
+  items of several named speakers are each compared to their own speaker's recordings).
 * Listen-like checks: fraction of clipped samples (|x| > 0.999), longest silence inside the utterance,
   mean mel frames per phoneme, and the share of utterances whose frames per phoneme fall outside the
   [min, max] range of the recordings in the same test list.
+
+Speakers: where the test data names each clip's speaker (field 4 of a multi-speaker ``metadata.csv`` or of a
+prepared folder's lists), a multi-speaker voice says each item as its own speaker; ``--speaker NAME`` says
+every item as NAME instead (e.g. a one-speaker test set against one speaker of a two-speaker voice).
 
 Outputs ``results.json`` (every row with per-utterance details) and ``results.md`` in ``--out``.
 """
@@ -33,7 +38,7 @@ from pathlib import Path
 
 from fmtts.audio import mel_differences
 from fmtts.evaluate.asr import ASRError
-from fmtts.evaluate.items import EvaluationError, load_references, read_test_items
+from fmtts.evaluate.items import EvaluationError, choose_speakers, load_references, read_test_items
 from fmtts.evaluate.options import EvalOptions
 from fmtts.evaluate.report import markdown_table, write_report
 from fmtts.evaluate.rows import copy_row, model_rows, naturalness_judge, recordings_row, speaker_judge
@@ -68,6 +73,11 @@ def run(opts: EvalOptions) -> int:
             )
     for v in voices:
         print(f"voice: {v.source}", file=sys.stderr)
+    several = len(voices) > 1
+    choices = [
+        choose_speakers(v, items, opts.speaker, str(c) if several else "")
+        for c, v in zip(opts.checkpoints, voices, strict=True)
+    ]
     # the vocoders first: a wrong one fails here, not after the ASR has transcribed every recording
     copy_vocoders = [tts.vocoder] + [
         load_vocoder(n, device=tts.device, precision=opts.vocoder_precision, mel_config=tts.mel_config)
@@ -109,7 +119,7 @@ def run(opts: EvalOptions) -> int:
             )
         )
     if not opts.copy_only:
-        rows += model_rows(voices, opts.checkpoints, refs, opts, asr, natural, fpp_range, rec_wer)
+        rows += model_rows(voices, opts.checkpoints, refs, opts, asr, natural, fpp_range, rec_wer, choices)
 
     meta = {
         "voice": "; ".join(v.source for v in voices),
@@ -122,12 +132,22 @@ def run(opts: EvalOptions) -> int:
         "n_utterances": len(refs),
         "recordings_frames_per_phoneme_range": list(fpp_range) if fpp_range else None,
         "speaker_reference": speaker.description if speaker is not None else None,
+        "speaker": opts.speaker,
+        "speakers": _said_as(choices, refs),
         "texts": {r.item.utt_id: r.item.text for r in refs},
     }
+    if any(r.item.speaker is not None for r in refs):
+        meta["recording_speakers"] = {r.item.utt_id: r.item.speaker for r in refs}
     table = write_report(out_dir, meta, rows)
     print(table)
     print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.md'}", file=sys.stderr)
     return 0
+
+
+def _said_as(choices: list, refs: list) -> list[str | int]:
+    """The speakers the model rows say items as, in order of first use (empty: each voice's first)."""
+    said = (c.of(r.item) for c in choices for r in refs)
+    return list(dict.fromkeys(s for s in said if s is not None))
 
 
 def _short(vocoder) -> str:

@@ -5,7 +5,8 @@ utterance (resampled to 16 kHz with soxr, then Resemblyzer's own volume normalis
 trimming) as a unit vector. The reference is the mean embedding of the reference recordings, renormalised;
 an utterance's score is the cosine similarity of its embedding to that mean (1 = the same voice as the
 references' average; different speakers of the same sex and accent typically land around 0.6–0.8, of the
-other sex lower still).
+other sex lower still). Where the references are of several named speakers, each speaker has a mean of
+their own, and an utterance is scored against its speaker's.
 
 Resemblyzer's VAD dependency ``webrtcvad`` imports ``pkg_resources``: install ``setuptools<81`` beside it.
 """
@@ -54,20 +55,49 @@ def reference_files(folder: str | Path, limit: int = MAX_REFERENCES) -> list[Pat
     return files
 
 
-class SpeakerSimilarity:
-    """Cosine similarity of an utterance's speaker embedding to the mean embedding of references."""
+def _unit_mean(embeddings: Sequence[np.ndarray]) -> np.ndarray:
+    mean = np.mean(embeddings, axis=0)
+    return mean / np.linalg.norm(mean)
 
-    def __init__(self, references: Sequence[np.ndarray], sample_rate: int, *, description: str = "") -> None:
+
+class SpeakerSimilarity:
+    """Cosine similarity of an utterance's speaker embedding to the mean embedding of references.
+
+    ``speakers`` (one name or None per reference) names who speaks each reference: with two or more
+    speakers among them, each gets a mean embedding of their own (:attr:`by_speaker`), which an utterance
+    is compared to when called with that speaker. One speaker or none: one mean over all references."""
+
+    def __init__(
+        self,
+        references: Sequence[np.ndarray],
+        sample_rate: int,
+        *,
+        description: str = "",
+        speakers: Sequence[str | None] | None = None,
+    ) -> None:
         resemblyzer = _import_resemblyzer()
         self._preprocess = resemblyzer.preprocess_wav
         self.encoder = resemblyzer.VoiceEncoder(device="cpu", verbose=False)
-        embeddings = [e for e in (self.embed(w, sample_rate) for w in references) if e is not None]
-        if not embeddings:
+        if speakers is None:
+            speakers = [None] * len(references)
+        if len(speakers) != len(references):
+            raise ValueError(f"{len(speakers)} speaker names for {len(references)} references")
+        embedded = [(self.embed(w, sample_rate), s) for w, s in zip(references, speakers, strict=True)]
+        kept = [(e, s) for e, s in embedded if e is not None]
+        if not kept:
             raise ValueError("no reference recording has enough speech for a speaker embedding")
-        mean = np.mean(embeddings, axis=0)
-        self.reference = mean / np.linalg.norm(mean)
-        self.n_references = len(embeddings)
+        self.reference = _unit_mean([e for e, _ in kept])
+        self.n_references = len(kept)
         self.description = description
+        self.by_speaker: dict[str | None, np.ndarray] = {}
+        if len(set(speakers)) > 1:
+            groups: dict[str | None, list[np.ndarray]] = {}
+            for e, s in kept:
+                groups.setdefault(s, []).append(e)
+            self.by_speaker = {s: _unit_mean(es) for s, es in groups.items()}
+            for s in dict.fromkeys(speakers):
+                if s not in groups:
+                    log.warning("speaker %s: no reference recording has enough speech: not scored", s)
 
     def embed(self, wav: np.ndarray, sample_rate: int) -> np.ndarray | None:
         """The unit-length GE2E embedding of one utterance; None when too little speech is left."""
@@ -79,9 +109,16 @@ class SpeakerSimilarity:
             return None
         return np.asarray(self.encoder.embed_utterance(x), dtype=np.float64)
 
-    def __call__(self, wav: np.ndarray, sample_rate: int) -> float | None:
+    def __call__(self, wav: np.ndarray, sample_rate: int, speaker: str | None = None) -> float | None:
+        """The similarity to the references' mean, or to ``speaker``'s where each speaker has their own
+        (then None for a speaker without references); None when the utterance has too little speech."""
+        reference = self.reference
+        if self.by_speaker:
+            reference = self.by_speaker.get(speaker)
+            if reference is None:
+                return None
         e = self.embed(wav, sample_rate)
-        return None if e is None else float(np.dot(e, self.reference) / np.linalg.norm(e))
+        return None if e is None else float(np.dot(e, reference) / np.linalg.norm(e))
 
     @classmethod
     def from_folder(cls, folder: str | Path, sample_rate: int = ENCODER_RATE) -> SpeakerSimilarity:

@@ -46,8 +46,8 @@ class OnnxAcoustic:
     name = "onnx"
 
     def __init__(self, voice: VoiceFile, threads: int | None = None):
-        self.voice = voice
-        m = voice.manifest
+        self.path = voice.path
+        self.manifest = m = voice.manifest  # not the graphs' bytes: the sessions hold what they need
         self.n_feats = int(m["n_feats"])
         self.shortcut_steps = voice.shortcut_steps
         self.default_steps = voice.default_steps

@@ -10,7 +10,6 @@ import numpy as np
 
 from fmtts.audio import MelConfig
 from fmtts.errors import FmttsError
-from fmtts.paths import VOCODERS_DIR
 from fmtts.runtime.sessions import make_session
 
 METADATA_KEY = "fmtts_vocoder"
@@ -18,10 +17,6 @@ METADATA_KEY = "fmtts_vocoder"
 
 class RuntimeVocoderError(FmttsError, ValueError):
     """A vocoder the runtime cannot load or run."""
-
-
-def embedded_onnx_vocoders() -> dict[str, Path]:
-    return {p.stem.lower(): p for p in sorted(VOCODERS_DIR.glob("*.onnx"))}
 
 
 class OnnxVocoderFile:

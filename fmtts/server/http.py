@@ -37,13 +37,23 @@ import base64
 import json
 import logging
 import math
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fmtts.api import SynthesisError
 from fmtts.sampling import MAX_STEPS
 from fmtts.server import require
 from fmtts.server.formats import FORMATS, OPUS_RATE, encode, streaming_wav_header
-from fmtts.server.service import RequestError, ServiceBusy, SpeechService, speakers_of
+from fmtts.server.service import RequestError, ServiceBusy, SpeechService, SpeechStream, speakers_of
+from fmtts.text import TextError
+
+if TYPE_CHECKING:  # FastAPI is imported only once a server is made (the serve extra)
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+    from fmtts.streaming import StreamChunk
 
 log = logging.getLogger(__name__)
 SPEED_RANGE = (0.25, 4.0)
@@ -51,6 +61,7 @@ MAX_SEED = 2**32 - 1
 MAX_BODY_BYTES = 1 << 20  # far above max_chars of text in JSON; a larger body is refused unread
 RESPONSE_FORMATS = (*FORMATS, "json")
 UNSUPPORTED = {"aac": "aac is not supported here (soundfile cannot write it)"}
+CLIENT_GONE = 499  # nginx's "client closed request": nobody reads it, but the access log shows it
 
 
 def _error(
@@ -59,7 +70,8 @@ def _error(
     param: str | None = None,
     kind: str = "invalid_request_error",
     retry_after: int | None = None,
-):
+) -> "JSONResponse":
+    """An error response in OpenAI's shape."""
     from fastapi.responses import JSONResponse
 
     body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
@@ -67,7 +79,16 @@ def _error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _read_body(request) -> bytes | None:
+class _Refused(Exception):
+    """A request answered with ``response`` (an error) instead of speech: lets the steps of
+    :func:`speech_response` stop it from any depth."""
+
+    def __init__(self, response: "Response"):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def _read_body(request: "Request") -> bytes | None:
     """The request body, or None once it passes MAX_BODY_BYTES: a chunked upload (no Content-Length)
     is read only up to the limit, never whole."""
     parts, size = [], 0
@@ -79,7 +100,23 @@ async def _read_body(request) -> bytes | None:
     return b"".join(parts)
 
 
-def _number(body: dict, name: str, default, kind=float):
+async def read_json_body(request: "Request") -> Any:
+    """The request's JSON body; :class:`_Refused` (413) when it is too large, (400) when malformed."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise _Refused(_error(413, f"the request body is {length} bytes; at most {MAX_BODY_BYTES} are read"))
+    raw = await _read_body(request)
+    if raw is None:
+        raise _Refused(
+            _error(413, f"the request body is over {MAX_BODY_BYTES} bytes; at most that many are read")
+        )
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+        raise _Refused(_error(400, f"malformed JSON body: {str(exc)[:200]}")) from exc
+
+
+def _number(body: dict[str, Any], name: str, default: float | None, kind: type = float) -> Any:
     value = body.get(name, default)
     if value is None:
         return default
@@ -94,7 +131,7 @@ def _number(body: dict, name: str, default, kind=float):
     return kind(value)
 
 
-def parse_speech_request(body) -> tuple[str, str | None, str, dict]:
+def parse_speech_request(body: Any) -> tuple[str, str | None, str, dict[str, Any]]:
     """An OpenAI speech request → (text, voice, response format, synthesis options)."""
     if not isinstance(body, dict):
         raise RequestError("the request body must be a JSON object")
@@ -137,128 +174,177 @@ def parse_speech_request(body) -> tuple[str, str | None, str, dict]:
     return text, voice, fmt, options
 
 
-def create_app(service: SpeechService):
+async def admit(service: SpeechService, body: Any) -> tuple[SpeechStream, str]:
+    """A parsed request's stream, once it holds a synthesis slot (it waits in line for one), and its
+    response format; :class:`_Refused` (400, 503) when it is not to be served."""
+    try:
+        text, voice, fmt, options = parse_speech_request(body)
+        stream = await service.open(text, voice, **options)
+    except RequestError as exc:
+        raise _Refused(_error(400, str(exc), exc.param)) from exc
+    except SynthesisError as exc:
+        raise _Refused(_error(400, str(exc))) from exc
+    except ServiceBusy as exc:
+        raise _Refused(_error(503, str(exc), kind="server_busy", retry_after=exc.retry_after)) from exc
+    return stream, fmt
+
+
+def _synthesis_failed(exc: Exception) -> "JSONResponse":
+    """The answer to synthesis that raised before any audio was sent (call it in the ``except`` block:
+    a server error is logged with its traceback)."""
+    if isinstance(exc, TextError | SynthesisError):
+        return _error(400, str(exc), "input")
+    log.exception("synthesis failed")
+    return _error(500, f"synthesis failed: {exc}", kind="server_error")
+
+
+async def speech_response(service: SpeechService, request: "Request") -> "Response":
+    """``POST /v1/audio/speech``: read and check the request, wait for a slot, then answer with the
+    audio streamed (:func:`streamed_response`) or whole (:func:`whole_response`)."""
+    from fastapi.responses import Response
+
+    try:
+        stream, fmt = await admit(service, await read_json_body(request))
+    except _Refused as refused:
+        return refused.response
+    if await request.is_disconnected():  # left while waiting: the slot goes to the next request
+        await stream.aclose()
+        return Response(status_code=CLIENT_GONE)
+    try:
+        first = await stream.__anext__()  # text errors show here, before any audio is sent
+    except Exception as exc:
+        return _synthesis_failed(exc)
+    headers = {"X-Sample-Rate": str(OPUS_RATE if fmt == "opus" else stream.sample_rate)}
+    content_type, streamed = FORMATS.get(fmt, ("application/json", False))
+    if streamed:
+        return streamed_response(stream, first, fmt, content_type, headers)
+    return await whole_response(request, stream, first, fmt, content_type, headers)
+
+
+def streamed_response(
+    stream: SpeechStream, first: "StreamChunk", fmt: str, content_type: str, headers: dict[str, str]
+) -> "StreamingResponse":
+    """``wav`` or ``pcm`` sent piece by piece as it is synthesized, starting with the piece ``first``."""
+    from fastapi.responses import StreamingResponse
+
+    return StreamingResponse(
+        _stream_bytes(stream, first, wav=fmt == "wav"), media_type=content_type, headers=headers
+    )
+
+
+async def _stream_bytes(stream: SpeechStream, first: "StreamChunk", wav: bool) -> AsyncIterator[bytes]:
+    """16-bit PCM (after a streaming WAV header with ``wav``). The status line has gone out by now, so
+    a failure can only cut the response short; the stream (and its slot) is closed however it ends."""
+    try:
+        if wav:
+            yield streaming_wav_header(stream.sample_rate)
+        yield first.pcm16()
+        async for chunk in stream:
+            yield chunk.pcm16()
+    except Exception:
+        log.exception("synthesis failed mid-stream; the response is cut short")
+    finally:
+        await stream.aclose()
+
+
+async def whole_response(
+    request: "Request",
+    stream: SpeechStream,
+    first: "StreamChunk",
+    fmt: str,
+    content_type: str,
+    headers: dict[str, str],
+) -> "Response":
+    """The whole audio encoded as ``fmt`` (or the ``json`` timings), once synthesis has finished; a
+    client gone meanwhile stops it."""
+    from fastapi.responses import JSONResponse, Response
+
+    chunks = [first]
+    try:
+        async for chunk in stream:
+            if await request.is_disconnected():  # nobody to answer: free the slot now
+                log.info("client went away; synthesis stopped")
+                return Response(status_code=CLIENT_GONE)
+            chunks.append(chunk)
+    except Exception as exc:
+        return _synthesis_failed(exc)
+    finally:
+        await stream.aclose()
+    sr = stream.sample_rate
+    audio = np.concatenate([c.audio for c in chunks])
+    if fmt == "json":
+        wav = await asyncio.to_thread(encode, audio, sr, "wav")
+        return JSONResponse(_timings(chunks, audio, sr, wav), headers=headers)
+    data = await asyncio.to_thread(encode, audio, sr, fmt)
+    return Response(data, media_type=content_type, headers=headers)
+
+
+def health_report(service: SpeechService) -> dict[str, Any]:
+    """``GET /health``: the server is up, its voices, and how busy its queue is."""
+    return {
+        "status": "ok",
+        "voices": list(service.voices),
+        "queue": {
+            "slots": service.slots,
+            "in_use": service.in_use,
+            "size": service.queue,
+            "waiting": service.waiting,
+            "timeout_s": service.queue_timeout,
+        },
+    }
+
+
+def voice_list(service: SpeechService) -> dict[str, list[dict[str, Any]]]:
+    """``GET /v1/audio/voices``: each voice, then one ``VOICE:SPEAKER`` entry per speaker of it."""
+    listed = []
+    for name, tts in service.voices.items():
+        entry = {
+            "id": name,
+            "name": name,
+            "default": name == service.default_voice,
+            "languages": ["en-us"],
+            "sample_rate": tts.sample_rate,
+            "source": getattr(tts, "source", ""),
+        }
+        speakers = speakers_of(tts)
+        if speakers:
+            entry["speakers"] = speakers
+        listed.append(entry)
+        for speaker in speakers:
+            one = {**entry, "id": f"{name}:{speaker}", "name": f"{name}:{speaker}", "default": False}
+            del one["speakers"]
+            listed.append({**one, "voice": name, "speaker": speaker})
+    return {"voices": listed}
+
+
+def create_app(service: SpeechService) -> "FastAPI":
     """The FastAPI application serving ``service``."""
     require("fastapi")
     from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse, Response, StreamingResponse
 
     from fmtts import __version__
-    from fmtts.api import SynthesisError
-    from fmtts.text import TextError
 
     app = FastAPI(title="fmtts", version=__version__)
 
+    # Routes only: FastAPI reads these signatures (the Request is injected by its annotation; without a
+    # return annotation there is no response model) and the module's functions do the work.
     @app.get("/health")
     async def health():
-        return {
-            "status": "ok",
-            "voices": list(service.voices),
-            "queue": {
-                "slots": service.slots,
-                "in_use": service.in_use,
-                "size": service.queue,
-                "waiting": service.waiting,
-                "timeout_s": service.queue_timeout,
-            },
-        }
+        return health_report(service)
 
     @app.get("/v1/audio/voices")
     async def voices():
-        listed = []
-        for name, tts in service.voices.items():
-            entry = {
-                "id": name,
-                "name": name,
-                "default": name == service.default_voice,
-                "languages": ["en-us"],
-                "sample_rate": tts.sample_rate,
-                "source": getattr(tts, "source", ""),
-            }
-            speakers = speakers_of(tts)
-            if speakers:
-                entry["speakers"] = speakers
-            listed.append(entry)
-            for speaker in speakers:
-                one = {**entry, "id": f"{name}:{speaker}", "name": f"{name}:{speaker}", "default": False}
-                del one["speakers"]
-                listed.append({**one, "voice": name, "speaker": speaker})
-        return {"voices": listed}
+        return voice_list(service)
 
     @app.post("/v1/audio/speech")
     async def speech(request: Request):
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _error(413, f"the request body is {length} bytes; at most {MAX_BODY_BYTES} are read")
-        raw = await _read_body(request)
-        if raw is None:
-            return _error(413, f"the request body is over {MAX_BODY_BYTES} bytes; at most that many are read")
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
-            return _error(400, f"malformed JSON body: {str(exc)[:200]}")
-        try:
-            text, voice, fmt, options = parse_speech_request(body)
-            stream = await service.open(text, voice, **options)  # waits in line for a slot
-        except RequestError as exc:
-            return _error(400, str(exc), exc.param)
-        except SynthesisError as exc:
-            return _error(400, str(exc))
-        except ServiceBusy as exc:
-            return _error(503, str(exc), kind="server_busy", retry_after=exc.retry_after)
-        if await request.is_disconnected():  # left while waiting: the slot goes to the next request
-            await stream.aclose()
-            return Response(status_code=499)
-        try:
-            first = await stream.__anext__()  # text errors show here, before any audio is sent
-        except (TextError, SynthesisError) as exc:
-            return _error(400, str(exc), "input")
-        except Exception as exc:
-            log.exception("synthesis failed")
-            return _error(500, f"synthesis failed: {exc}", kind="server_error")
-        sr = stream.sample_rate
-        headers = {"X-Sample-Rate": str(OPUS_RATE if fmt == "opus" else sr)}
-        content_type, streamed = FORMATS.get(fmt, ("application/json", False))
-        if streamed:
-
-            async def body_bytes():
-                try:
-                    if fmt == "wav":
-                        yield streaming_wav_header(sr)
-                    yield first.pcm16()
-                    async for chunk in stream:
-                        yield chunk.pcm16()
-                except Exception:
-                    log.exception("synthesis failed mid-stream; the response is cut short")
-                finally:
-                    await stream.aclose()
-
-            return StreamingResponse(body_bytes(), media_type=content_type, headers=headers)
-        chunks = [first]
-        try:
-            async for chunk in stream:
-                if await request.is_disconnected():  # nobody to answer: free the slot now
-                    log.info("client went away; synthesis stopped")
-                    return Response(status_code=499)
-                chunks.append(chunk)
-        except (TextError, SynthesisError) as exc:
-            return _error(400, str(exc), "input")
-        except Exception as exc:
-            log.exception("synthesis failed")
-            return _error(500, f"synthesis failed: {exc}", kind="server_error")
-        finally:
-            await stream.aclose()
-        audio = np.concatenate([c.audio for c in chunks])
-        if fmt == "json":
-            wav = await asyncio.to_thread(encode, audio, sr, "wav")
-            return JSONResponse(_timings(chunks, audio, sr, wav), headers=headers)
-        data = await asyncio.to_thread(encode, audio, sr, fmt)
-        return Response(data, media_type=content_type, headers=headers)
+        return await speech_response(service, request)
 
     return app
 
 
-def _timings(chunks, audio: np.ndarray, sr: int, wav: bytes) -> dict:
+def _timings(chunks: list["StreamChunk"], audio: np.ndarray, sr: int, wav: bytes) -> dict[str, Any]:
+    """The ``json`` response: the audio as base64 WAV, and when each sentence and phoneme is spoken."""
     sentences, phonemes = [], []
     for c in chunks:
         if not c.text:

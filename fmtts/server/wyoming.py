@@ -16,14 +16,38 @@
   Assistant's client reads until ``audio-stop`` or the end of the connection, ignoring errors); a
   streaming session stays open, and text that grows past ``max_chars`` without a sentence end is dropped
   with an error.
+
+Importing this module needs the ``wyoming`` package: :class:`fmtts.server.ServerGroup` checks for it
+(:func:`fmtts.server.require`) before it does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from functools import partial
 from urllib.parse import urlparse
 
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Attribution, Describe, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
+from wyoming.server import AsyncEventHandler, AsyncServer
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+    SynthesizeTextFormat,
+    SynthesizeVoice,
+)
+
+from fmtts import __version__
+from fmtts.api import SynthesisError
+from fmtts.server import ServeError
 from fmtts.server.service import RequestError, ServiceBusy, SpeechService, speakers_of
+from fmtts.text import TextError
 from fmtts.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -31,12 +55,8 @@ SAMPLE_WIDTH = 2  # bytes: 16-bit PCM
 ATTRIBUTION = ("fmtts", "")
 
 
-def tts_info(service: SpeechService):
+def tts_info(service: SpeechService) -> Info:
     """The ``info`` event answering ``describe``."""
-    from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
-
-    from fmtts import __version__
-
     attribution = Attribution(name=ATTRIBUTION[0], url=ATTRIBUTION[1])
     voices = [
         TtsVoice(
@@ -74,115 +94,109 @@ def complete_sentences(buffer: str) -> tuple[list[str], str]:
     return sentences[:-1], rest
 
 
-def make_handler_class(service: SpeechService):
-    from wyoming.audio import AudioChunk, AudioStart, AudioStop
-    from wyoming.error import Error
-    from wyoming.info import Describe
-    from wyoming.server import AsyncEventHandler
-    from wyoming.tts import (
-        Synthesize,
-        SynthesizeChunk,
-        SynthesizeStart,
-        SynthesizeStop,
-        SynthesizeStopped,
-        SynthesizeTextFormat,
-    )
+def _is_ssml(text_format: SynthesizeTextFormat | str | None) -> bool:
+    return text_format in (SynthesizeTextFormat.SSML, "ssml")
 
-    from fmtts.api import SynthesisError
-    from fmtts.text import TextError
 
-    info_event = tts_info(service).event()
+class WyomingHandler(AsyncEventHandler):
+    """One client connection, answering from ``service``. The server makes one per connection from a
+    factory of ``(reader, writer)``: ``partial(WyomingHandler, service=...)`` (:func:`start_wyoming`).
+    ``info_event`` (the ``describe`` answer) is the same for every connection: pass it to build it once."""
 
-    class WyomingHandler(AsyncEventHandler):
-        def __init__(self, reader, writer) -> None:
-            super().__init__(reader, writer)
-            self._streaming = False
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        service: SpeechService,
+        info_event: Event | None = None,
+    ) -> None:
+        super().__init__(reader, writer)
+        self.service = service
+        self.info_event = info_event if info_event is not None else tts_info(service).event()
+        self._streaming = False
+        self._buffer = ""
+        self._voice: SynthesizeVoice | None = None
+        self._ssml = False
+
+    async def handle_event(self, event: Event) -> bool:
+        """Answer one event; False ends the connection."""
+        if Describe.is_type(event.type):
+            await self.write_event(self.info_event)
+        elif Synthesize.is_type(event.type):
+            if not self._streaming:
+                request = Synthesize.from_event(event)
+                if not await self._speak(request.text, request.voice, _is_ssml(request.text_format)):
+                    # A one-shot client (Home Assistant's) reads until audio-stop or the end of the
+                    # connection and ignores the error event: end the connection.
+                    return False
+        elif SynthesizeStart.is_type(event.type):
+            start = SynthesizeStart.from_event(event)
+            self._streaming, self._buffer = True, ""
+            self._voice, self._ssml = start.voice, _is_ssml(start.text_format)
+        elif SynthesizeChunk.is_type(event.type):
+            if self._streaming:
+                await self._add_text(SynthesizeChunk.from_event(event).text)
+        elif SynthesizeStop.is_type(event.type):
+            if self._streaming and self._buffer.strip():
+                await self._speak(self._buffer, self._voice, self._ssml)
+            self._streaming, self._buffer = False, ""
+            await self.write_event(SynthesizeStopped().event())
+        return True
+
+    async def _add_text(self, text: str) -> None:
+        """A streaming session's next text: speak the sentences it completes, keep the rest."""
+        self._buffer += text
+        if not self._ssml:  # SSML is spoken whole, at the stop
+            done, self._buffer = complete_sentences(self._buffer)
+            for sentence in done:
+                await self._speak(sentence, self._voice, False)
+        max_chars = self.service.max_chars
+        if len(self._buffer) > max_chars:  # no sentence end in sight (or SSML)
             self._buffer = ""
-            self._voice: str | None = None
-            self._ssml = False
+            too_long = f"more than {max_chars} characters without a place to split them"
+            await self.write_event(Error(text=too_long, code="bad-request").event())
 
-        async def handle_event(self, event) -> bool:
-            if Describe.is_type(event.type):
-                await self.write_event(info_event)
-            elif Synthesize.is_type(event.type):
-                if not self._streaming:
-                    request = Synthesize.from_event(event)
-                    if not await self._speak(request.text, request.voice, _is_ssml(request.text_format)):
-                        # A one-shot client (Home Assistant's) reads until audio-stop or the end of the
-                        # connection and ignores the error event: end the connection.
-                        return False
-            elif SynthesizeStart.is_type(event.type):
-                start = SynthesizeStart.from_event(event)
-                self._streaming, self._buffer = True, ""
-                self._voice, self._ssml = start.voice, _is_ssml(start.text_format)
-            elif SynthesizeChunk.is_type(event.type):
-                if self._streaming:
-                    self._buffer += SynthesizeChunk.from_event(event).text
-                    if not self._ssml:  # SSML is spoken whole, at the stop
-                        done, self._buffer = complete_sentences(self._buffer)
-                        for sentence in done:
-                            await self._speak(sentence, self._voice, False)
-                    if len(self._buffer) > service.max_chars:  # no sentence end in sight (or SSML)
-                        self._buffer = ""
-                        too_long = f"more than {service.max_chars} characters without a place to split them"
-                        await self.write_event(Error(text=too_long, code="bad-request").event())
-            elif SynthesizeStop.is_type(event.type):
-                if self._streaming and self._buffer.strip():
-                    await self._speak(self._buffer, self._voice, self._ssml)
-                self._streaming, self._buffer = False, ""
-                await self.write_event(SynthesizeStopped().event())
-            return True
-
-        async def _speak(self, text: str, voice, ssml: bool) -> bool:
-            """Speak ``text`` as audio-start, audio-chunk..., audio-stop; False if an error event was sent
-            instead (or after part of the audio)."""
-            name = voice.name if voice is not None else None
-            speaker = voice.speaker if voice is not None else None
-            try:  # waits for a slot
-                stream = await service.open(text, name, speaker, ssml=True if ssml else None)
-            except (RequestError, SynthesisError) as exc:
-                await self.write_event(Error(text=str(exc), code="bad-request").event())
-                return False
-            except ServiceBusy as exc:
-                await self.write_event(Error(text=str(exc), code="busy").event())
-                return False
-            rate = stream.sample_rate
-            started, ok = False, False
-            try:
-                async for chunk in stream:
-                    if not started:
-                        await self.write_event(AudioStart(rate=rate, width=SAMPLE_WIDTH, channels=1).event())
-                        started = True
-                    audio = chunk.pcm16()
-                    if audio:
-                        event = AudioChunk(rate=rate, width=SAMPLE_WIDTH, channels=1, audio=audio)
-                        await self.write_event(event.event())
-                ok = True
-            except (TextError, SynthesisError) as exc:
-                await self.write_event(Error(text=str(exc), code="bad-request").event())
-            except Exception as exc:
-                log.exception("synthesis failed")
-                await self.write_event(Error(text=f"synthesis failed: {exc}", code="error").event())
-            finally:
-                await stream.aclose()
-            if started:
-                await self.write_event(AudioStop().event())
-            return ok
-
-    def _is_ssml(text_format) -> bool:
-        return text_format in (SynthesizeTextFormat.SSML, "ssml")
-
-    return WyomingHandler
+    async def _speak(self, text: str, voice: SynthesizeVoice | None, ssml: bool) -> bool:
+        """Speak ``text`` as audio-start, audio-chunk..., audio-stop; False if an error event was sent
+        instead (or after part of the audio)."""
+        name = voice.name if voice is not None else None
+        speaker = voice.speaker if voice is not None else None
+        try:  # waits for a slot
+            stream = await self.service.open(text, name, speaker, ssml=True if ssml else None)
+        except (RequestError, SynthesisError) as exc:
+            await self.write_event(Error(text=str(exc), code="bad-request").event())
+            return False
+        except ServiceBusy as exc:
+            await self.write_event(Error(text=str(exc), code="busy").event())
+            return False
+        rate = stream.sample_rate
+        started, ok = False, False
+        try:
+            async for chunk in stream:
+                if not started:
+                    await self.write_event(AudioStart(rate=rate, width=SAMPLE_WIDTH, channels=1).event())
+                    started = True
+                audio = chunk.pcm16()
+                if audio:
+                    event = AudioChunk(rate=rate, width=SAMPLE_WIDTH, channels=1, audio=audio)
+                    await self.write_event(event.event())
+            ok = True
+        except (TextError, SynthesisError) as exc:
+            await self.write_event(Error(text=str(exc), code="bad-request").event())
+        except Exception as exc:
+            log.exception("synthesis failed")
+            await self.write_event(Error(text=f"synthesis failed: {exc}", code="error").event())
+        finally:
+            await stream.aclose()
+        if started:
+            await self.write_event(AudioStop().event())
+        return ok
 
 
-async def start_wyoming(uri: str, service: SpeechService):
+async def start_wyoming(uri: str, service: SpeechService) -> AsyncServer:
     """Start a Wyoming server on ``tcp://HOST:PORT`` or ``unix://PATH`` (not blocking); returns it (its
     ``stop()`` ends it)."""
-    from fmtts.server import ServeError, require
-
-    require("wyoming")
-    from wyoming.server import AsyncServer
-
     scheme = urlparse(uri).scheme
     if scheme not in ("tcp", "unix"):
         raise ServeError(f"--wyoming takes tcp://HOST:PORT or unix://PATH, got {uri!r}")
@@ -190,5 +204,5 @@ async def start_wyoming(uri: str, service: SpeechService):
         server = AsyncServer.from_uri(uri)
     except ValueError as exc:
         raise ServeError(f"--wyoming {uri}: {exc}") from exc
-    await server.start(make_handler_class(service))
+    await server.start(partial(WyomingHandler, service=service, info_event=tts_info(service).event()))
     return server

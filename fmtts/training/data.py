@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fmtts.config import Config
 from fmtts.paths import file_sha1
+from fmtts.text import TextProcessor
 from fmtts.training.common import TrainingError
 
 
@@ -38,17 +39,20 @@ def wait_for(path: Path, timeout: float = 3600.0, content: str | None = None) ->
         time.sleep(1)
 
 
-def resolve_training_data(cfg: Config, data: str | Path, prepared: str | Path) -> Path:
+def resolve_training_data(
+    cfg: Config, data: str | Path, prepared: str | Path, text: TextProcessor | None = None
+) -> Path:
     """``data``: a prepared folder (``fmtts prepare``), a packed cache file (``fmtts pack``, unpacked into
-    ``prepared``) or an LJSpeech-format folder (prepared into ``prepared``). Returns the prepared folder."""
+    ``prepared``) or an LJSpeech-format folder (prepared into ``prepared`` with ``text``, default the
+    standard frontend with the config's blanks; fine-tuning passes the voice's own). Returns the prepared
+    folder."""
     data, prepared = Path(data), Path(prepared)
     if data.is_file():
         return _unpacked(data, prepared)
     if (data / "metadata.csv").is_file():
         from fmtts.data.prepare import prepare_dataset, wait_for_preparation
-        from fmtts.text import TextProcessor
 
-        tp = TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
+        tp = text or TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
         if is_rank_zero():
             prepare_dataset(data, prepared, cfg.data, tp)
         else:  # not the report alone: an older preparation's stays until rank 0 removes it

@@ -20,47 +20,41 @@ acoustic checkpoints (``fmtts export`` turns one into a voice) with the distilla
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
 import random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
 from fmtts import __version__
-from fmtts.checkpoint import (
-    list_checkpoints,
-    prune_checkpoints,
-    save_checkpoint,
-)
-from fmtts.config import Config, ConfigError
+from fmtts.config import Config, ConfigError, DictConvertible
 from fmtts.data.padding import pad_tokens
 from fmtts.models.tts import FlowTTS
 from fmtts.paths import file_sha1
 from fmtts.text import TextError, TextProcessor
 from fmtts.training.common import (
     DistInfo,
-    StopControl,
     TrainingError,
     mel_image,
-    newest_readable_checkpoint,
-    progress_bar,
     refuse_existing_run,
     rng_state,
     set_rng_state,
 )
+from fmtts.training.loop import Skipped, StepResult, TrainingLoop
+from fmtts.training.lr_schedule import cosine_from_start
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class DistillConfig:
+class DistillConfig(DictConvertible):
     """Settings of a distillation run (stored in every checkpoint)."""
+
+    config_kind: ClassVar[str] = "distillation settings"
 
     shortcut_steps: list[int] = field(default_factory=lambda: [1, 2])  # step counts to distil
     teacher_steps: int = 4  # Euler steps of the teacher's trajectory (a multiple of each shortcut count)
@@ -100,17 +94,6 @@ class DistillConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> DistillConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(f"unknown distillation setting(s): {sorted(unknown)}")
-        return cls(**d)
 
 
 def read_sentences(path: str | Path) -> list[str]:
@@ -208,9 +191,12 @@ def distill_targets(
     return torch.stack(x), torch.tensor(t), torch.tensor(d), torch.stack(target)
 
 
-class Distiller:
+class Distiller(TrainingLoop):
     """Runs a distillation: ``Distiller(voice, sentences, out, cfg).train()``; ``resume=True`` continues
-    from the newest readable checkpoint in ``out/checkpoints``."""
+    from the newest readable checkpoint in ``out/checkpoints``. Single process, on the CPU."""
+
+    run_name = "distill"
+    log_mean_since_last = True
 
     def __init__(
         self,
@@ -227,6 +213,9 @@ class Distiller:
         self.voice = Path(voice)
         self.progress = progress
         self.max_minutes = max_minutes
+        self.dist, self.device = DistInfo(), torch.device("cpu")
+        self.max_steps = self.cfg.max_steps
+        self.max_seconds = max_minutes * 60 if max_minutes else None
         if not resume:
             refuse_existing_run(self.out)
         if self.cfg.threads:
@@ -253,12 +242,8 @@ class Distiller:
             )
         self.val_ids, self.train_ids = ids[: self.cfg.val_sentences], ids[self.cfg.val_sentences :]
         self.optimizer = torch.optim.AdamW(self.estimator.parameters(), lr=self.cfg.lr, weight_decay=0.0)
-        warm = max(1, self.cfg.warmup_steps)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer,
-            lambda s: (
-                min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / self.cfg.max_steps)))
-            ),
+            self.optimizer, cosine_from_start(self.cfg.warmup_steps, self.cfg.max_steps, floor=0.0)
         )
         self.ema = {k: v.detach().clone() for k, v in self.estimator.state_dict().items()}
         self.step = 0
@@ -268,7 +253,9 @@ class Distiller:
             self._resume()
 
     # ------------------------------------------------------------------------------------------ state
-    def payload(self, with_training_state: bool = True) -> dict[str, Any]:
+    def payload(
+        self, with_training_state: bool = True, rng: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         model_state = self.model.state_dict()
         ema_state = dict(model_state)
         ema_state.update({f"decoder.estimator.{k}": v for k, v in self.ema.items()})
@@ -287,21 +274,11 @@ class Distiller:
             p.update(
                 optimizer=self.optimizer.state_dict(),
                 scheduler=self.scheduler.state_dict(),
-                rng={"torch": rng_state(), "sampler": self.rng.getstate()},
+                rng={"torch": rng_state() if rng is None else rng[0], "sampler": self.rng.getstate()},
             )
         return p
 
-    def save(self) -> Path:
-        path = save_checkpoint(self.payload(), self.out / "checkpoints" / f"step_{self.step:08d}.pt")
-        prune_checkpoints(self.out / "checkpoints", self.cfg.keep_checkpoints)
-        return path
-
-    def _resume(self) -> None:
-        ckpts = list_checkpoints(self.out / "checkpoints")
-        if not ckpts:
-            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
-            return
-        path, ckpt = newest_readable_checkpoint(ckpts)
+    def _restore(self, path: Path, ckpt: dict[str, Any]) -> None:
         stored = ckpt.get("distill", {})
         if stored.get("teacher", {}).get("sha1") != self.teacher_source["sha1"]:
             raise TrainingError(f"{path} was distilled from another voice than {self.voice}")
@@ -330,7 +307,6 @@ class Distiller:
         self.step = int(ckpt["step"])
         set_rng_state(ckpt["rng"]["torch"])
         self.rng.setstate(_as_random_state(ckpt["rng"]["sampler"]))
-        log.info("resumed from %s at step %d", path, self.step)
 
     # ------------------------------------------------------------------------------------------ steps
     def _batch(self) -> list[list[int]]:
@@ -414,62 +390,46 @@ class Distiller:
 
     # ------------------------------------------------------------------------------------------ loop
     def train(self) -> Path:
+        """Distil until ``max_steps``, ``max_minutes`` or a stop signal; the path of the last checkpoint."""
         from torch.utils.tensorboard import SummaryWriter
 
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "distill.json").write_text(json.dumps(self.cfg.to_dict(), indent=2), encoding="utf-8")
-        writer = SummaryWriter(str(self.out / "tensorboard"))
-        bad, losses, last = 0, [], self.step
-        max_seconds = self.max_minutes * 60 if self.max_minutes else None
-        bar = progress_bar(self.cfg.max_steps, self.step, self.progress, desc="distill")
-        t_start = time.perf_counter()
-        with StopControl(DistInfo(0, 1, 0), torch.device("cpu"), max_seconds) as stop:
-            while self.step < self.cfg.max_steps:
-                loss = self.train_step()
-                if not math.isfinite(loss):
-                    bad += 1
-                    if bad >= self.cfg.max_bad_steps:
-                        self.save()
-                        raise TrainingError(f"{bad} non-finite losses in a row at step {self.step}; stopped")
-                    continue
-                bad = 0
-                self.step += 1
-                losses.append(loss)
-                bar.update(1)
-                if self.step % self.cfg.log_every == 0:
-                    mean = sum(losses) / len(losses)
-                    rate = (self.step - last) / max(1e-9, time.perf_counter() - t_start)
-                    writer.add_scalar("distill/loss", mean, self.step)
-                    writer.add_scalar("distill/lr", self.scheduler.get_last_lr()[0], self.step)
-                    log.info(
-                        "step %d loss %.4f lr %.2e %.2f steps/s",
-                        self.step,
-                        mean,
-                        self.scheduler.get_last_lr()[0],
-                        rate,
-                    )
-                    bar.set_postfix(loss=f"{mean:.4f}")
-                    losses = []
-                if self.cfg.val_every and self.step % self.cfg.val_every == 0:
-                    self._log_validation(writer)
-                if self.step % self.cfg.checkpoint_every == 0:
-                    self.save()
-                if stop.reason():
-                    log.info("stopping at step %d: %s", self.step, stop.reason())
-                    break
-        bar.close()
-        path = self.save()
-        writer.close()
-        return path
+        self.writer = SummaryWriter(str(self.out / "tensorboard"))
+        try:
+            self.run_loop()
+        finally:
+            self.writer.close()
+            self.writer = None
+        assert self.last_checkpoint is not None  # one process: it writes every checkpoint
+        return self.last_checkpoint
 
-    def _log_validation(self, writer) -> None:
+    @property
+    def run_settings(self) -> DistillConfig:
+        return self.cfg
+
+    def _take_step(self) -> StepResult:
+        loss = self.train_step()
+        return {"loss": loss} if math.isfinite(loss) else Skipped("non-finite loss")
+
+    def _learning_rate(self) -> float:
+        return self.scheduler.get_last_lr()[0]
+
+    def _postfix(self, values: dict[str, float]) -> dict[str, str]:
+        return {"loss": f"{values['loss']:.4f}"}
+
+    def _log_line(self, values: dict[str, float], steps_per_s: float) -> str:
+        lr = self._learning_rate()
+        return f"step {self.step} loss {values['loss']:.4f} lr {lr:.2e} {steps_per_s:.2f} steps/s"
+
+    def _validate_in_loop(self) -> None:
         scores = self.validate()
+        assert self.writer is not None
         for k, v in scores.items():
-            writer.add_scalar(f"val/{k}", v, self.step)
+            self.writer.add_scalar(f"val/{k}", v, self.step)
         for k, mel in self._last_images.items():
-            writer.add_image(f"mel/{k}", mel_image(mel), self.step)
-        with (self.out / "validation.jsonl").open("a", encoding="utf-8") as f:
-            f.write(json.dumps({"step": self.step, **scores}) + "\n")
+            self.writer.add_image(f"mel/{k}", mel_image(mel), self.step)
+        self._append_record(scores)
         log.info("validation at step %d: %s", self.step, {k: round(v, 4) for k, v in scores.items()})
 
 

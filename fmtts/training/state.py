@@ -1,4 +1,5 @@
-"""The acoustic trainer's checkpoints: what they hold, writing them, resuming and fine-tuning from them.
+"""The acoustic trainer's checkpoints: what they hold, resuming and fine-tuning from them (finding and
+writing them is :class:`fmtts.training.loop.TrainingLoop`'s).
 
 A mixin of :class:`fmtts.training.trainer.Trainer`: it uses the trainer's model, EMA, optimizer,
 scheduler, scaler, counters and process group.
@@ -11,26 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 
 from fmtts import __version__
-from fmtts.checkpoint import (
-    inference_state,
-    list_checkpoints,
-    load_checkpoint,
-    prune_checkpoints,
-    save_checkpoint,
-)
+from fmtts.checkpoint import inference_state, load_checkpoint
 from fmtts.config import Config
 from fmtts.models.tts import FlowTTS
-from fmtts.training.common import (
-    TrainingError,
-    _with_kernel_choice,
-    learning_part,
-    newest_readable_checkpoint,
-    rng_state,
-    set_rng_state,
-)
+from fmtts.training.common import TrainingError, learning_part, with_kernel_choice
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +139,7 @@ class CheckpointState:
         self.model.mel_std.fill_(self.meta["mel_stats"]["std"])
         self.model.duration_scale.fill_(1.0)
 
-    def _resume(self) -> None:
-        ckpts = list_checkpoints(self.out / "checkpoints")
-        if not ckpts:
-            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
-            return
-        path, ckpt = newest_readable_checkpoint(ckpts)
+    def _restore(self, path: Path, ckpt: dict[str, Any]) -> None:
         if learning_part(ckpt["config"]) != learning_part(self.cfg.to_dict()):
             raise TrainingError(
                 f"{path} was written with another config; resume with the same recipe "
@@ -165,15 +147,12 @@ class CheckpointState:
             )
         self.model.load_state_dict(ckpt["model"])
         self.ema.state = {k: v.to(self.device) for k, v in ckpt["ema"].items()}
-        self.optimizer.load_state_dict(_with_kernel_choice(ckpt["optimizer"], self.optimizer))
+        self.optimizer.load_state_dict(with_kernel_choice(ckpt["optimizer"], self.optimizer))
         self.scheduler.load_state_dict(ckpt["scheduler"])
         if ckpt.get("scaler"):
             self.scaler.load_state_dict(ckpt["scaler"])
         self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"]
-        rng = ckpt["rng"]
-        set_rng_state(rng[self.dist.rank] if isinstance(rng, list) and self.dist.rank < len(rng) else rng[0])
-        if self.dist.main:
-            log.info("resumed from %s at step %d", path, self.step)
+        self._restore_rng(ckpt["rng"])
 
     def payload(
         self, with_training_state: bool = True, rng: list[dict[str, Any]] | None = None
@@ -201,20 +180,3 @@ class CheckpointState:
                 rng=rng if rng is not None else self._gather_rng(),
             )
         return p
-
-    def _gather_rng(self) -> list[dict[str, Any]]:
-        mine = rng_state()
-        if self.dist.world_size == 1:
-            return [mine]
-        states: list[Any] = [None] * self.dist.world_size
-        dist.all_gather_object(states, mine)
-        return states
-
-    def save(self) -> Path | None:
-        rng = self._gather_rng() if self.dist.world_size > 1 else None
-        if not self.dist.main:
-            return None
-        p = self.payload(rng=rng)  # not payload(): gathering again on rank 0 alone would desync the ranks
-        path = save_checkpoint(p, self.out / "checkpoints" / f"step_{self.step:08d}.pt")
-        prune_checkpoints(self.out / "checkpoints", self.cfg.train.keep_checkpoints)
-        return path

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from fmtts.audio import MelConfig
-from fmtts.config import ConfigError, build_dataclass, check_train_counts, find_recipe, load_recipe_dict
+from fmtts.config import ConfigError, DictConvertible, check_train_counts, find_recipe, load_recipe_dict
 from fmtts.vocoder.discriminators import DiscriminatorConfig
 from fmtts.vocoder.istft_net import ISTFTNetConfig
 
@@ -66,19 +65,18 @@ class VocoderTrainConfig:
 
 
 @dataclass
-class VocoderRecipe:
+class VocoderRecipe(DictConvertible):
+    config_kind: ClassVar[str] = "vocoder recipe"
+
     generator: ISTFTNetConfig = field(default_factory=ISTFTNetConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     data: VocoderDataConfig = field(default_factory=VocoderDataConfig)
     train: VocoderTrainConfig = field(default_factory=VocoderTrainConfig)
     name: str = "vocoder"
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> VocoderRecipe:
-        recipe = build_dataclass(cls, d, "vocoder recipe")
+        recipe = super().from_dict(d)
         g, m = recipe.generator, recipe.data.mel
         if (g.n_mels, g.hop_length) != (m.n_mels, m.hop_length):
             raise ConfigError("generator n_mels/hop_length must match data.mel")

@@ -9,40 +9,31 @@ reproduces the uninterrupted one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import math
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
 from fmtts import __version__
 from fmtts.audio import MelConfig, mel_differences
-from fmtts.checkpoint import list_checkpoints, prune_checkpoints, save_checkpoint
 from fmtts.data.audio_cache import AudioCache, SegmentSampler, build_audio_cache
 from fmtts.mel import MelSpectrogram
 from fmtts.training.common import (
-    StopControl,
     TrainingError,
-    _with_kernel_choice,
-    drop_records_after,
+    build_optimizer,
     learning_part,
     mel_image,
-    newest_readable_checkpoint,
-    progress_bar,
     refuse_existing_run,
-    rng_state,
-    set_rng_state,
-    setup_runtime,
+    with_kernel_choice,
 )
 from fmtts.training.data import is_rank_zero, wait_for
+from fmtts.training.loop import Skipped, StepResult, TrainingLoop
+from fmtts.training.lr_schedule import cosine_from_start, warmup_only
 from fmtts.training.teacher import build_teacher_cache, teacher_folder
-from fmtts.training.vocoder_recipe import VocoderRecipe
+from fmtts.training.vocoder_recipe import VocoderRecipe, VocoderTrainConfig
 from fmtts.vocoder.discriminators import Discriminators
 from fmtts.vocoder.istft_net import ISTFTNet
 from fmtts.vocoder.istft_vocoder import KIND, load_vocoder_checkpoint
@@ -95,20 +86,10 @@ def resolve_audio_data(
 _VAL_KEYS = ("val_every", "val_utterances")
 
 
-def _lr_lambda(recipe: VocoderRecipe):
-    t = recipe.train
+class VocoderTrainer(TrainingLoop):
+    """The vocoder's training steps (distillation, reconstruction, adversarial), checkpoints and validation;
+    the loop in :mod:`.loop`."""
 
-    def f(step: int) -> float:
-        warm = min(1.0, (step + 1) / max(1, t.warmup_steps))
-        if t.lr_decay == "cosine":
-            frac = min(1.0, step / max(1, t.max_steps))
-            return warm * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * frac)))
-        return warm
-
-    return f
-
-
-class VocoderTrainer:
     def __init__(
         self,
         recipe: VocoderRecipe,
@@ -128,10 +109,9 @@ class VocoderTrainer:
         self.out = Path(out_dir)
         if not resume:
             refuse_existing_run(self.out)
-        self.dist, self.device = setup_runtime(device, t.threads)
-        self.max_steps = max_steps if max_steps is not None else t.max_steps
-        self.max_seconds = None if max_minutes is None else 60.0 * max_minutes
-        self.progress = progress and self.dist.main
+        self._setup_runtime(
+            device, t.threads, t.max_steps if max_steps is None else max_steps, max_minutes, progress
+        )
         data_dir = Path(data_dir)
         self.train_cache = AudioCache(data_dir / "train")
         self.val_cache = AudioCache(data_dir / "val") if (data_dir / "val" / "meta.json").is_file() else None
@@ -155,40 +135,27 @@ class VocoderTrainer:
         self.mel = MelSpectrogram(mel_cfg).to(self.device)
         self.mel_loss = MultiResolutionMelLoss(mel_cfg.sample_rate, t.mel_resolutions).to(self.device)
         self.spectrum_loss = CompressedSpectrumLoss(t.distill_resolutions).to(self.device)
-        self.opt_g = self._optimizer(self.generator)
-        self.opt_d = self._optimizer(self.discriminators)
+        self.opt_g = build_optimizer(self.generator, t)
+        self.opt_d = build_optimizer(self.discriminators, t)
         # One schedule: the discriminators' learning rate follows the generator's (see _sync_lr).
-        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, _lr_lambda(recipe))
+        schedule = (
+            cosine_from_start(t.warmup_steps, t.max_steps, floor=0.05)
+            if t.lr_decay == "cosine"
+            else warmup_only(t.warmup_steps)
+        )
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, schedule)
         self._sync_lr()  # the discriminators' first step warms up too
-        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(t.precision)
-        use_scaler = self.amp_dtype == torch.float16 and self.device.type == "cuda"
-        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
-        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self._use_precision(t.precision)
+        self.scaler_g = self._grad_scaler()
+        self.scaler_d = self._grad_scaler()
         self.step = 0
-        self.attempt = 0  # tries at this step so far that were skipped (non-finite loss or gradient)
         if resume:
             self._resume()
-        self.g_train: torch.nn.Module = self.generator
-        self.d_train: torch.nn.Module = self.discriminators
-        if self.dist.world_size > 1:
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.g_train = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
-            self.d_train = torch.nn.parallel.DistributedDataParallel(self.discriminators, device_ids=ids)
-        self.writer = None
-        if tensorboard and self.dist.main:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(str(self.out / "tensorboard"))
+        self.g_train = self._data_parallel(self.generator)
+        self.d_train = self._data_parallel(self.discriminators)
+        self.writer = self._open_writer(tensorboard)
 
     # ------------------------------------------------------------------------------------------ state
-    def _optimizer(self, module: torch.nn.Module) -> torch.optim.Optimizer:
-        t = self.recipe.train
-        params = list(module.parameters())
-        fused = all(p.device.type in ("cpu", "cuda") for p in params)
-        return torch.optim.AdamW(
-            params, lr=t.lr, betas=tuple(t.betas), weight_decay=t.weight_decay, fused=fused
-        )
-
     def _sync_lr(self) -> None:
         lr = self.sched_g.get_last_lr()[0]
         for group in self.opt_d.param_groups:
@@ -227,35 +194,28 @@ class VocoderTrainer:
         except RuntimeError as exc:
             raise TrainingError(f"{path} does not fit this recipe's networks: {str(exc)[:300]}") from exc
 
-    def _resume(self) -> None:
-        ckpts = list_checkpoints(self.out / "checkpoints")
-        if not ckpts:
-            log.warning("--resume: no checkpoint in %s, starting from scratch", self.out / "checkpoints")
-            return
-        path, ckpt = newest_readable_checkpoint(
-            ckpts, lambda p: load_vocoder_checkpoint(p, map_location=self.device)
-        )
+    def _read_checkpoint(self, path: Path) -> dict[str, Any]:
+        return load_vocoder_checkpoint(path, map_location=self.device)
+
+    def _restore(self, path: Path, ckpt: dict[str, Any]) -> None:
         if learning_part(ckpt["recipe"], _VAL_KEYS) != learning_part(self.recipe.to_dict(), _VAL_KEYS):
             raise TrainingError(
                 f"{path} was written with another recipe; resume with the same one (or a new run folder)"
             )
         self.generator.load_state_dict(ckpt["generator"])
         self.discriminators.load_state_dict(ckpt["discriminators"])
-        self.opt_g.load_state_dict(_with_kernel_choice(ckpt["opt_g"], self.opt_g))
-        self.opt_d.load_state_dict(_with_kernel_choice(ckpt["opt_d"], self.opt_d))
+        self.opt_g.load_state_dict(with_kernel_choice(ckpt["opt_g"], self.opt_g))
+        self.opt_d.load_state_dict(with_kernel_choice(ckpt["opt_d"], self.opt_d))
         self.sched_g.load_state_dict(ckpt["sched_g"])
         self._sync_lr()
         for name in ("scaler_g", "scaler_d"):
             if ckpt.get(name):
                 getattr(self, name).load_state_dict(ckpt[name])
         self.step = int(ckpt["step"])
-        rng = ckpt["rng"]
-        set_rng_state(rng[self.dist.rank] if self.dist.rank < len(rng) else rng[0])
-        if self.dist.main:
-            drop_records_after(self.out / "validation.jsonl", self.step)
-            log.info("resumed from %s at step %d", path, self.step)
+        self._restore_rng(ckpt["rng"])
 
     def payload(self, rng: list[dict[str, Any]]) -> dict[str, Any]:
+        """The checkpoint dict; ``rng`` holds every rank's RNG state."""
         return {
             "kind": KIND,
             "fmtts_version": __version__,
@@ -273,31 +233,7 @@ class VocoderTrainer:
             "rng": rng,
         }
 
-    def save(self) -> Path | None:
-        mine = rng_state()
-        states: list[Any] = [mine]
-        if self.dist.world_size > 1:
-            states = [None] * self.dist.world_size
-            dist.all_gather_object(states, mine)
-        if not self.dist.main:
-            return None
-        path = save_checkpoint(self.payload(states), self.out / "checkpoints" / f"step_{self.step:08d}.pt")
-        prune_checkpoints(self.out / "checkpoints", self.recipe.train.keep_checkpoints)
-        return path
-
-    # ------------------------------------------------------------------------------------------ loop
-    def _autocast(self):
-        if self.amp_dtype is None or self.device.type != "cuda":
-            return contextlib.nullcontext()
-        return torch.autocast("cuda", dtype=self.amp_dtype)
-
-    def _all_finite(self, value: torch.Tensor) -> bool:
-        """Whether ``value`` is finite on every rank: one rank skipping alone would stall DDP."""
-        finite = torch.isfinite(value).float().reshape(1).to(self.device)
-        if self.dist.world_size > 1:
-            dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-        return bool(finite.item() > 0)
-
+    # ------------------------------------------------------------------------------------------ steps
     def phase(self, step: int | None = None) -> str:
         """ "distill", "reconstruction" or "adversarial" at ``step`` (default: the current one)."""
         t = self.recipe.train
@@ -430,73 +366,32 @@ class VocoderTrainer:
 
     def train(self) -> dict[str, float]:
         """Train until ``max_steps``, ``max_minutes`` or a stop signal; always ends with a checkpoint."""
-        t = self.recipe.train
         if self.phase() == "distill" and self.step < self.max_steps:
             # before the stop handling: Ctrl-C interrupts the (resumable) build, and its time does not
             # count against max_minutes
             self._teacher_segments()
         self.generator.train()
         self.discriminators.train()
-        bar = progress_bar(self.max_steps, self.step, self.progress)
-        tick = time.perf_counter()
-        tick_step = self.step
-        bad = 0
-        last: dict[str, float] = {}
-        with StopControl(self.dist, self.device, self.max_seconds) as stop:
-            while self.step < self.max_steps:
-                reason = stop.reason()
-                if reason:
-                    log.info("stopping at step %d (%s)", self.step, reason)
-                    break
-                out = self.train_step()
-                if out is None:
-                    bad += 1
-                    self.attempt = bad
-                    log.warning("step %d: non-finite loss or gradient, step skipped", self.step)
-                    if bad >= t.max_bad_steps:
-                        path = self.save()
-                        raise TrainingError(
-                            f"{bad} non-finite steps in a row at step {self.step}; stopped. Last good "
-                            f"weights saved to {path}. Lower the learning rate or check the data."
-                        )
-                    continue
-                bad = self.attempt = 0
-                self.step += 1
-                last = out
-                bar.update(1)
-                if self.step % t.log_every == 0:
-                    now = time.perf_counter()
-                    sps = (self.step - tick_step) / max(now - tick, 1e-9)
-                    tick, tick_step = now, self.step
-                    bar.set_postfix(
-                        mel=f"{out['mel']:.3f}", **({"d": f"{out['disc']:.2f}"} if "disc" in out else {})
-                    )
-                    if self.writer is not None:
-                        for k, v in out.items():
-                            self.writer.add_scalar(f"train/{k}", v, self.step)
-                        self.writer.add_scalar("train/lr", self.sched_g.get_last_lr()[0], self.step)
-                        self.writer.add_scalar("train/steps_per_s", sps, self.step)
-                    if self.dist.main and not self.progress:
-                        log.info(
-                            "step %d %s %.2f steps/s",
-                            self.step,
-                            " ".join(f"{k} {v:.4f}" for k, v in out.items()),
-                            sps,
-                        )
-                if self.step % t.checkpoint_every == 0:
-                    self.save()
-                if (
-                    self.val_cache is not None
-                    and t.val_every
-                    and self.step % t.val_every == 0
-                    and self.dist.main
-                ):
-                    self.validate()
-        bar.close()
-        self.save()
-        if self.writer is not None:
-            self.writer.flush()
-        return last
+        return self.run_loop()
+
+    # ------------------------------------------------------------------------------------------ hooks
+    @property
+    def run_settings(self) -> VocoderTrainConfig:
+        return self.recipe.train
+
+    def _take_step(self) -> StepResult:
+        out = self.train_step()
+        return Skipped("non-finite loss or gradient") if out is None else out
+
+    def _learning_rate(self) -> float:
+        return self.sched_g.get_last_lr()[0]
+
+    def _postfix(self, values: dict[str, float]) -> dict[str, str]:
+        return {"mel": f"{values['mel']:.3f}", **({"d": f"{values['disc']:.2f}"} if "disc" in values else {})}
+
+    def _validate_in_loop(self) -> None:
+        if self.val_cache is not None:
+            self.validate()
 
     # ------------------------------------------------------------------------------------------ validation
     @torch.no_grad()
@@ -529,14 +424,7 @@ class VocoderTrainer:
         if self.writer is not None:
             self.writer.add_scalar("val/mel_l1", result["mel_l1"], self.step)
             self.writer.add_scalar("val/multires_mel_l1", result["multires_mel_l1"], self.step)
-        with open(self.out / "validation.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(result) + "\n")
+        self._append_record(result)
         log.info("validation at step %d: mel L1 %.4f", self.step, result["mel_l1"])
         self.generator.train()
         return result
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        if self.dist.world_size > 1 and dist.is_initialized():
-            dist.destroy_process_group()

@@ -69,10 +69,6 @@ class HiFiGANConfig:
                 f"does not equal hop_size {self.hop_size}"
             )
 
-    @property
-    def upsample_factor(self) -> int:
-        return math.prod(self.upsample_rates)
-
     def mel_config(self) -> MelConfig:
         """The mel definition these weights expect (HiFi-GAN's own ``mel_spectrogram``)."""
         return MelConfig(

@@ -25,7 +25,7 @@ tables, one module per topic; :mod:`.pipeline` runs them in a fixed, documented 
 ==================  ======================================================================================
 
 Each topic module's docstring states its judgement calls (why "St." is "Saint" before a capital, when
-"12/31" is a date). The table of cases in ``tests/test_normalizer.py`` is the specification.
+"12/31" is a date). The table of cases in ``tests/text/test_normalizer.py`` is the specification.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ before or after, where that is known to matter.
 
 To add a rule: write it in its topic module as a :class:`~.context.Rule` and list it here, at the first
 place where what it reads is still in the text and before the steps that would read it some other way;
-then add cases to ``tests/test_normalizer.py``.
+then add cases to ``tests/text/test_normalizer.py``.
 """
 
 from __future__ import annotations

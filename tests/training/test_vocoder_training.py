@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import REPO
 
 from fmtts.audio import MelConfig, mel_filterbank, save_audio
 from fmtts.checkpoint import CheckpointError, list_checkpoints, load_checkpoint
@@ -438,7 +439,7 @@ def test_gpu_carry_packing_is_lossless(audio_cache: Path, tmp_path: Path, torch_
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "egs" / "demo" / "pack_vocoder_carry.py"
+    script = REPO / "egs" / "demo" / "pack_vocoder_carry.py"
     spec = importlib.util.spec_from_file_location("pack_vocoder_carry", script)
     pack = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pack)

@@ -18,7 +18,7 @@ from conftest import make_trainer, state_equal
 from fmtts.checkpoint import list_checkpoints, load_checkpoint
 from fmtts.config import load_config
 from fmtts.models.tts import FlowTTS
-from fmtts.training.common import TrainingError, _with_kernel_choice
+from fmtts.training.common import TrainingError, with_kernel_choice
 from fmtts.training.trainer import EMA, Trainer, build_optimizer
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
@@ -56,6 +56,23 @@ def test_resume_reproduces_an_uninterrupted_run(prepared_data: Path, tmp_path: P
     other = make_tiny_config("train.batch_size=2", "train.checkpoint_every=100", "train.lr=1e-3")
     with pytest.raises(TrainingError, match="another config"):
         make_trainer(other, prepared_data, tmp_path / "resumed", max_steps=9, resume=True)
+
+
+def test_resume_is_exact_across_a_validation(prepared_data: Path, tmp_path: Path, make_tiny_config):
+    """Validation (at the step of a checkpoint, after it is written) draws from the RNG when it builds its
+    model: the training steps after it must not see that, or a run resumed from the checkpoint would not be
+    the uninterrupted run."""
+    cfg = make_tiny_config(
+        "train.batch_size=2", "train.checkpoint_every=100", "train.val_every=3", "train.val_utterances=1"
+    )
+    straight = make_trainer(cfg, prepared_data, tmp_path / "straight", max_steps=5)
+    straight.train()
+    make_trainer(cfg, prepared_data, tmp_path / "resumed", max_steps=3).train()
+    resumed = make_trainer(cfg, prepared_data, tmp_path / "resumed", max_steps=5, resume=True)
+    resumed.train()
+    assert resumed.step == straight.step == 5
+    assert not state_equal(resumed.model.state_dict(), straight.model.state_dict())
+    assert not state_equal(resumed.ema.state, straight.ema.state)
 
 
 def test_resume_falls_back_to_the_newest_readable_checkpoint(
@@ -172,7 +189,7 @@ def test_ema_update_and_optimizer_state(make_tiny_config) -> None:
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     # a state saved by the per-parameter optimizer (older checkpoints) resumes with the fused kernel
     resumed = build_optimizer(nets[1], cfg.train)
-    resumed.load_state_dict(_with_kernel_choice(loop.state_dict(), resumed))
+    resumed.load_state_dict(with_kernel_choice(loop.state_dict(), resumed))
     assert resumed.param_groups[0]["fused"] is True
     assert resumed.state_dict()["state"][0]["step"] == 3
 

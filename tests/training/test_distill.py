@@ -105,3 +105,42 @@ def test_distill_settings_are_checked(trained_run: Path, sentences: Path, tmp_pa
         Distiller(
             trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=3, val_sentences=2), resume=True
         )
+
+
+def test_a_resumed_distillation_ends_as_the_uninterrupted_one(
+    trained_run: Path, sentences: Path, tmp_path: Path
+) -> None:
+    """A run that lost everything after its step-2 checkpoint resumes there and ends bit for bit where the
+    uninterrupted run does; checkpoints, validation records and the returned path are the loop's."""
+    import json
+    import shutil
+
+    from conftest import state_equal
+
+    from fmtts.checkpoint import list_checkpoints, load_checkpoint
+
+    cfg = DistillConfig(
+        batch_size=2,
+        val_sentences=2,
+        warmup_steps=1,
+        max_steps=4,
+        checkpoint_every=2,
+        val_every=2,
+        log_every=1,
+    )
+    path = Distiller(trained_run, sentences, tmp_path / "straight", cfg, progress=False).train()
+    assert path == tmp_path / "straight" / "checkpoints" / "step_00000004.pt"
+    assert [p.name for p in list_checkpoints(path.parent)] == ["step_00000002.pt", "step_00000004.pt"]
+    records = (tmp_path / "straight" / "validation.jsonl").read_text().splitlines()
+    assert [json.loads(r)["step"] for r in records] == [2, 4]
+
+    (tmp_path / "resumed" / "checkpoints").mkdir(parents=True)
+    shutil.copy(path.parent / "step_00000002.pt", tmp_path / "resumed" / "checkpoints")
+    torch.manual_seed(5)  # what the process did in between must not matter
+    resumed = Distiller(trained_run, sentences, tmp_path / "resumed", cfg, resume=True, progress=False)
+    assert resumed.step == 2
+    again = load_checkpoint(resumed.train())
+    straight = load_checkpoint(path)
+    for key in ("model", "ema"):
+        assert not state_equal(straight[key], again[key]), key
+    assert straight["scheduler"] == again["scheduler"]

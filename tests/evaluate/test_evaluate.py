@@ -308,6 +308,63 @@ def test_read_test_items_from_each_kind_of_folder(tmp_path):
         read_test_items(tmp_path / "orphan")
 
 
+def test_test_items_carry_the_speaker_the_data_names(tmp_path):
+    """Field 4 of a multi-speaker metadata.csv or of a prepared list; a prepared list line without one
+    takes the speaker that the folder's test cache records for its id."""
+    lj = tmp_path / "lj"
+    (lj / "wavs").mkdir(parents=True)
+    (lj / "metadata.csv").write_text("a1|One.|One.|ann\nb1|Two.||bob\n", encoding="utf-8")
+    assert [(i.utt_id, i.speaker) for i in read_test_items(lj)] == [("a1", "ann"), ("b1", "bob")]
+    assert all(i.speaker is None for i in read_test_items(_corpus(tmp_path / "one")))
+
+    prepared = tmp_path / "prep"
+    (prepared / "filelists").mkdir(parents=True)
+    (prepared / "prepare_report.json").write_text(json.dumps({"data_dir": str(lj)}))
+    (prepared / "filelists" / "test.txt").write_text("a1|One.|wˈʌn|ann\nb1|Two.|tˈuː\n")
+    assert [i.speaker for i in read_test_items(prepared)] == ["ann", None]
+    (prepared / "cache" / "test").mkdir(parents=True)
+    meta = {"ids": ["b1", "a1"], "speakers": ["ann", "bob"], "speaker_ids": [1, 0]}
+    (prepared / "cache" / "test" / "meta.json").write_text(json.dumps(meta))
+    assert [i.speaker for i in read_test_items(prepared)] == ["ann", "bob"]
+
+
+class _Voice:
+    """What :func:`choose_speakers` reads of a voice, with the API's own speaker check."""
+
+    def __init__(self, speakers: list[str]) -> None:
+        from types import SimpleNamespace
+
+        self.speakers = speakers
+        self.acoustic = SimpleNamespace(n_speakers=max(1, len(speakers)))
+
+    def speaker_id(self, speaker: str | int | None) -> int | None:
+        from fmtts.api import TTS
+
+        return TTS.speaker_id(self, speaker)
+
+
+def test_choose_speakers_checks_every_name_before_synthesis(caplog):
+    from fmtts.evaluate.items import SpeakerChoice, TestItem, choose_speakers
+
+    items = [TestItem("a", "A.", Path("a.wav"), "low"), TestItem("b", "B.", Path("b.wav"), "high")]
+    duo = _Voice(["low", "high"])
+    per_item = choose_speakers(duo, items, None)
+    assert per_item == SpeakerChoice(per_item=True) and [per_item.of(i) for i in items] == ["low", "high"]
+    fixed = choose_speakers(duo, items, "high")
+    assert fixed.label == "high" and [fixed.of(i) for i in items] == ["high", "high"]
+    assert choose_speakers(duo, items, "1").fixed == 1  # an index, as `fmtts synthesize --speaker`
+    assert choose_speakers(duo, [TestItem("c", "C.", Path("c.wav"))], None) == SpeakerChoice()
+    with pytest.raises(EvaluationError, match=r"v.pt: --speaker heart: unknown speaker 'heart'; this voice"):
+        choose_speakers(duo, items, "heart", "v.pt")
+    with pytest.raises(EvaluationError, match="--speaker 2: unknown speaker 2"):
+        choose_speakers(duo, items, "2")
+    with pytest.raises(EvaluationError, match=r"item b is spoken by 'high'.*Pass --speaker NAME"):
+        choose_speakers(_Voice(["low", "mid"]), items, None)
+    # a one-speaker voice says every item as its only speaker, and says so
+    assert choose_speakers(_Voice([]), items, None) == SpeakerChoice()
+    assert "this voice has one speaker" in caplog.text
+
+
 def test_main_evaluate_rejects_bad_sweeps_before_loading_anything(tmp_path, capsys):
     lj = _corpus(tmp_path / "lj")
     base = dict(
@@ -440,6 +497,27 @@ def test_speaker_similarity_is_one_for_the_reference_itself_and_lower_for_anothe
     assert heart_sim > 0.8
     assert joe_sim < 0.7 and joe_sim < heart_sim - 0.2
     assert judge(np.zeros(16000, np.float32), 16000) is None  # no speech left after trimming: no score
+
+
+def test_speaker_similarity_has_a_reference_per_named_speaker(speech_utterances):
+    """References of several named speakers: a mean each, which their utterances are compared to; one
+    named speaker (or none): the one mean over all references, as before."""
+    pytest.importorskip("resemblyzer", reason="pip install resemblyzer 'setuptools<81' (fmtts[eval])")
+    from fmtts.evaluate.speaker import SpeakerSimilarity
+
+    wavs = [u["wav"] for u in speech_utterances]
+    everyone = SpeakerSimilarity(wavs, 22050)
+    named_once = SpeakerSimilarity(wavs, 22050, speakers=["joe"] * len(wavs))
+    assert not everyone.by_speaker and not named_once.by_speaker
+    np.testing.assert_allclose(named_once.reference, everyone.reference, atol=1e-7)
+    assert named_once(wavs[0], 22050, "joe") == pytest.approx(everyone(wavs[0], 22050), abs=1e-6)
+
+    split = SpeakerSimilarity(wavs, 22050, speakers=["a", "b", "b", "b"])
+    np.testing.assert_allclose(split.reference, everyone.reference, atol=1e-7)
+    np.testing.assert_allclose(split.by_speaker["b"], SpeakerSimilarity(wavs[1:], 22050).reference, atol=1e-7)
+    assert split(wavs[0], 22050, "a") == pytest.approx(1.0, abs=1e-6)  # its speaker's only reference
+    assert split(wavs[0], 22050, "b") < split(wavs[0], 22050, "a")
+    assert split(wavs[0], 22050, "nobody") is None
 
 
 def test_speaker_reference_folder_is_searched_and_sampled_evenly(tmp_path):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import REPO, run_script
 
 from fmtts.cli import main as fmtts_main
 from fmtts.config import DataConfig, load_config
@@ -20,7 +20,6 @@ from fmtts.data.filelists import match_clip, resolve_split_lists
 from fmtts.data.prepare import DatasetError, prepare_dataset, wait_for_preparation
 from fmtts.training.schedule import overrides, scaled_schedule
 
-REPO = Path(__file__).resolve().parents[1]
 LJ_RUN = REPO / "egs" / "ljspeech" / "run.sh"
 STANDARD = REPO / "egs" / "ljspeech" / "filelists"
 IDS = [f"LJ001-000{i}" for i in range(1, 7)]
@@ -28,11 +27,9 @@ SPLIT = {"train": IDS[:3], "val": IDS[3:4], "test": IDS[4:]}
 SPLITS = ("train", "val", "test")
 
 
-@pytest.fixture(scope="module")
-def lj_tiny(tmp_path_factory: pytest.TempPathFactory, speech_utterances) -> Path:
+def _write_lj_tiny(root: Path, speech_utterances: list[dict]) -> Path:
     """An LJSpeech-format folder of 6 clips (LJ001-0001 … LJ001-0006; eSpeak speech, reused in turn)."""
-    root = tmp_path_factory.mktemp("LJSpeech-1.1")
-    (root / "wavs").mkdir()
+    (root / "wavs").mkdir(parents=True)
     lines = []
     for i, utt in enumerate(IDS):
         u = speech_utterances[i % len(speech_utterances)]
@@ -40,6 +37,12 @@ def lj_tiny(tmp_path_factory: pytest.TempPathFactory, speech_utterances) -> Path
         lines.append(f"{utt}|{u['text']}|{u['text']}")
     (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def lj_tiny(tmp_path_factory: pytest.TempPathFactory, speech_utterances) -> Path:
+    """:func:`_write_lj_tiny`'s folder, shared by the module's tests: treat it as read-only."""
+    return _write_lj_tiny(tmp_path_factory.mktemp("LJSpeech-1.1"), speech_utterances)
 
 
 def _write_lists(folder: Path, split: dict[str, list[str]], line, names: dict[str, str]) -> Path:
@@ -140,13 +143,9 @@ def test_vits_and_matcha_lists_give_the_intended_split(lj_tiny: Path, tmp_path: 
     assert "reusing prepared data" in caplog.text and again == report
 
 
-def test_dataset_filelists_folder_with_val_and_test_only(lj_tiny: Path, tmp_path: Path) -> None:
+def test_dataset_filelists_folder_with_val_and_test_only(speech_utterances, tmp_path: Path) -> None:
     """Lists inside the data folder (DATA/filelists); without a train list every other clip trains."""
-    data = tmp_path / "lj"
-    (data / "wavs").mkdir(parents=True)
-    for f in (lj_tiny / "wavs").iterdir():
-        (data / "wavs" / f.name).symlink_to(f)
-    (data / "metadata.csv").write_text((lj_tiny / "metadata.csv").read_text())
+    data = _write_lj_tiny(tmp_path / "lj", speech_utterances)  # its own copy: lists are added to it
     _write_lists(data / "filelists", {"val": SPLIT["val"], "test": SPLIT["test"]}, matcha_line, PLAIN_NAMES)
     report = _prepare(data, tmp_path / "prep")
     assert _prepared_split(tmp_path / "prep") == SPLIT
@@ -239,22 +238,6 @@ def test_standard_split_files_are_the_published_ids() -> None:
     assert {"LJ045-0096", "LJ050-0209"} <= ids["test"] and {"LJ022-0023", "LJ004-0045"} <= ids["val"]
 
 
-def _script_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LJSPEECH_URL", "FMTTS_NO_DOWNLOAD")}
-    return dict(env, PYTHON=sys.executable, **extra)
-
-
-def _run(*args: object, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", str(LJ_RUN), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_script_env(**env),
-        cwd=REPO,
-    )
-
-
 def _command(proc: subprocess.CompletedProcess, word: str) -> str:
     return next(ln for ln in proc.stderr.splitlines() if ln.startswith("+ ") and f" {word} " in ln)
 
@@ -265,7 +248,8 @@ def test_recipe_uses_the_standard_split_on_ljspeech_and_scales_the_schedule(tmp_
     lj = tmp_path / "LJSpeech-1.1"
     (lj / "wavs").mkdir(parents=True)
     (lj / "metadata.csv").write_text("".join(f"{u}|Text.|Text.\n" for u in ["LJ001-0001", *standard]))
-    proc = _run(
+    proc = run_script(
+        LJ_RUN,
         "--stage",
         1,
         "--dry-run",
@@ -286,7 +270,8 @@ def test_recipe_uses_the_standard_split_on_ljspeech_and_scales_the_schedule(tmp_
     assert train.index("--set train.lr=1e-4") < train.index("--set train.lr=0.0002")
     assert "--set train.max_steps=75000 --set train.warmup_steps=250" in train
 
-    proc = _run(
+    proc = run_script(
+        LJ_RUN,
         "--stage",
         1,
         "--dry-run",
@@ -303,7 +288,9 @@ def test_recipe_uses_the_standard_split_on_ljspeech_and_scales_the_schedule(tmp_
     assert "--filelists" not in _command(proc, "prepare") and "train.max_steps" not in _command(proc, "train")
 
     (lj / "metadata.csv").write_text("LJ001-0001|Text.|Text.\n")  # not LJSpeech: auto falls back
-    proc = _run("--stage", 1, "--stop-stage", 1, "--dry-run", "--data", lj, "--work", tmp_path / "w")
+    proc = run_script(
+        LJ_RUN, "--stage", 1, "--stop-stage", 1, "--dry-run", "--data", lj, "--work", tmp_path / "w"
+    )
     assert "--filelists" not in _command(proc, "prepare") and "random split" in proc.stderr
 
 
@@ -327,7 +314,7 @@ def test_recipe_checks_tools_and_disk_before_any_stage(tmp_path: Path) -> None:
         "PATH": _path_without(tmp_path, "bzip2"),
         "LJSPEECH_URL": "http://127.0.0.1:9/LJSpeech-1.1.tar.bz2",
     }
-    proc = _run("--stop-stage", 0, "--work", tmp_path / "w", timeout=60, **env)
+    proc = run_script(LJ_RUN, "--stop-stage", 0, "--work", tmp_path / "w", timeout=60, **env)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "bzip2, which is not installed" in proc.stderr and "downloading" not in proc.stderr
 
@@ -342,7 +329,9 @@ def test_recipe_checks_tools_and_disk_before_any_stage(tmp_path: Path) -> None:
     (lj / "wavs" / "a.wav").write_bytes(np.zeros(2_000_000, np.uint8).tobytes())
     (lj / "metadata.csv").write_text("a|A.|A.\n")
     env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
-    proc = _run("--stage", 1, "--stop-stage", 3, "--data", lj, "--work", tmp_path / "w2", timeout=60, **env)
+    proc = run_script(
+        LJ_RUN, "--stage", 1, "--stop-stage", 3, "--data", lj, "--work", tmp_path / "w2", timeout=60, **env
+    )
     assert proc.returncode == 1 and "GB free in" in proc.stderr and "checkpoints 1.6 GB" in proc.stderr
     assert "== stage 1" not in proc.stderr  # nothing ran
 
@@ -358,7 +347,7 @@ def test_recipe_checks_tools_and_disk_before_any_stage(tmp_path: Path) -> None:
         "sys.meta_path.insert(0, Hide())\n"
     )
     env = {"PYTHONPATH": str(hide)}
-    proc = _run("--stage", 3, "--stop-stage", 5, "--work", tmp_path / "w3", timeout=60, **env)
+    proc = run_script(LJ_RUN, "--stage", 3, "--stop-stage", 5, "--work", tmp_path / "w3", timeout=60, **env)
     assert proc.returncode == 1 and "stage 5 (evaluate) needs the eval extra" in proc.stderr
     assert "== stage 3" not in proc.stderr
 

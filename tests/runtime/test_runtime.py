@@ -168,3 +168,46 @@ print("ok", tts.backend)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok onnx")
+
+
+def test_optimised_graph_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog) -> None:
+    """The first load writes the folded graph, later loads read it and give the same audio; a damaged
+    copy is rebuilt, an unwritable cache or FMTTS_ONNX_CACHE=0 only skips it."""
+    from fmtts.paths import VOCODERS_DIR
+    from fmtts.runtime.sessions import cached_graph_path, make_session
+
+    model = VOCODERS_DIR / "fmtts-joe.onnx"
+    mel = np.random.default_rng(0).standard_normal((1, 80, 50)).astype(np.float32) - 5
+
+    def run(session) -> np.ndarray:
+        return session.run(None, {session.get_inputs()[0].name: mel})[0]
+
+    monkeypatch.setenv("FMTTS_ONNX_CACHE", "0")
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path / "cache"))
+    reference = run(make_session(model, 1))
+    assert not (tmp_path / "cache").exists()
+
+    monkeypatch.setenv("FMTTS_ONNX_CACHE", "1")
+    cached = cached_graph_path(model.read_bytes())
+    assert cached.parent == tmp_path / "cache" / "onnx"
+    np.testing.assert_array_equal(run(make_session(model, 1)), reference)  # writes the copy
+    assert cached.is_file() and [p.name for p in cached.parent.iterdir()] == [cached.name]
+    written = cached.stat().st_ino
+    np.testing.assert_array_equal(run(make_session(str(model), 1)), reference)  # reads it
+    assert cached.stat().st_ino == written  # read, not written again
+
+    cached.write_bytes(b"not an onnx graph")
+    np.testing.assert_array_equal(run(make_session(model.read_bytes(), 1)), reference)
+    assert "rebuilding" in caplog.text and cached.stat().st_size > 1000
+
+    stale = cached.with_name("0" * 40 + "-ort0.0.onnx")  # unused for longer than the cache keeps graphs
+    stale.write_bytes(b"old")
+    os.utime(stale, (1, 1))
+    cached.unlink()
+    make_session(model, 1)
+    assert cached.is_file() and not stale.exists()
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("FMTTS_CACHE", str(blocked))
+    np.testing.assert_array_equal(run(make_session(model, 1)), reference)

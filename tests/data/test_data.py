@@ -85,3 +85,35 @@ def test_a_dataset_can_bring_its_own_split(tmp_path: Path) -> None:
     report = prepare_dataset(data, tmp_path / "prep", DataConfig(), TextProcessor(), progress=False)
     assert report["kept"] == {"train": 2, "val": 1, "test": 1}
     assert FeatureCache(tmp_path / "prep" / "cache" / "test").ids == ["u1"]
+
+
+def test_a_multi_speaker_split_gives_every_speaker_val_and_test_clips() -> None:
+    """The seeded split is made speaker by speaker: a small speaker beside a big one still has val and
+    test clips, and each speaker's clips split as they would alone (the same fractions and seed)."""
+    import numpy as np
+
+    from fmtts.data.prepare import split_indices, split_indices_by_speaker
+
+    speakers = ["big"] * 60 + ["small"] * 6 + ["big"] * 40
+    parts = split_indices_by_speaker(speakers, 0.05, 0.05, 1234)
+    assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(len(speakers)))
+    for name in ("big", "small"):
+        where = np.array([i for i, s in enumerate(speakers) if s == name])
+        alone = split_indices(len(where), 0.05, 0.05, 1234)
+        for split in ("train", "val", "test"):
+            assert parts[split][np.isin(parts[split], where)].tolist() == where[alone[split]].tolist()
+            assert len(alone[split]) >= 1
+    # speakers too small to split on their own are split together: any 3 clips still give val and test
+    few = split_indices_by_speaker(["a", "a", "b", "c", "c"], 0.1, 0.1, 7)
+    assert len(few["val"]) == len(few["test"]) == 1 and len(few["train"]) == 3
+
+
+def test_a_one_speaker_split_is_the_plain_seeded_split() -> None:
+    from fmtts.data.prepare import split_indices, split_indices_by_speaker
+
+    for n, seed in ((3, 0), (4, 1234), (57, 7), (1000, 1234)):
+        plain = split_indices(n, 0.02, 0.03, seed)
+        for speakers in ([None] * n, ["joe"] * n):
+            by_speaker = split_indices_by_speaker(speakers, 0.02, 0.03, seed)
+            assert list(by_speaker) == list(plain)
+            assert all(by_speaker[s].tolist() == plain[s].tolist() for s in plain)

@@ -4,22 +4,18 @@ builder, and a whole demo run (corpus → prepare → train → synthesize) at t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from conftest import espeak_synthesise
+from conftest import REPO, espeak_synthesise, run_script
 
 from fmtts.audio import MelConfig, resample
 from fmtts.cli import main as fmtts_main
 from fmtts.data.cache import FeatureCache
 
-REPO = Path(__file__).resolve().parents[1]
 LJ_RUN = REPO / "egs" / "ljspeech" / "run.sh"
 DEMO_RUN = REPO / "egs" / "demo" / "run.sh"
 SR = 22050
@@ -41,22 +37,6 @@ LJ_CLIPS = [
 ]
 SKIPPED = {"LJ900-0006": "unreadable audio", "LJ900-0007": "missing audio file", "LJ900-0008": "silent audio"}
 SKIPPED["LJ900-0009"] = "duration 16.00s outside [0.3, 15.0]"  # the ljspeech recipe's limits
-
-
-def _script_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("LJSPEECH_URL", "FMTTS_NO_DOWNLOAD")}
-    return dict(env, PYTHON=sys.executable, **extra)
-
-
-def _run_script(script: Path, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["bash", str(script), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_script_env(**env),
-        cwd=REPO,
-    )
 
 
 def _filelists(prep: Path) -> dict[str, str]:
@@ -100,7 +80,7 @@ def lj_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lj_prepared_by_script(lj_folder: Path, tmp_path_factory: pytest.TempPathFactory):
     """egs/ljspeech/run.sh stages 0-2 on the fake folder: (completed process, work dir)."""
     work = tmp_path_factory.mktemp("exp_lj")
-    proc = _run_script(LJ_RUN, "--stage", "0", "--stop-stage", "2", "--data", lj_folder, "--work", work)
+    proc = run_script(LJ_RUN, "--stage", "0", "--stop-stage", "2", "--data", lj_folder, "--work", work)
     return proc, work
 
 
@@ -171,7 +151,7 @@ def test_ljspeech_stage0_without_data_fails_clearly(tmp_path: Path, how: str) ->
         if how == "unreachable"
         else {"FMTTS_NO_DOWNLOAD": "1"}
     )
-    proc = _run_script(LJ_RUN, "--stage", "0", "--stop-stage", "0", "--work", tmp_path, timeout=60, **env)
+    proc = run_script(LJ_RUN, "--stage", "0", "--stop-stage", "0", "--work", tmp_path, timeout=60, **env)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     assert "error: LJSpeech-1.1 is not available" in proc.stderr
@@ -185,14 +165,14 @@ def test_ljspeech_stage0_rejects_a_wrong_checksum(tmp_path: Path) -> None:
     fake = tmp_path / "LJSpeech-1.1.tar.bz2"
     fake.write_bytes(b"not the archive")
     work = tmp_path / "work"
-    proc = _run_script(LJ_RUN, "--stop-stage", "0", "--work", work, timeout=60, LJSPEECH_URL=fake.as_uri())
+    proc = run_script(LJ_RUN, "--stop-stage", "0", "--work", work, timeout=60, LJSPEECH_URL=fake.as_uri())
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "expected be1a30453f28eb8dd26af4101ae40cbf2c50413b1bb21936cbcdc6fae3de8aa5" in proc.stderr
     assert not (work / "LJSpeech-1.1.tar.bz2").exists()  # the bad download is not kept
 
 
 def test_ljspeech_stage0_rejects_a_folder_that_is_not_ljspeech(tmp_path: Path) -> None:
-    proc = _run_script(LJ_RUN, "--stop-stage", "0", "--data", tmp_path, "--work", tmp_path / "w", timeout=60)
+    proc = run_script(LJ_RUN, "--stop-stage", "0", "--data", tmp_path, "--work", tmp_path / "w", timeout=60)
     assert proc.returncode != 0 and "has no metadata.csv and wavs/" in proc.stderr
 
 
@@ -202,7 +182,7 @@ def test_run_scripts_build_the_documented_commands(tmp_path: Path) -> None:
     data = tmp_path / "LJSpeech-1.1"
     (data / "wavs").mkdir(parents=True)
     (data / "metadata.csv").write_text("LJ001-0001|Hello.|Hello.\n")
-    proc = _run_script(
+    proc = run_script(
         LJ_RUN, "--stage", "1", "--dry-run", "--data", data, "--work", tmp_path / "w", "--ngpu", "4",
         "--init-from", "base.pt", "--max-steps", "7", "--set", "train.lr=1e-4",
     )  # fmt: skip
@@ -220,9 +200,9 @@ def test_run_scripts_build_the_documented_commands(tmp_path: Path) -> None:
     ckpts.mkdir(parents=True)
     for step in (5, 10):
         (ckpts / f"step_{step:08d}.pt").write_bytes(b"")
-    proc = _run_script(DEMO_RUN, "--stage", "3", "--stop-stage", "3", "--dry-run", "--work", work)
+    proc = run_script(DEMO_RUN, "--stage", "3", "--stop-stage", "3", "--dry-run", "--work", work)
     assert proc.returncode != 0 and "add --resume" in proc.stderr  # never silently restarts a run
-    proc = _run_script(DEMO_RUN, "--stage", "3", "--dry-run", "--work", work, "--resume", "--ngpu", "0")
+    proc = run_script(DEMO_RUN, "--stage", "3", "--dry-run", "--work", work, "--resume", "--ngpu", "0")
     assert proc.returncode == 0, proc.stderr
     assert "recipes/small.yaml" in proc.stderr and "--device cpu" in proc.stderr and "--resume" in proc.stderr
     assert f"--checkpoint {ckpts / 'step_00000010.pt'}" in proc.stderr
@@ -280,7 +260,7 @@ def test_demo_corpus_prepares_as_a_training_set(demo_prepared: Path) -> None:
     assert sum(report["kept"].values()) == 5
     train = FeatureCache(demo_prepared / "cache" / "train")
     assert len(train) >= 3 and train.meta["mel_config"]["sample_rate"] == SR
-    proc = _run_script(DEMO_RUN, "--stage", "2", "--stop-stage", "2", "--work", demo_prepared.parent)
+    proc = run_script(DEMO_RUN, "--stage", "2", "--stop-stage", "2", "--work", demo_prepared.parent)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "5 clips listed" in proc.stdout and "skipped 0" in proc.stdout and "  train:" in proc.stdout
 

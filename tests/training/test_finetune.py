@@ -1,0 +1,96 @@
+"""`fmtts finetune`: a new voice from a voice file and a few recordings keeps the voice's model, text
+frontend and mel settings, takes the fine-tuning recipe's schedule, and refuses to change what the
+weights were trained on."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from fmtts.config import ConfigError
+
+
+@pytest.fixture(scope="module")
+def voice_file(trained_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from fmtts.cli import main
+
+    out = tmp_path_factory.mktemp("finetune_voice") / "tiny.fmtts"
+    assert main(["export", str(trained_run), str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def recordings(speech_utterances: list[dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An LJSpeech-format folder of the eSpeak sentences: a 'new speaker' to fine-tune on."""
+    root = tmp_path_factory.mktemp("new_speaker")
+    (root / "wavs").mkdir()
+    lines = []
+    for i, u in enumerate(speech_utterances):
+        sf.write(str(root / "wavs" / f"clip{i}.wav"), u["wav"], 22050)
+        lines.append(f"clip{i}|{u['text']}|{u['text']}")
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_finetune_keeps_the_voice_and_trains_from_its_weights(
+    voice_file: Path, recordings: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    from fmtts.checkpoint import load_checkpoint
+    from fmtts.cli import main
+    from fmtts.runtime.voice_file import VoiceFile
+    from fmtts.training.state import inference_state, init_checkpoint
+
+    out = tmp_path / "run"
+    args = ["finetune", "--voice", str(voice_file), "--data", str(recordings), "--out", str(out)]
+    opts = [
+        "--steps",
+        "2",
+        "--no-progress",
+        "--set",
+        "train.batch_size=2",
+        "--set",
+        "train.checkpoint_every=1",
+    ]
+    assert main([*args, *opts]) == 0
+
+    source = VoiceFile.read(voice_file).manifest
+    first = load_checkpoint(out / "checkpoints" / "step_00000001.pt")
+    last = load_checkpoint(out / "checkpoints" / "step_00000002.pt")
+    assert last["text"] == source["text"]  # the voice's symbols, phonemizer and blanks prepared the data
+    assert last["mel_config"] == source["mel_config"]
+    expected = copy.deepcopy(source["config"]["model"])
+    expected["cfm"]["shortcut_steps"] = []
+    expected["out_size"] = 172  # the recipe's segment length; the rest is the voice's model
+    assert last["config"]["model"] == expected
+    assert last["config"]["train"]["lr"] == pytest.approx(2e-4)  # recipes/finetune.yaml, not the voice's
+    assert last["config"]["data"]["val_fraction"] == 0.0
+
+    # one step from the voice's weights: close to them, not equal, and moving on
+    start = inference_state(init_checkpoint(voice_file))
+    after_one, after_two = inference_state(first), inference_state(last)
+    key = next(k for k in after_one if k.startswith("decoder.") and k.endswith("weight"))
+    assert not np.array_equal(after_one[key].numpy(), start[key].numpy())
+    assert not np.array_equal(after_two[key].numpy(), after_one[key].numpy())
+    assert np.abs(after_one[key].numpy() - start[key].numpy()).max() < 0.05
+
+    # the result speaks on the runtime after export
+    from fmtts.api import TTS
+
+    exported = tmp_path / "new.fmtts"
+    assert main(["export", str(out / "checkpoints" / "step_00000002.pt"), str(exported)]) == 0
+    result = TTS.load(exported, vocoder="griffinlim").synthesize("A new voice.", seed=0)
+    assert np.isfinite(result.audio).all() and result.audio.size > 0
+
+
+def test_finetune_refuses_to_change_the_voices_mel(voice_file: Path, tmp_path: Path) -> None:
+    from fmtts.training.finetune import finetune_setup
+
+    with pytest.raises(ConfigError, match="mel settings"):
+        finetune_setup(voice_file, "finetune", ["data.mel.f_max=7000"])
+    cfg, text = finetune_setup(voice_file, "finetune", ["train.lr=1e-4"])
+    assert cfg.train.lr == 1e-4 and cfg.model.cfm.shortcut_steps == []
+    assert text.to_dict()["intersperse_blank"] == cfg.data.intersperse_blank
