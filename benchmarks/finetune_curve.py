@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -67,7 +69,7 @@ def main() -> None:
     ap.add_argument("--work", required=True, help="scratch folder for subsets, runs and reports")
     ap.add_argument("--minutes", default="2,5,10,30", help="nested training subsets, minutes of audio")
     ap.add_argument(
-        "--steps", default="300,600,1200", help="fine-tuning steps to score (the last ends a run)"
+        "--steps", default="300,600,1200", help="fine-tuning steps to score (the last ends the schedule)"
     )
     ap.add_argument("--test", type=int, default=30, help="held-out clips scored")
     ap.add_argument("--vocoder", default="universal", help="vocoder for the scored audio")
@@ -99,16 +101,22 @@ def main() -> None:
             )
             continue
         tag = f"{minutes:g}min"
+        point = work / tag / "point.json"
+        if point.is_file():  # measured by an earlier invocation: the curve resumes
+            results.append(json.loads(point.read_text()))
+            continue
         write_subset(corpus, subset, work / tag / "corpus")
         run_dir = work / tag / "run"
         log = work / tag / "log.txt"
+        shutil.rmtree(run_dir, ignore_errors=True)  # an interrupted point starts again: its CPU time is whole
+        every = math.gcd(*steps)
         cpu0, wall0 = children_cpu_seconds(), time.perf_counter()
         run(
             [
                 *fmtts, "finetune", "--voice", args.voice, "--data", str(work / tag / "corpus"),
-                "--out", str(run_dir), "--steps", str(steps[-1]), "--no-progress",
-                "--set", f"train.checkpoint_every={steps[0]}",
-                "--set", f"train.keep_checkpoints={len(steps) + 1}",
+                "--out", str(run_dir), "--train-steps", str(steps[-1]), "--no-progress",
+                "--set", f"train.checkpoint_every={every}",
+                "--set", f"train.keep_checkpoints={steps[-1] // every}",
                 *[a for s in args.set for a in ("--set", s)],
             ],
             log,
@@ -117,7 +125,7 @@ def main() -> None:
         ckpts = [run_dir / "checkpoints" / f"step_{s:08d}.pt" for s in steps]
         missing = [str(c) for c in ckpts if not c.exists()]
         if missing:
-            raise SystemExit(f"missing checkpoints {missing}: raise train.checkpoint_every's divisor")
+            raise SystemExit(f"the run left no checkpoints {missing}; see {log}")
         report = work / tag / "eval"
         run(
             [
@@ -128,7 +136,7 @@ def main() -> None:
         )  # fmt: skip
         rows = json.loads((report / "results.json").read_text())["rows"]
         results.append(
-            {
+            result := {
                 "minutes": minutes,
                 "clips": len(subset),
                 "audio_minutes": round(total / 60, 2),
@@ -138,6 +146,7 @@ def main() -> None:
                 "rows": rows,
             }
         )
+        point.write_text(json.dumps(result, indent=1))
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(_document(args, results), indent=1))
     print(json.dumps(_document(args, results), indent=1)[:4000])

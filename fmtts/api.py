@@ -345,9 +345,17 @@ class TTS:
         return self.mel_config.sample_rate
 
     def speaker_id(self, speaker: str | int | None) -> int | None:
-        """A speaker name or index of a multi-speaker voice → its index; None for the voice's first."""
+        """A speaker name or index of a multi-speaker voice → its index; None for the voice's first. A
+        string of digits that names no speaker is an index (as command lines and requests give it)."""
         if speaker is None:
             return None
+        if (
+            isinstance(speaker, str)
+            and speaker not in self.speakers
+            and speaker.isascii()
+            and speaker.isdigit()
+        ):
+            speaker = int(speaker)
         if isinstance(speaker, int) and not isinstance(speaker, bool):
             if 0 <= speaker < max(1, len(self.speakers), int(getattr(self.acoustic, "n_speakers", 1))):
                 return speaker

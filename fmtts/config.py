@@ -235,7 +235,13 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     """Load a recipe (``recipes/<name>.yaml``, a bare recipe name, or a JSON file) with ``a.b.c=value``
     overrides (values parsed as YAML, or JSON where PyYAML is not installed)."""
-    cfg = Config.from_dict(load_recipe_dict(path, overrides))
+    raw = load_recipe_dict(path, overrides)
+    if raw.get("kind") == "finetune":
+        raise ConfigError(
+            f"{path} is a fine-tuning schedule: fmtts finetune --voice VOICE --data DIR --out RUN "
+            "(its model is the voice's)"
+        )
+    cfg = Config.from_dict(raw)
     check_train_counts(cfg.train)  # here, not in from_dict: an older checkpoint's config must still load
     return cfg
 

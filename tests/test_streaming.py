@@ -21,7 +21,7 @@ HIFIGAN_WAVE_BOUND = 5e-5  # 3.4e-5 measured through ONNX Runtime's HiFi-GAN (th
 # Griffin-Lim estimates phase per window, so only spectra compare: mean |log-mel difference| 0.09 nats.
 GRIFFINLIM_LOGMEL_BOUND = 0.15
 # synthesize() batches a text's sentences, padded to the longest; the decoder normalises over valid frames
-# only, so a sentence's mel does not depend on its batch-mates (tests/test_flow.py). The stream runs
+# only, so a sentence's mel does not depend on its batch-mates (tests/models/test_flow.py). The stream runs
 # sentences alone and vocodes by windows, so against synthesize() of a multi-sentence text through
 # Griffin-Lim (phase estimated per window) the mean |log-mel difference| is 0.14 nats (0.16 while the
 # decoder's statistics still included padding); each sentence equals synthesize() of that sentence alone

@@ -1,4 +1,6 @@
-"""The ``fmtts`` command line: synthesize, vocode, phonemize, prepare, train, export, corpus, evaluate.
+"""The ``fmtts`` command line: speaking (synthesize, serve, vocode, normalize, phonemize), making voices
+(corpus, prepare, train, finetune, distill, train-vocoder, pack, export, export-vocoder) and judging them
+(evaluate).
 
 Each module here defines one subcommand (or a few close ones): ``add_parser(sub)`` registers it and sets
 the function that runs it. Building the parser imports no torch and no training code; a command imports

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from fmtts.cli.common import Subparsers
 
@@ -16,10 +15,16 @@ def add_parser(sub: Subparsers) -> None:
     )
     p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, config.json")
     p.add_argument(
-        "--recipe", default="finetune", help="the schedule: recipe name or YAML (default finetune)"
+        "--recipe", default=None, help="the schedule: recipe name or YAML (default recipes/finetune.yaml)"
     )
     p.add_argument("--prepared", help="where to prepare a raw --data folder (default OUT/data)")
-    p.add_argument("--steps", type=int, default=None, help="training steps (default: the recipe's max_steps)")
+    p.add_argument(
+        "--train-steps",
+        type=int,
+        default=None,
+        help="length of the schedule (train.max_steps; the recipe's by default)",
+    )
+    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (the schedule unchanged)")
     p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this time")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
     p.add_argument("--device", default="auto")
@@ -31,33 +36,12 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fmtts.training.common import refuse_existing_run
-    from fmtts.training.data import resolve_training_data
+    from fmtts.cli.train import train_acoustic
     from fmtts.training.finetune import finetune_setup
-    from fmtts.training.trainer import Trainer
 
     overrides = list(args.set)
-    if args.steps is not None:
-        overrides.append(f"train.max_steps={args.steps}")
+    if args.train_steps is not None:
+        overrides.append(f"train.max_steps={args.train_steps}")
     cfg, text = finetune_setup(args.voice, args.recipe, overrides)
-    out = Path(args.out)
-    if not args.resume:
-        refuse_existing_run(out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = resolve_training_data(cfg, args.data, args.prepared or out / "data", text)
-    cfg.save(out / "config.json")
-    trainer = Trainer(
-        cfg,
-        data,
-        out,
-        device=args.device,
-        resume=args.resume,
-        init_from=None if args.resume else args.voice,
-        max_minutes=args.max_minutes,
-        progress=not args.no_progress,
-    )
-    try:
-        trainer.train()
-    finally:
-        trainer.close()
-    return 0
+    # the voice's weights start the run; a --resume with a checkpoint replaces them with its own
+    return train_acoustic(cfg, args, init_from=args.voice, text=text)

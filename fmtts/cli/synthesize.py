@@ -59,9 +59,7 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     print(f"voice: {tts.source}", file=sys.stderr)
-    speaker = args.speaker
-    if speaker is not None and speaker not in tts.speakers and speaker.isascii() and speaker.isdigit():
-        speaker = int(speaker)  # an index
+    speaker = args.speaker  # a name, or an index (TTS.speaker_id)
     tts.speaker_id(speaker)  # an unknown speaker fails before any synthesis
     opts = dict(
         sampler=sampler_from_args(args),

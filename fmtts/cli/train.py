@@ -64,18 +64,24 @@ def add_parser(sub: Subparsers) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from fmtts.config import load_config
+
+    return train_acoustic(load_config(args.config, args.set), args, init_from=args.init_from)
+
+
+def train_acoustic(cfg: Any, args: argparse.Namespace, init_from: str | None, text: Any = None) -> int:
+    """An acoustic run in ``args.out`` on ``args.data`` (prepared there when raw, with ``text`` if given:
+    the frontend of the voice being fine-tuned)."""
     from fmtts.training.common import refuse_existing_run
     from fmtts.training.data import resolve_training_data
     from fmtts.training.trainer import Trainer
 
-    cfg = load_config(args.config, args.set)
     out = Path(args.out)
     if not args.resume:
         refuse_existing_run(out)  # before config.json is overwritten
     out.mkdir(parents=True, exist_ok=True)
-    data = resolve_training_data(cfg, args.data, args.prepared or out / "data")
+    data = resolve_training_data(cfg, args.data, args.prepared or out / "data", text)
     cfg.save(out / "config.json")
-    return _run_training(Trainer, cfg, data, out, args)
+    return _run_training(Trainer, cfg, data, out, args, init_from)
 
 
 def run_train_vocoder(args: argparse.Namespace) -> int:
@@ -90,18 +96,20 @@ def run_train_vocoder(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data = resolve_audio_data(recipe, args.data, args.prepared or out / "data", args.split_from)
     (out / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=2))
-    return _run_training(VocoderTrainer, recipe, data, out, args)
+    return _run_training(VocoderTrainer, recipe, data, out, args, args.init_from)
 
 
-def _run_training(trainer_class: type, recipe: Any, data: Path, out: Path, args: argparse.Namespace) -> int:
-    """The options `train` and `train-vocoder` share, passed to either trainer; always closes it."""
+def _run_training(
+    trainer_class: type, recipe: Any, data: Path, out: Path, args: argparse.Namespace, init_from: str | None
+) -> int:
+    """The options `train`, `finetune` and `train-vocoder` share, passed to the trainer; always closes it."""
     trainer = trainer_class(
         recipe,
         data,
         out,
         device=args.device,
         resume=args.resume,
-        init_from=args.init_from,
+        init_from=init_from,
         max_steps=args.max_steps,
         max_minutes=args.max_minutes,
         progress=not args.no_progress,

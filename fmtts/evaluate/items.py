@@ -198,14 +198,11 @@ def choose_speakers(voice, items: list[TestItem], speaker: str | None, where: st
 
     voice_name = f"{where}: " if where else ""
     if speaker is not None:
-        chosen: str | int = speaker
-        if speaker not in voice.speakers and speaker.isascii() and speaker.isdigit():
-            chosen = int(speaker)
         try:
-            voice.speaker_id(chosen)
+            index = voice.speaker_id(speaker)
         except SynthesisError as exc:
             raise EvaluationError(f"{voice_name}--speaker {speaker}: {exc}") from None
-        return SpeakerChoice(fixed=chosen)
+        return SpeakerChoice(fixed=speaker if speaker in voice.speakers else index)
     named = list(dict.fromkeys(it.speaker for it in items if it.speaker is not None))
     if not named:
         return SpeakerChoice()

@@ -294,7 +294,7 @@ def model_rows(
                     logmel_l1=logmel_l1(r.mel, gt) if gt is not None else None,
                     length_ratio=res.mel.shape[1] / r.mel.shape[1],
                     **_speaker_field(said),
-                    **natural(res.audio, r.item.speaker),
+                    **natural(res.audio, _judged_as(tts, choice, r.item.speaker)),
                 )
                 if opts.save_audio:
                     save_audio(out_dir / "audio" / slug(name) / f"{r.item.utt_id}.wav", res.audio, sr)
@@ -305,3 +305,14 @@ def model_rows(
             row.cuda_peak_mb = torch.cuda.max_memory_allocated(dev) / 2**20
         rows.append(row.summary(fpp_range, rec_wer))
     return rows
+
+
+def _judged_as(tts, choice, recorded: str | None) -> str | None:
+    """Whose references an output is compared to: the speaker it was told to be (``--speaker``, an index
+    named by the voice's speaker list), else its recording's speaker."""
+    fixed = None if choice is None else choice.fixed
+    if fixed is None:
+        return recorded
+    if isinstance(fixed, int) and 0 <= fixed < len(tts.speakers):
+        return tts.speakers[fixed]
+    return str(fixed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,13 @@ def make_session(model: bytes | str | Path, threads: int | None = None) -> Any:
     if not graph_cache_enabled():
         return _session(ort, model, threads)
     data = model if isinstance(model, bytes) else Path(model).read_bytes()
-    cached = cached_graph_path(data)
-    if cached.is_file():
+    try:
+        cached = cached_graph_path(data)
+        hit = cached.is_file()
+    except (OSError, RuntimeError) as exc:  # no home folder, an unreadable cache folder
+        log.debug("optimised-graph cache not used: %s", exc)
+        return _session(ort, data, threads)
+    if hit:
         try:
             session = _session(ort, str(cached), threads)
             _touch(cached)
@@ -114,9 +120,10 @@ def _touch(path: Path) -> None:
 
 
 def _prune(folder: Path, max_age_days: float = CACHE_MAX_AGE_DAYS) -> None:
-    """Remove cached graphs unused for ``max_age_days`` (voices replaced, ONNX Runtime upgraded)."""
+    """Remove cached graphs unused for ``max_age_days`` (voices replaced, ONNX Runtime upgraded), and
+    the partial copies of writers that were killed."""
     cutoff = time.time() - max_age_days * 86400
-    for old in folder.glob("*.onnx"):
+    for old in [*folder.glob("*.onnx"), *folder.glob(".*.tmp")]:
         try:
             if old.stat().st_mtime < cutoff:
                 old.unlink()
@@ -127,9 +134,13 @@ def _prune(folder: Path, max_age_days: float = CACHE_MAX_AGE_DAYS) -> None:
 def _write_cached_graph(ort: Any, model: bytes, path: Path) -> bool:
     """Write ``model`` after ONNX Runtime's portable optimisations to ``path`` (atomically); False where
     the cache cannot be written."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # a name of its own for each writer (threads of one process included); replaced atomically
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
         opts = _options(1, "ORT_ENABLE_BASIC")
         opts.optimized_model_filepath = str(tmp)
         ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
@@ -138,8 +149,9 @@ def _write_cached_graph(ort: Any, model: bytes, path: Path) -> bool:
         return True
     except Exception as exc:
         log.debug("optimised-graph cache not written to %s: %s", path, exc)
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+        if tmp is not None:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
         return False

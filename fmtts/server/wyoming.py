@@ -100,8 +100,8 @@ def _is_ssml(text_format: SynthesizeTextFormat | str | None) -> bool:
 
 class WyomingHandler(AsyncEventHandler):
     """One client connection, answering from ``service``. The server makes one per connection from a
-    factory of ``(reader, writer)``: ``partial(WyomingHandler, service=...)`` (:func:`start_wyoming`).
-    ``info_event`` (the ``describe`` answer) is the same for every connection: pass it to build it once."""
+    factory of ``(reader, writer)``: ``partial(WyomingHandler, service=..., info_event=...)``
+    (:func:`start_wyoming`); ``info_event``, the ``describe`` answer, is built once for every connection."""
 
     def __init__(
         self,
@@ -109,11 +109,11 @@ class WyomingHandler(AsyncEventHandler):
         writer: asyncio.StreamWriter,
         *,
         service: SpeechService,
-        info_event: Event | None = None,
+        info_event: Event,
     ) -> None:
         super().__init__(reader, writer)
         self.service = service
-        self.info_event = info_event if info_event is not None else tts_info(service).event()
+        self.info_event = info_event
         self._streaming = False
         self._buffer = ""
         self._voice: SynthesizeVoice | None = None

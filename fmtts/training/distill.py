@@ -37,7 +37,6 @@ from fmtts.models.tts import FlowTTS
 from fmtts.paths import file_sha1
 from fmtts.text import TextError, TextProcessor
 from fmtts.training.common import (
-    DistInfo,
     TrainingError,
     mel_image,
     refuse_existing_run,
@@ -211,15 +210,9 @@ class Distiller(TrainingLoop):
         self.out = Path(out)
         self.cfg = cfg or DistillConfig()
         self.voice = Path(voice)
-        self.progress = progress
-        self.max_minutes = max_minutes
-        self.dist, self.device = DistInfo(), torch.device("cpu")
-        self.max_steps = self.cfg.max_steps
-        self.max_seconds = max_minutes * 60 if max_minutes else None
         if not resume:
             refuse_existing_run(self.out)
-        if self.cfg.threads:
-            torch.set_num_threads(self.cfg.threads)
+        self._setup_runtime("cpu", self.cfg.threads, self.cfg.max_steps, max_minutes, progress)
         self.teacher, ckpt = load_teacher(self.voice)
         self.meta = {k: ckpt[k] for k in ("text", "mel_config", "mel_stats")}
         self.teacher_source = {

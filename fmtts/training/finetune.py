@@ -12,6 +12,8 @@ from fmtts.text import TextProcessor
 from fmtts.training.state import init_checkpoint
 
 DEFAULT_RECIPE = "finetune"
+# model settings that shape training, not the weights: a fine-tuning schedule may set them
+TRAINING_ONLY_MODEL_KEYS = ("out_size",)
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +28,7 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 def finetune_setup(
-    voice: str | Path, recipe: str | Path = DEFAULT_RECIPE, overrides: list[str] | None = None
+    voice: str | Path, recipe: str | Path | None = None, overrides: list[str] | None = None
 ) -> tuple[Config, TextProcessor]:
     """The config that fine-tunes ``voice`` and the text frontend that prepares its data: the voice's
     model and data settings under the recipe's (and the overrides') ``train`` section, split fractions
@@ -36,9 +38,15 @@ def finetune_setup(
     source = ckpt.get("config")
     if not isinstance(source, dict) or "model" not in source or "data" not in source:
         raise ConfigError(f"{voice}: no training config inside; fine-tune a voice fmtts trained")
-    schedule = load_recipe_dict(recipe, overrides)
-    if "mel" in schedule.get("data", {}):
-        raise ConfigError("fine-tuning keeps the voice's mel settings; remove data.mel from the recipe")
+    schedule = load_recipe_dict(recipe or DEFAULT_RECIPE, overrides)
+    schedule.pop("kind", None)
+    fixed = [f"data.{k}" for k in ("mel", "intersperse_blank") if k in schedule.get("data", {})]
+    fixed += [f"model.{k}" for k in schedule.get("model", {}) if k not in TRAINING_ONLY_MODEL_KEYS]
+    if fixed:
+        raise ConfigError(
+            f"fine-tuning keeps the voice's model, mel settings and text frontend; {', '.join(fixed)} "
+            "cannot change (the weights were trained on them)"
+        )
     base = {"model": source["model"], "data": source["data"], "name": source.get("name", "voice")}
     # the source's step-size embedding is not trained further (fmtts distill the result again)
     base["model"] = _merge(base["model"], {"cfm": {"shortcut_steps": []}})

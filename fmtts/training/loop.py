@@ -44,7 +44,7 @@ AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 class RunSettings(Protocol):
     """How a run is steered: fields that acoustic and vocoder ``train`` sections and distillation
-    settings all have (a resumed run may change them)."""
+    settings all have (which of them a resumed run may change is each trainer's resume check)."""
 
     log_every: int
     checkpoint_every: int
@@ -295,7 +295,7 @@ class TrainingLoop(ABC):
             return
         path, ckpt = newest_readable_checkpoint(found, self._read_checkpoint)
         self._restore(path, ckpt)
-        self._saved_step = self.step
+        self._saved_step, self.last_checkpoint = self.step, path
         if self.dist.main:
             drop_records_after(self.out / VALIDATION_RECORDS, self.step)
             self._logger.info("resumed from %s at step %d", path, self.step)

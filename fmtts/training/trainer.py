@@ -222,7 +222,8 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
         t, step = self.cfg.train, self.step + 1
         decay = 0.0 if step <= t.ema_start else min(t.ema_decay, (1 + step) / (10 + step))
         self.ema.update(self.model, decay)
-        self._alignment = (out["attn"][0].detach(), batch["token_lengths"][0], batch["mel_lengths"][0])
+        attn = out["attn"][0].detach().clone()  # not a view: the batch's buffers go with the step
+        self._alignment = (attn, batch["token_lengths"][0], batch["mel_lengths"][0])
         return {
             "loss": loss.item(),
             "duration": out["duration"].item(),

@@ -44,10 +44,8 @@ class Validation:
         model.load_state_dict(self.ema.state)
         model.eval()
         ds = CachedDataset(self.val_cache, use_durations=self.cfg.data.use_durations)  # as training aligns
-        devices = [self.device] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):  # leaves the training RNG streams untouched
-            torch.manual_seed(0)
-            return self._validate(model, ds, train_attn, t_x, t_y)
+        torch.manual_seed(0)  # the same noise at every validation (the loop keeps the training RNG apart)
+        return self._validate(model, ds, train_attn, t_x, t_y)
 
     def _validate(self, model, ds, train_attn, t_x: int, t_y: int) -> dict[str, float]:
         totals: dict[str, float] = {"duration": 0.0, "prior": 0.0, "flow": 0.0}

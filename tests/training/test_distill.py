@@ -144,3 +144,8 @@ def test_a_resumed_distillation_ends_as_the_uninterrupted_one(
     for key in ("model", "ema"):
         assert not state_equal(straight[key], again[key]), key
     assert straight["scheduler"] == again["scheduler"]
+
+    # a finished run resumed writes nothing and returns its newest checkpoint (egs/demo/distill.sh exports it)
+    written = path.stat().st_mtime_ns
+    finished = Distiller(trained_run, sentences, tmp_path / "straight", cfg, resume=True, progress=False)
+    assert finished.train() == path and path.stat().st_mtime_ns == written

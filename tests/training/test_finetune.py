@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from fmtts.config import ConfigError
+from fmtts.config import ConfigError, load_config
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_finetune_keeps_the_voice_and_trains_from_its_weights(
     out = tmp_path / "run"
     args = ["finetune", "--voice", str(voice_file), "--data", str(recordings), "--out", str(out)]
     opts = [
-        "--steps",
+        "--train-steps",
         "2",
         "--no-progress",
         "--set",
@@ -89,8 +89,11 @@ def test_finetune_keeps_the_voice_and_trains_from_its_weights(
 def test_finetune_refuses_to_change_the_voices_mel(voice_file: Path, tmp_path: Path) -> None:
     from fmtts.training.finetune import finetune_setup
 
-    with pytest.raises(ConfigError, match="mel settings"):
-        finetune_setup(voice_file, "finetune", ["data.mel.f_max=7000"])
+    for change in ("data.mel.f_max=7000", "data.intersperse_blank=false", "model.decoder.channels=[8,8]"):
+        with pytest.raises(ConfigError, match="cannot change"):
+            finetune_setup(voice_file, "finetune", [change])
+    with pytest.raises(ConfigError, match="fmtts finetune"):  # not a model to train from scratch
+        load_config("finetune")
     cfg, text = finetune_setup(voice_file, "finetune", ["train.lr=1e-4"])
     assert cfg.train.lr == 1e-4 and cfg.model.cfm.shortcut_steps == []
     assert text.to_dict()["intersperse_blank"] == cfg.data.intersperse_blank

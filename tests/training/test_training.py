@@ -18,8 +18,8 @@ from conftest import make_trainer, state_equal
 from fmtts.checkpoint import list_checkpoints, load_checkpoint
 from fmtts.config import load_config
 from fmtts.models.tts import FlowTTS
-from fmtts.training.common import TrainingError, with_kernel_choice
-from fmtts.training.trainer import EMA, Trainer, build_optimizer
+from fmtts.training.common import TrainingError, build_optimizer, with_kernel_choice
+from fmtts.training.trainer import EMA, Trainer
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
 
