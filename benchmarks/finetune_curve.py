@@ -134,7 +134,10 @@ def main() -> None:
             ],
             log,
         )  # fmt: skip
-        rows = json.loads((report / "results.json").read_text())["rows"]
+        rows = [  # the summaries; each utterance's scores stay in the report folder
+            {k: v for k, v in row.items() if not isinstance(v, list)}
+            for row in json.loads((report / "results.json").read_text())["rows"]
+        ]
         results.append(
             result := {
                 "minutes": minutes,
@@ -155,12 +158,22 @@ def main() -> None:
 def _document(args: argparse.Namespace, results: list[dict]) -> dict:
     return {
         "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
         "command": " ".join(sys.argv),
         "voice": args.voice,
         "vocoder": args.vocoder,
         "results": results,
     }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -102,42 +102,35 @@ def recordings_row(refs: list[Reference], asr, sample_rate: int, natural: Natura
 def copy_row(label, vocoder, refs, mel_config, asr, natural, fpp_range, rec_wer, out_dir, save_wavs) -> dict:
     """Recordings' mels through ``vocoder``: what that vocoder makes of perfect mels (the ceiling of any
     acoustic model on it)."""
-    import torch
     from tqdm import tqdm
 
     from fmtts.audio import save_audio
-    from fmtts.devices import synchronize
     from fmtts.mel import mel_spectrogram
 
-    dev = getattr(vocoder, "device", torch.device("cpu"))
     sr = vocoder.sample_rate
     copy = RowScores(label, "copy-synthesis", {"vocoder": getattr(vocoder, "name", "")})
-    with torch.inference_mode():
-        vocoder(torch.from_numpy(np.ascontiguousarray(refs[0].mel[:, :32])).to(dev))  # warm-up, not timed
-        for r in tqdm(refs, desc=label, unit="utt", file=sys.stderr):
-            mel_t = torch.from_numpy(r.mel).to(dev)
-            synchronize(dev)
-            t0 = time.perf_counter()
-            audio = vocoder(mel_t)
-            synchronize(dev)
-            copy.vocoder_seconds += time.perf_counter() - t0
-            audio = audio.reshape(-1).float().cpu().numpy()
-            copy.audio_seconds += len(audio) / sr
-            mel_out = mel_spectrogram(audio, mel_config).numpy()
-            copy.add(
-                r,
-                asr.transcribe(audio, sr),
-                audio,
-                sr,
-                mel_out.shape[1],
-                mcd_dtw_db=mcd(r.mel, mel_out),
-                logmel_l1=logmel_l1(r.mel, mel_out),
-                length_ratio=mel_out.shape[1] / r.mel.shape[1],
-                **_speaker_field(r.item.speaker),
-                **natural(audio, r.item.speaker),
-            )
-            if save_wavs:
-                save_audio(out_dir / "audio" / slug(label) / f"{r.item.utt_id}.wav", audio, sr)
+    # the vocoder as the pipeline calls it: numpy log-mel in, numpy audio out (on the host)
+    vocoder(np.ascontiguousarray(refs[0].mel[:, :32]))  # warm-up, not timed
+    for r in tqdm(refs, desc=label, unit="utt", file=sys.stderr):
+        t0 = time.perf_counter()
+        audio = np.asarray(vocoder(np.ascontiguousarray(r.mel)), dtype=np.float32).reshape(-1)
+        copy.vocoder_seconds += time.perf_counter() - t0
+        copy.audio_seconds += len(audio) / sr
+        mel_out = mel_spectrogram(audio, mel_config).numpy()
+        copy.add(
+            r,
+            asr.transcribe(audio, sr),
+            audio,
+            sr,
+            mel_out.shape[1],
+            mcd_dtw_db=mcd(r.mel, mel_out),
+            logmel_l1=logmel_l1(r.mel, mel_out),
+            length_ratio=mel_out.shape[1] / r.mel.shape[1],
+            **_speaker_field(r.item.speaker),
+            **natural(audio, r.item.speaker),
+        )
+        if save_wavs:
+            save_audio(out_dir / "audio" / slug(label) / f"{r.item.utt_id}.wav", audio, sr)
     copy.peak_rss_mb = peak_rss_mb()
     return copy.summary(fpp_range, rec_wer)
 

@@ -57,7 +57,7 @@ def main_evaluate(args: argparse.Namespace) -> int:
 
 def run(opts: EvalOptions) -> int:
     """Inputs → reference rows → copy-synthesis rows → the sweep → report."""
-    from fmtts.api import TTS
+    from fmtts.api import TTS, TorchVocoder
     from fmtts.evaluate.asr import load_asr
     from fmtts.vocoder import load_vocoder
 
@@ -80,7 +80,9 @@ def run(opts: EvalOptions) -> int:
     ]
     # the vocoders first: a wrong one fails here, not after the ASR has transcribed every recording
     copy_vocoders = [tts.vocoder] + [
-        load_vocoder(n, device=tts.device, precision=opts.vocoder_precision, mel_config=tts.mel_config)
+        TorchVocoder(
+            load_vocoder(n, device=tts.device, precision=opts.vocoder_precision, mel_config=tts.mel_config)
+        )
         for n in opts.copy_vocoders
     ]
     for vocoder in copy_vocoders[1:]:

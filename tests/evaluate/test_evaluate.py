@@ -560,3 +560,24 @@ class _RefusingSimilarity:
     @classmethod
     def from_folder(cls, folder, sample_rate):
         raise FileNotFoundError(f"no .wav or .flac files under {folder}")
+
+
+def test_copy_synthesis_rows_through_the_runtime_and_torch_vocoders(
+    speech_utterances, tmp_path: Path
+) -> None:
+    """The default voice's own vocoder (ONNX Runtime, numpy in and out) and a torch vocoder named by
+    --copy-vocoders both score the recordings' mels."""
+    data = tmp_path / "lj"
+    (data / "wavs").mkdir(parents=True)
+    u = speech_utterances[0]
+    sf.write(data / "wavs" / "u0.wav", u["wav"], 22050)
+    (data / "metadata.csv").write_text(f"u0|{u['text']}|{u['text']}\n")
+    out = tmp_path / "eval"
+    argv = ["evaluate", "--data", str(data), "--out", str(out), "--asr", "pocketsphinx", "--copy-only"]
+    argv += ["--copy-vocoders", "griffinlim", "--no-dnsmos", "--no-hnr", "--no-speaker-similarity"]
+    assert main(argv) == 0
+    import json
+
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert [r["name"] for r in rows] == ["recordings", "vocoder copy-synthesis", "copy-synthesis Griffin-Lim"]
+    assert "fmtts-joe" in rows[1]["vocoder"] and all(0.9 < r["length_ratio"] < 1.1 for r in rows[1:])
