@@ -211,3 +211,22 @@ def test_optimised_graph_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, 
     blocked.write_text("a file where the cache folder would be")
     monkeypatch.setenv("FMTTS_CACHE", str(blocked))
     np.testing.assert_array_equal(run(make_session(model, 1)), reference)
+
+
+def test_graph_cache_under_concurrent_first_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Threads loading the same graph for the first time each write a copy of their own and one wins:
+    every session works and no partial copy is left behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fmtts.paths import VOCODERS_DIR
+    from fmtts.runtime.sessions import make_session
+
+    monkeypatch.setenv("FMTTS_ONNX_CACHE", "1")
+    monkeypatch.setenv("FMTTS_CACHE", str(tmp_path))
+    model = (VOCODERS_DIR / "fmtts-joe.onnx").read_bytes()
+    mel = np.full((1, 80, 20), -5.0, dtype=np.float32)
+    with ThreadPoolExecutor(3) as pool:
+        sessions = list(pool.map(lambda _: make_session(model, 1), range(3)))
+    outs = [s.run(None, {s.get_inputs()[0].name: mel})[0] for s in sessions]
+    assert all(np.array_equal(o, outs[0]) for o in outs)
+    assert [p.suffix for p in (tmp_path / "onnx").iterdir()] == [".onnx"]
