@@ -8,7 +8,7 @@ are scored on the held-out clips by ``fmtts evaluate``: Whisper WER, DNSMOS, HNR
 similarity to the held-out recordings, with the vocoder named by ``--vocoder``. CPU minutes are the
 training processes' own user+system time. Needs fmtts[train,eval].
 
-    python benchmarks/finetune_curve.py --corpus ~/heart --work ~/ft --minutes 2,5,10,30 --steps 300,600,1200
+    python benchmarks/finetune_curve.py --corpus ~/heart --work ~/ft --minutes 2,5,10,30 --steps 300,600,900
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--work", required=True, help="scratch folder for subsets, runs and reports")
     ap.add_argument("--minutes", default="2,5,10,30", help="nested training subsets, minutes of audio")
     ap.add_argument(
-        "--steps", default="300,600,1200", help="fine-tuning steps to score (the last ends the schedule)"
+        "--steps", default="300,600,900", help="fine-tuning steps to score (the last ends the schedule)"
     )
     ap.add_argument("--test", type=int, default=30, help="held-out clips scored")
     ap.add_argument("--vocoder", default="universal", help="vocoder for the scored audio")
