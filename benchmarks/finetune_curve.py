@@ -17,8 +17,6 @@ import argparse
 import datetime
 import json
 import math
-import os
-import platform
 import random
 import resource
 import shutil
@@ -28,6 +26,10 @@ import time
 from pathlib import Path
 
 import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import cpu_model  # noqa: E402
 
 
 def read_clips(corpus: Path) -> list[tuple[str, str, float]]:
@@ -158,22 +160,12 @@ def main() -> None:
 def _document(args: argparse.Namespace, results: list[dict]) -> dict:
     return {
         "date": datetime.date.today().isoformat(),
-        "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
+        "machine": cpu_model(),
         "command": " ".join(sys.argv),
         "voice": args.voice,
         "vocoder": args.vocoder,
         "results": results,
     }
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,10 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _machine import cpu_model  # noqa: E402
+
 COLD_TEXT = "One sentence."
 
 
@@ -288,21 +292,6 @@ class Worker:
 
 def int_list(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
-
-
-def cpu_model() -> dict:
-    info: dict[str, object] = {"cores": len(os.sched_getaffinity(0)), "machine": platform.machine()}
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return info
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            info["model"] = line.split(":", 1)[1].strip()
-            break
-    flags = next((ln.split(":", 1)[1].split() for ln in text.splitlines() if ln.startswith("flags")), [])
-    info["isa"] = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if f in flags]
-    return info
 
 
 def rows_for(systems: list[str], backends: list[str], steps: list[int]) -> list[dict]:
@@ -681,7 +670,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vs_tiny.") as tmp_name:
         tmp = Path(tmp_name)
         if not args.no_speed:
-            sys.path.insert(0, str(HERE))
             from _sentences import unseen_sentences
 
             sentences = unseen_sentences(args.n + 1)

@@ -179,6 +179,19 @@ def write_prepared_data(root: Path, utterances: list[dict], text_processor, val:
     return root
 
 
+def write_ljspeech(root: Path, utterances: list[dict], prefix: str = "u") -> Path:
+    """An LJSpeech-format folder of spoken utterances (``wavs/<prefix><i>.wav``, ``metadata.csv``)."""
+    import soundfile as sf
+
+    (root / "wavs").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i, u in enumerate(utterances):
+        sf.write(str(root / "wavs" / f"{prefix}{i}.wav"), u["wav"], SPEECH_SR)
+        lines.append(f"{prefix}{i}|{u['text']}|{u['text']}")
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="session")
 def prepared_data(tmp_path_factory: pytest.TempPathFactory, speech_utterances, text_processor) -> Path:
     """A prepared-data folder (``cache/train`` with the 4 spoken utterances, ``cache/val`` with one), as

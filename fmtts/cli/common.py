@@ -95,6 +95,31 @@ def add_synthesis_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """What every training command takes to steer its run (``train._run_training`` hands it on)."""
+    p.add_argument(
+        "--resume", action="store_true", help="continue from the newest readable checkpoint in OUT"
+    )
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="stop at this step (the learning-rate schedule still follows train.max_steps)",
+    )
+    p.add_argument(
+        "--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this wall time"
+    )
+    p.add_argument("--device", default="auto")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe value, e.g. train.lr=1e-4",
+    )
+    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+
+
 def sampler_from_args(args: argparse.Namespace) -> SamplerConfig:
     """The parsed synthesis options as the one :class:`~fmtts.sampling.SamplerConfig`."""
     from fmtts.api import TTS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fmtts.cli.common import Subparsers
+from fmtts.cli.common import Subparsers, add_run_options
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -24,14 +24,7 @@ def add_parser(sub: Subparsers) -> None:
         default=None,
         help="length of the schedule (train.max_steps; the recipe's by default)",
     )
-    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (the schedule unchanged)")
-    p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this time")
-    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
-    p.add_argument("--device", default="auto")
-    p.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. train.lr=1e-4"
-    )
-    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fmtts.cli.common import Subparsers
+from fmtts.cli.common import Subparsers, add_run_options
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -23,22 +23,8 @@ def add_parser(sub: Subparsers) -> None:
     )
     p.add_argument("--out", required=True, help="run folder: checkpoints/, tensorboard/, config.json")
     p.add_argument("--prepared", help="where to prepare a raw --data folder (default OUT/data)")
-    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
     p.add_argument("--init-from", help="start from another checkpoint's weights (fine-tuning)")
-    p.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="stop at this step (the LR schedule still follows train.max_steps; --set it to change)",
-    )
-    p.add_argument(
-        "--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this wall time"
-    )
-    p.add_argument("--device", default="auto")
-    p.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. train.lr=1e-4"
-    )
-    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    add_run_options(p)
     p.set_defaults(func=run_train)
 
     p = sub.add_parser("train-vocoder", help="train a vocoder (adversarial; resumable; torchrun-compatible)")
@@ -52,13 +38,8 @@ def add_parser(sub: Subparsers) -> None:
         help="a folder made by `fmtts prepare` whose train/val/test split to copy (keeps the acoustic "
         "model's test clips out of vocoder training)",
     )
-    p.add_argument("--resume", action="store_true", help="continue from the newest readable checkpoint")
     p.add_argument("--init-from", help="start from another vocoder checkpoint's weights")
-    p.add_argument("--max-steps", type=int, default=None, help="stop at this step (schedule unchanged)")
-    p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this time")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe value")
-    p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    add_run_options(p)
     p.set_defaults(func=run_train_vocoder)
 
 

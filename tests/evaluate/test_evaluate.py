@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from conftest import write_ljspeech
 
 from fmtts.checkpoint import list_checkpoints
 from fmtts.cli import main
@@ -432,13 +432,7 @@ def test_evaluate_compares_several_checkpoints_against_one_reference(
 ) -> None:
     """`fmtts evaluate --checkpoint A,B`: the reference rows once, then one row per checkpoint (offline
     judge: pocketsphinx; Griffin-Lim keeps it fast)."""
-    data = tmp_path / "lj"
-    (data / "wavs").mkdir(parents=True)
-    lines = []
-    for i, u in enumerate(speech_utterances[:2]):
-        sf.write(data / "wavs" / f"u{i}.wav", u["wav"], 22050)
-        lines.append(f"u{i}|{u['text']}|{u['text']}")
-    (data / "metadata.csv").write_text("\n".join(lines) + "\n")
+    data = write_ljspeech(tmp_path / "lj", speech_utterances[:2])
     ckpts = list_checkpoints(trained_run.parent)
     assert len(ckpts) == 2
     out = tmp_path / "eval"
@@ -567,11 +561,7 @@ def test_copy_synthesis_rows_through_the_runtime_and_torch_vocoders(
 ) -> None:
     """The default voice's own vocoder (ONNX Runtime, numpy in and out) and a torch vocoder named by
     --copy-vocoders both score the recordings' mels."""
-    data = tmp_path / "lj"
-    (data / "wavs").mkdir(parents=True)
-    u = speech_utterances[0]
-    sf.write(data / "wavs" / "u0.wav", u["wav"], 22050)
-    (data / "metadata.csv").write_text(f"u0|{u['text']}|{u['text']}\n")
+    data = write_ljspeech(tmp_path / "lj", speech_utterances[:1])
     out = tmp_path / "eval"
     argv = ["evaluate", "--data", str(data), "--out", str(out), "--asr", "pocketsphinx", "--copy-only"]
     argv += ["--copy-vocoders", "griffinlim", "--no-dnsmos", "--no-hnr", "--no-speaker-similarity"]

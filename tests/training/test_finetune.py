@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
+from conftest import write_ljspeech
 
 from fmtts.config import ConfigError, load_config
 
@@ -26,14 +26,7 @@ def voice_file(trained_run: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture(scope="module")
 def recordings(speech_utterances: list[dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An LJSpeech-format folder of the eSpeak sentences: a 'new speaker' to fine-tune on."""
-    root = tmp_path_factory.mktemp("new_speaker")
-    (root / "wavs").mkdir()
-    lines = []
-    for i, u in enumerate(speech_utterances):
-        sf.write(str(root / "wavs" / f"clip{i}.wav"), u["wav"], 22050)
-        lines.append(f"clip{i}|{u['text']}|{u['text']}")
-    (root / "metadata.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
+    return write_ljspeech(tmp_path_factory.mktemp("new_speaker"), speech_utterances, prefix="clip")
 
 
 def test_finetune_keeps_the_voice_and_trains_from_its_weights(
