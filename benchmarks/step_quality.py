@@ -7,6 +7,8 @@ depends on its noise. Paired per sentence: each row's DNSMOS difference against 
 Needs fmtts[eval]. Writes ``benchmarks/results/step_quality.json``.
 
     python benchmarks/step_quality.py --voices joe,~/distilled.fmtts --steps 1,2,4 --seeds 0,1,2 --n 100
+
+``--vocoders auto,~/other.onnx`` scores each voice through each vocoder ("auto": the one the voice names).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from _sentences import unseen_sentences  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--voices", default="joe", help="comma-separated voice names or files")
+    ap.add_argument("--vocoders", default="auto", help="comma-separated vocoder names or files")
     ap.add_argument("--steps", default="1,2,4")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--n", type=int, default=100, help="number of sentences")
@@ -44,8 +47,9 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     asr = load_asr("whisper", device="cpu")
     rows = []
-    for voice in args.voices.split(","):
-        tts = TTS.load(voice, threads=args.threads)
+    combos = [(v, voc) for v in args.voices.split(",") for voc in args.vocoders.split(",")]
+    for voice, vocoder in combos:
+        tts = TTS.load(voice, vocoder=vocoder, threads=args.threads)
         tts.synthesize(texts[0], seed=0)  # warm
         for n in steps:
             per_seed = []
@@ -77,10 +81,11 @@ def main() -> None:
                     }
                 )
                 summary = {k: v for k, v in per_seed[-1].items() if k != "dnsmos_per_sentence"}
-                print(f"{voice} steps {n} seed {seed}: {json.dumps(summary)}", flush=True)
+                print(f"{voice} ({vocoder}) steps {n} seed {seed}: {json.dumps(summary)}", flush=True)
             rows.append(
                 {
                     "voice": voice,
+                    "vocoder": vocoder,
                     "source": tts.source,
                     "steps": n,
                     "shortcut": n in tts.shortcut_steps,
@@ -88,8 +93,10 @@ def main() -> None:
                 }
             )
     base = [m for s in rows[0]["seeds"] for m in s["dnsmos_per_sentence"]]
-    print("\n| voice | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | paired ΔDNSMOS vs first row |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| voice | vocoder | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | Δ DNSMOS, paired |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         s = r["seeds"]
         mine = [m for x in s for m in x["dnsmos_per_sentence"]]
@@ -104,7 +111,8 @@ def main() -> None:
             r[key] = {"mean": statistics.mean(vals), "min": min(vals), "max": max(vals)}
         p = r["paired_dnsmos_vs_first"]
         print(
-            f"| {Path(r['voice']).name} | {r['steps']}{' (distilled)' if r['shortcut'] else ''} | "
+            f"| {Path(r['voice']).name} | {Path(r['vocoder']).name} | "
+            f"{r['steps']}{' (distilled)' if r['shortcut'] else ''} | "
             f"{100 * r['wer']['mean']:.2f} | {r['dnsmos']['mean']:.3f} | {r['ovrl']['mean']:.3f} | "
             f"{r['hnr_db']['mean']:.2f} | {r['rtf']['mean']:.4f} | {p['mean']:+.3f} ± {p['sem']:.3f} |"
         )

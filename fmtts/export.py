@@ -1,4 +1,5 @@
-"""Export a training checkpoint as a compact inference voice: EMA weights only, optionally fp16."""
+"""Export a training checkpoint (or a voice, to re-export it) as a compact torch voice: EMA weights only,
+optionally fp16."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ from pathlib import Path
 
 import torch
 
-from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint, save_checkpoint
+from fmtts.checkpoint import CheckpointError, inference_state, save_checkpoint
 
-INFERENCE_KEYS = ("fmtts_version", "config", "text", "mel_config", "mel_stats", "step", "vocoder", "speakers")
+INFERENCE_KEYS = (
+    "fmtts_version",
+    "config",
+    "text",
+    "mel_config",
+    "mel_stats",
+    "step",
+    "vocoder",
+    "speakers",
+    "default_steps",
+    "distill",
+)
 
 
 def export_voice(
@@ -22,7 +34,9 @@ def export_voice(
     """``vocoder``: the name or path of the vocoder this voice is meant for (``TTS.load`` uses it).
     ``calibrate_on``: a prepared folder of the voice's training data (``fmtts prepare``), whose train split
     sets the voice's duration scale so that it speaks as long as those recordings."""
-    ckpt = load_checkpoint(checkpoint)
+    from fmtts.torch_backend import load_voice_checkpoint
+
+    ckpt = load_voice_checkpoint(checkpoint)
     state = dict(inference_state(ckpt))
     if calibrate_on is not None:
         state["duration_scale"] = torch.tensor(duration_scale_on(ckpt, state, Path(calibrate_on)))

@@ -1,9 +1,9 @@
 """Torch → the runtime's ONNX forms: a ``.fmtts`` voice file and an ``.onnx`` vocoder (needs torch and
 ``onnx``: ``pip install 'fmtts[train]'``).
 
-Weights are stored as fp16 where ``fp16=True`` (half the size) with a Cast to fp32 in front of each: ONNX
-Runtime folds the casts when it loads the graph, so it computes in fp32 with the same numbers the fp16
-torch voice has.
+Weights are stored as fp32, fp16 (the default: half the size) or int8 (a quarter), each behind the nodes
+that turn it back into fp32 (:mod:`fmtts.graph_weights`): ONNX Runtime folds those when it loads the graph,
+so it computes in fp32 with the stored numbers, and torch rebuilds the model from the same numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from torch import nn
 
 from fmtts import __version__
 from fmtts.checkpoint import CheckpointError
+from fmtts.graph_weights import WEIGHT_DTYPES, store_weights
 from fmtts.models.tts import FlowTTS
 from fmtts.runtime.voice_file import SUFFIX, VoiceFile
 
@@ -80,30 +81,6 @@ def _to_bytes(module: nn.Module, args: tuple, inputs: list[str], outputs: list[s
     return buffer.getvalue()
 
 
-def store_weights_fp16(model_bytes: bytes, min_elements: int = 1024) -> bytes:
-    """Float32 initializers of ``min_elements`` or more → fp16 initializers feeding a Cast to fp32."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    proto = onnx.load_from_string(model_bytes)
-    graph = proto.graph
-    casts = []
-    kept = []
-    for init in graph.initializer:
-        if init.data_type != TensorProto.FLOAT or int(np.prod(init.dims)) < min_elements:
-            kept.append(init)
-            continue
-        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
-        kept.append(half)
-        casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT))
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
-    nodes = list(graph.node)
-    del graph.node[:]
-    graph.node.extend(casts + nodes)
-    return proto.SerializeToString()
-
-
 def _example_batch(model: FlowTTS) -> tuple[torch.Tensor, torch.Tensor]:
     tokens = torch.randint(1, model.n_vocab, (2, 13))
     return tokens, torch.tensor([13, 9])
@@ -158,12 +135,13 @@ def voice_graphs(model: FlowTTS) -> dict[str, bytes]:
 def export_voice_file(
     checkpoint: str | Path,
     output: str | Path,
-    fp16: bool = True,
+    weights: str = "fp16",
     vocoder: str | None = None,
     name: str | None = None,
     default_steps: int | None = None,
 ) -> Path:
     """A training checkpoint or ``.pt`` voice → a ``.fmtts`` voice file the torch-free runtime reads.
+    ``weights``: how the graphs store their weights (:data:`fmtts.graph_weights.WEIGHT_DTYPES`).
     ``vocoder``: the vocoder it speaks with (default: the one the checkpoint names). ``default_steps``: the
     step count synthesis uses when not told (default: the largest distilled step count, else
     :data:`fmtts.sampling.DEFAULT_STEPS`; set what measurement chose)."""
@@ -174,17 +152,18 @@ def export_voice_file(
     out = Path(output)
     if out.suffix != SUFFIX:
         raise CheckpointError(f"a runtime voice file ends in {SUFFIX}: {out}")
+    _check_weights(weights)
     path = Path(checkpoint)
     model, ckpt = load_model(path)
-    if fp16:  # the numbers an fp16 voice file holds (the runtime computes in fp32)
+    if weights == "fp16":  # every number an fp16 torch voice holds, the small tensors' too
         model = model.half().float()
     graphs = voice_graphs(model)
     _check_recoverable(model, graphs, path)
-    if fp16:
-        graphs = {k: store_weights_fp16(v) for k, v in graphs.items()}
+    graphs = {k: store_weights(v, weights) for k, v in graphs.items()}
     cfg = model.cfg
     shortcut = list(cfg.cfm.shortcut_steps)
-    steps = default_steps_for(default_steps, shortcut)
+    chosen = default_steps if default_steps is not None else ckpt.get("default_steps")
+    steps = default_steps_for(chosen, shortcut)
     if not 1 <= steps <= MAX_STEPS:
         raise CheckpointError(f"default_steps must be from 1 to {MAX_STEPS}, got {steps}")
     manifest = {
@@ -202,10 +181,15 @@ def export_voice_file(
         "cond_dropout": cfg.cfm.cond_dropout,
         "speakers": _speaker_names(ckpt, cfg.n_speakers),
         "vocoder": _vocoder_name(vocoder or voice_vocoder(path, ckpt)),
-        "weights": "fp16" if fp16 else "fp32",
+        "weights": weights,
         "distill": (ckpt.get("distill") or {}).get("config"),
     }
     return VoiceFile(out, json.loads(json.dumps(manifest)), graphs).write()
+
+
+def _check_weights(weights: str) -> None:
+    if weights not in WEIGHT_DTYPES:
+        raise CheckpointError(f"weights are stored as one of {', '.join(WEIGHT_DTYPES)}, not {weights!r}")
 
 
 def _speaker_names(ckpt: dict, n_speakers: int) -> list[str]:
@@ -243,15 +227,16 @@ def _vocoder_name(vocoder: str) -> str:
     return p.stem if p.suffix in (".pt", ".onnx") else vocoder
 
 
-def export_vocoder_onnx(vocoder: str | Path, output: str | Path, fp16: bool = True) -> Path:
+def export_vocoder_onnx(vocoder: str | Path, output: str | Path, weights: str = "fp16") -> Path:
     """A torch vocoder (a name or file :func:`fmtts.vocoder.load_vocoder` takes) → an ``.onnx`` vocoder
     with its mel settings and generator config inside (metadata ``fmtts_vocoder``), for the runtime; torch
     can rebuild the generator from it (:func:`fmtts.vocoder.onnx_file.read_onnx_vocoder`), so a package
     ships this file alone.
 
     Exported without constant folding, so that every weight is an initializer under its state-dict name
-    (ONNX Runtime folds the graph's constants itself when it loads it: same speed). The ISTFT head's
-    inverse-DFT kernel (4 MB in fp32) is computed in the graph from a few ops instead of stored."""
+    (ONNX Runtime folds the graph's constants itself when it loads it: same speed); ``weights`` says how
+    they are stored (:mod:`fmtts.graph_weights`). The ISTFT head's inverse-DFT kernel (4 MB in fp32) is
+    computed in the graph from a few ops instead of stored."""
     import copy
 
     import onnx
@@ -259,12 +244,13 @@ def export_vocoder_onnx(vocoder: str | Path, output: str | Path, fp16: bool = Tr
     from fmtts.vocoder import HiFiGAN, ISTFTVocoder, load_vocoder
     from fmtts.vocoder.onnx_backend import export_onnx
 
+    _check_weights(weights)
     voc = load_vocoder(str(vocoder), device="cpu", backend="torch")
     if not isinstance(voc, HiFiGAN | ISTFTVocoder):
         raise CheckpointError(f"{vocoder}: only HiFi-GAN and fmtts's ISTFT vocoders export to ONNX")
-    if isinstance(voc, ISTFTVocoder) and fp16:
-        # the weights an fp16 file holds; not the buffers (the inverse-DFT kernel and window stay exact),
-        # and not the cached vocoder's own generator
+    if isinstance(voc, ISTFTVocoder) and weights == "fp16":
+        # every number an fp16 torch vocoder holds, the small tensors' too; not the buffers (the
+        # inverse-DFT kernel and window stay exact), and not the cached vocoder's own generator
         voc = copy.copy(voc)
         voc.generator = copy.deepcopy(voc.generator)
         with torch.no_grad():
@@ -280,14 +266,13 @@ def export_vocoder_onnx(vocoder: str | Path, output: str | Path, fp16: bool = Tr
     aliases = _weight_aliases(data, voc.generator.state_dict(), str(vocoder))
     if isinstance(voc, ISTFTVocoder):
         data = _dft_kernel_in_graph(data, voc.generator.cfg.n_fft)
-    if fp16:
-        data = store_weights_fp16(data)
+    data = store_weights(data, weights)
     proto = onnx.load_from_string(data)
     meta = {
         "name": Path(str(vocoder)).stem if Path(str(vocoder)).suffix else str(vocoder),
         "mel_config": voc.mel_config.to_dict(),
         "fmtts_version": __version__,
-        "weights": "fp16" if fp16 else "fp32",
+        "weights": weights,
         **_generator_metadata(voc),
     }
     if aliases:

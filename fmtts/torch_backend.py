@@ -28,10 +28,10 @@ GRAPH_PREFIXES = {"encoder.onnx": ("model.", ""), "estimator.onnx": ("estimator.
 
 def voice_file_checkpoint(path: Path) -> dict:
     """A ``.fmtts`` voice file as a checkpoint dict (config, text, mel settings, weights): its graphs keep
-    every parameter under its torch name, fp16-stored ones as ``<name>__fp16``."""
+    every parameter under its torch name (stored as :mod:`fmtts.graph_weights` says)."""
     import onnx
-    from onnx import numpy_helper
 
+    from fmtts.graph_weights import read_weights
     from fmtts.runtime.voice_file import VoiceFile
 
     voice = VoiceFile.read(path)
@@ -40,10 +40,9 @@ def voice_file_checkpoint(path: Path) -> dict:
         raise CheckpointError(f"{path}: a voice file without its model config cannot run on torch")
     state: dict[str, torch.Tensor] = {}
     for graph, (prefix, target) in GRAPH_PREFIXES.items():
-        for init in onnx.load_from_string(voice.graphs[graph]).graph.initializer:
-            name = init.name.removesuffix("__fp16")
+        for name, value in read_weights(onnx.load_from_string(voice.graphs[graph])).items():
             if name.startswith(prefix):
-                state[target + name[len(prefix) :]] = torch.from_numpy(numpy_helper.to_array(init).copy())
+                state[target + name[len(prefix) :]] = torch.from_numpy(value.copy())
     state["mel_mean"] = torch.tensor(float(m["mel_stats"]["mean"]))
     state["mel_std"] = torch.tensor(float(m["mel_stats"]["std"]))
     state["duration_scale"] = torch.tensor(float(m["duration_scale"]))
@@ -58,16 +57,25 @@ def voice_file_checkpoint(path: Path) -> dict:
         "speakers",
         "default_steps",
     )
-    return {**{k: m[k] for k in keys if k in m}, "model": state}
+    ckpt = {**{k: m[k] for k in keys if k in m}, "model": state}
+    if m.get("distill"):
+        ckpt["distill"] = {"config": m["distill"]}
+    return ckpt
+
+
+def load_voice_checkpoint(path: str | Path) -> dict:
+    """A training checkpoint, ``.pt`` voice or ``.fmtts`` voice file → its checkpoint dict."""
+    path = Path(path)
+    if path.suffix == ".fmtts":
+        return voice_file_checkpoint(path)
+    return load_checkpoint(path, map_location="cpu")
 
 
 def load_model(path: Path) -> tuple[FlowTTS, dict]:
     """A checkpoint, ``.pt`` voice or ``.fmtts`` voice file → (FlowTTS in fp32 on the CPU, the checkpoint
     dict)."""
     path = Path(path)
-    ckpt = (
-        voice_file_checkpoint(path) if path.suffix == ".fmtts" else load_checkpoint(path, map_location="cpu")
-    )
+    ckpt = load_voice_checkpoint(path)
     try:
         config = Config.from_dict(ckpt["config"])
     except ConfigError as exc:

@@ -10,6 +10,13 @@ import argparse
 from pathlib import Path
 
 from fmtts.cli.common import Subparsers
+from fmtts.errors import FmttsError
+from fmtts.graph_weights import WEIGHT_DTYPES
+
+DTYPE_HELP = (
+    "how weights are stored (default fp16); int8 (one scale per output channel, computed in fp32) is for "
+    "the runtime's .fmtts and .onnx files only"
+)
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -19,7 +26,7 @@ def add_parser(sub: Subparsers) -> None:
     )
     p.add_argument("checkpoint")
     p.add_argument("output")
-    p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.add_argument("--dtype", choices=WEIGHT_DTYPES, default="fp16", help=DTYPE_HELP)
     p.add_argument("--vocoder", default=None, help="the vocoder this voice is made for (name or path)")
     p.add_argument(
         "--default-steps",
@@ -41,7 +48,7 @@ def add_parser(sub: Subparsers) -> None:
     )
     p.add_argument("checkpoint")
     p.add_argument("output")
-    p.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
+    p.add_argument("--dtype", choices=WEIGHT_DTYPES, default="fp16", help=DTYPE_HELP)
     p.add_argument(
         "--with-discriminators",
         action="store_true",
@@ -57,27 +64,34 @@ def run_export(args: argparse.Namespace) -> int:
     from fmtts.runtime.voice_file import SUFFIX
 
     out = Path(args.output)
-    options = dict(dtype=args.dtype, vocoder=args.vocoder, calibrate_on=args.calibrate_on)
+    options = dict(vocoder=args.vocoder, calibrate_on=args.calibrate_on)
     if out.suffix == SUFFIX:  # the runtime's form: the torch voice first, then its ONNX graphs
         from fmtts.onnx_export import export_voice_file
 
         with tempfile.TemporaryDirectory() as tmp:
-            staged = export_voice(args.checkpoint, Path(tmp) / "voice.pt", **options)
+            staged_dtype = "fp16" if args.dtype == "fp16" else "fp32"
+            staged = export_voice(args.checkpoint, Path(tmp) / "voice.pt", dtype=staged_dtype, **options)
             vocoder = args.vocoder or _checkpoint_vocoder(Path(args.checkpoint))
             path = export_voice_file(
-                staged, out, fp16=args.dtype == "fp16", vocoder=vocoder, default_steps=args.default_steps
+                staged, out, weights=args.dtype, vocoder=vocoder, default_steps=args.default_steps
             )
     else:
-        path = export_voice(args.checkpoint, out, **options)
+        _torch_dtype(args.dtype, out)
+        path = export_voice(args.checkpoint, out, dtype=args.dtype, **options)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
+def _torch_dtype(dtype: str, out: Path) -> None:
+    if dtype == "int8":
+        raise FmttsError(f"{out}: int8 weights are for the runtime's forms (.fmtts voices, .onnx vocoders)")
+
+
 def _checkpoint_vocoder(checkpoint: Path) -> str:
     from fmtts.api import voice_vocoder
-    from fmtts.checkpoint import load_checkpoint
+    from fmtts.torch_backend import load_voice_checkpoint
 
-    return voice_vocoder(checkpoint, load_checkpoint(checkpoint))
+    return voice_vocoder(checkpoint, load_voice_checkpoint(checkpoint))
 
 
 def run_export_vocoder(args: argparse.Namespace) -> int:
@@ -86,17 +100,19 @@ def run_export_vocoder(args: argparse.Namespace) -> int:
     from fmtts.vocoder import export_vocoder
 
     out = Path(args.output)
-    if out.suffix == ".onnx":  # the runtime's form (fp16 weights, fp32 compute)
+    if out.suffix == ".onnx":  # the runtime's form (fp32 compute whatever the weights' storage)
         from fmtts.onnx_export import export_vocoder_onnx
         from fmtts.vocoder import VOCODER_NAMES
 
         if args.checkpoint.lower() in VOCODER_NAMES:
-            path = export_vocoder_onnx(args.checkpoint, out, fp16=args.dtype == "fp16")
+            path = export_vocoder_onnx(args.checkpoint, out, weights=args.dtype)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                staged = export_vocoder(args.checkpoint, Path(tmp) / f"{out.stem}.pt", dtype=args.dtype)
-                path = export_vocoder_onnx(staged, out, fp16=args.dtype == "fp16")
+                staged_dtype = "fp16" if args.dtype == "fp16" else "fp32"
+                staged = export_vocoder(args.checkpoint, Path(tmp) / f"{out.stem}.pt", dtype=staged_dtype)
+                path = export_vocoder_onnx(staged, out, weights=args.dtype)
     else:
+        _torch_dtype(args.dtype, out)
         path = export_vocoder(args.checkpoint, out, dtype=args.dtype, discriminators=args.with_discriminators)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0

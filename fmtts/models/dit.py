@@ -12,7 +12,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from fmtts.config import DecoderConfig
-from fmtts.models.layers import FeedForward, MultiHeadAttention, StepSizeEmbedding, TimestepEmbedding
+from fmtts.models.layers import (
+    FeedForward,
+    MultiHeadAttention,
+    StepSizeEmbedding,
+    TimestepEmbedding,
+    mish,
+)
 
 
 class ConvPositions(nn.Module):
@@ -26,8 +32,8 @@ class ConvPositions(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, T, C), mask (B, T) bool."""
         m = mask.unsqueeze(1).to(x.dtype)
-        h = F.mish(self.conv1(x.transpose(1, 2) * m))
-        h = F.mish(self.conv2(h * m))
+        h = mish(self.conv1(x.transpose(1, 2) * m))
+        h = mish(self.conv2(h * m))
         return x + (h * m).transpose(1, 2)
 
 

@@ -18,6 +18,7 @@ from fmtts.models.layers import (
     MultiHeadAttention,
     StepSizeEmbedding,
     TimestepEmbedding,
+    mish,
 )
 
 
@@ -38,9 +39,9 @@ class ResBlock1D(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, temb: torch.Tensor) -> torch.Tensor:
         x = _masked(x, mask)
-        h = F.mish(self.norm1(self.conv1(x), mask))
+        h = mish(self.norm1(self.conv1(x), mask))
         h = h + self.time(temb).unsqueeze(-1)
-        h = F.mish(self.norm2(self.conv2(_masked(h, mask)), mask))
+        h = mish(self.norm2(self.conv2(_masked(h, mask)), mask))
         return _masked(h + self.skip(x), mask)
 
 
@@ -172,5 +173,5 @@ class UNetEstimator(nn.Module):
                 masks.pop()
                 h = _masked(up(h), masks[-1])
         m = masks[0]
-        out = _masked(self.final(_masked(F.mish(self.final_norm(_masked(h, m), m)), m)), m)
+        out = _masked(self.final(_masked(mish(self.final_norm(_masked(h, m), m)), m)), m)
         return out[..., :t_len] if pad else out

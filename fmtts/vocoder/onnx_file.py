@@ -3,7 +3,7 @@
 Such a file is the runtime's form of a vocoder, and the only one a package needs to ship: its metadata
 (``fmtts_vocoder``, JSON) names the generator (``kind``) and its ``generator_config``, and its
 initializers hold the generator's state dict under the same names (exported without constant folding),
-weights of 1024 or more elements as fp16 initializers named ``<name>__fp16``. Initializers the exporter
+stored as :mod:`fmtts.graph_weights` says (fp16 by default). Initializers the exporter
 merged because their values were equal are listed in the metadata's ``aliases``. Reading needs the
 ``onnx`` package (``pip install 'fmtts[train]'``).
 """
@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from fmtts.graph_weights import read_weights
 from fmtts.runtime.vocoder import METADATA_KEY
 from fmtts.vocoder.hifigan import HiFiGANConfig, HiFiGANGenerator, VocoderError
 from fmtts.vocoder.istft_net import ISTFTNet, ISTFTNetConfig
 
-FP16_SUFFIX = "__fp16"
 KINDS = ("istftnet", "hifigan")
 SUFFIX = ".onnx"
 
@@ -61,16 +61,6 @@ def read_metadata(path: Path, proto) -> dict[str, Any]:
     return info
 
 
-def _initializers(proto) -> dict[str, np.ndarray]:
-    from onnx import numpy_helper
-
-    arrays: dict[str, np.ndarray] = {}
-    for init in proto.graph.initializer:
-        name = init.name.removesuffix(FP16_SUFFIX)
-        arrays[name] = numpy_helper.to_array(init)
-    return arrays
-
-
 def read_onnx_vocoder(path: str | Path) -> dict[str, Any]:
     """An ``.onnx`` vocoder file → the dict a vocoder checkpoint holds (``kind`` "vocoder",
     ``generator_kind``, ``generator_config``, ``mel_config``, ``generator``: the state dict as float32
@@ -95,7 +85,7 @@ def read_onnx_vocoder(path: str | Path) -> dict[str, Any]:
             expected = generator_for(kind, info["generator_config"]).state_dict()
     except (ValueError, TypeError, VocoderError) as exc:
         raise VocoderError(f"{path}: its generator_config does not build a {kind} generator: {exc}") from exc
-    arrays = _initializers(proto)
+    arrays = read_weights(proto)
     for name, target in (info.get("aliases") or {}).items():
         if target in arrays:
             arrays.setdefault(name, arrays[target])

@@ -26,14 +26,17 @@ pytestmark = pytest.mark.usefixtures("torch_single_thread")
 # model on this 20-step tiny voice (whose log-mels are far noisier than a trained voice's).
 MEL_BOUND_FP32 = 2e-3
 MEL_BOUND_FP16 = 0.1
+# int8 weights (one scale per output channel) move this tiny voice's mean log-mel by a few hundredths
+MEL_BOUND_INT8 = 0.2
 
 
 @pytest.fixture(scope="module")
 def voice_files(trained_run: Path, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("runtime")
-    files = {"fp32": out / "tiny32.fmtts", "fp16": out / "tiny16.fmtts"}
+    files = {"fp32": out / "tiny32.fmtts", "fp16": out / "tiny16.fmtts", "int8": out / "tiny8.fmtts"}
     assert main(["export", str(trained_run), str(files["fp32"]), "--dtype", "fp32"]) == 0
     assert main(["export", str(trained_run), str(files["fp16"])]) == 0
+    assert main(["export", str(trained_run), str(files["int8"]), "--dtype", "int8"]) == 0
     return files
 
 
@@ -60,6 +63,28 @@ def test_onnx_and_torch_backends_agree(trained_run: Path, voice_files: dict[str,
     assert float(np.abs(c.mel - b.mel).max()) > 10 * MEL_BOUND_FP32
 
 
+def test_int8_voice_file(voice_files: dict[str, Path], tmp_path: Path, trained_run: Path) -> None:
+    """int8 weights: a quarter of fp32's bytes, close to fp32's output, and torch computes with the very
+    numbers ONNX Runtime does (it decodes them as the graph does)."""
+    text = TEXT + " And a second sentence, to batch."
+    exact = TTS.load(voice_files["fp32"], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
+    small = TTS.load(voice_files["int8"], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
+    # this barely trained voice's durations sit near rounding edges: int8 may move a frame or two
+    assert abs(small.mel.shape[1] - exact.mel.shape[1]) <= 0.05 * exact.mel.shape[1]
+    n = min(small.mel.shape[1], exact.mel.shape[1])
+    assert abs(float(small.mel[:, :n].mean()) - float(exact.mel[:, :n].mean())) < MEL_BOUND_INT8
+    on_torch = TTS.load(voice_files["int8"], backend="torch", vocoder="griffinlim").synthesize(
+        text, steps=3, seed=3
+    )
+    assert float(np.abs(on_torch.mel - small.mel).max()) < MEL_BOUND_FP32
+    assert VoiceFile.read(voice_files["int8"]).manifest["weights"] == "int8"
+    # (the tiny voice keeps many tensors too small to store otherwise; the default voice: 0.52)
+    assert voice_files["int8"].stat().st_size < 0.8 * voice_files["fp16"].stat().st_size
+    # a torch voice (.pt) has no int8 form: a clear error, no file
+    assert main(["export", str(trained_run), str(tmp_path / "v.pt"), "--dtype", "int8"]) == 2
+    assert not (tmp_path / "v.pt").exists()
+
+
 def test_onnx_stream_equals_synthesize(voice_files: dict[str, Path]) -> None:
     tts = TTS.load(voice_files["fp32"], vocoder="griffinlim")
     whole = tts.synthesize(TEXT, seed=1, steps=2)
@@ -78,6 +103,18 @@ def test_a_texts_audio_does_not_depend_on_its_batch(voice_files: dict[str, Path]
         batched = tts.synthesize_batch([other, text], seed=9, steps=2, batch_size=batch_size)[1]
         assert batched.durations == alone.durations
         assert float(np.abs(batched.mel - alone.mel).max()) < 1e-3
+
+
+def test_a_voice_file_exports_again(voice_files: dict[str, Path], tmp_path: Path) -> None:
+    """``fmtts export VOICE.fmtts OUT.fmtts``: a voice re-exported (to int8, or to this fmtts's graphs)
+    keeps what its manifest says and speaks as before."""
+    again = tmp_path / "again.fmtts"
+    assert main(["export", str(voice_files["fp32"]), str(again), "--dtype", "fp32"]) == 0
+    before, after = VoiceFile.read(voice_files["fp32"]).manifest, VoiceFile.read(again).manifest
+    assert {k: v for k, v in after.items() if k != "name"} == {k: v for k, v in before.items() if k != "name"}
+    a = TTS.load(voice_files["fp32"], vocoder="griffinlim").synthesize(TEXT, steps=2, seed=5)
+    b = TTS.load(again, vocoder="griffinlim").synthesize(TEXT, steps=2, seed=5)
+    assert a.durations == b.durations and float(np.abs(a.mel - b.mel).max()) < MEL_BOUND_FP32
 
 
 def test_voice_file_manifest(voice_files: dict[str, Path], trained_run: Path) -> None:

@@ -60,6 +60,14 @@ def test_distillation_loss_falls_and_one_step_speaks(
     assert main(["export", str(ckpt), str(voice)]) == 0
     tts = TTS.load(voice, vocoder="griffinlim")
     assert tts.shortcut_steps == [1, 2]
+    # the voice file says how it was distilled, and keeps saying it when exported again
+    from fmtts.runtime.voice_file import VoiceFile
+
+    assert VoiceFile.read(voice).manifest["distill"] == cfg.to_dict()
+    again = tmp_path / "again.fmtts"
+    assert main(["export", str(voice), str(again), "--dtype", "int8", "--default-steps", "1"]) == 0
+    manifest = VoiceFile.read(again).manifest
+    assert manifest["distill"] == cfg.to_dict() and manifest["default_steps"] == 1
     teacher = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
     for steps in (1, 2, 5):
         out = tts.synthesize("The cat sat on the mat.", steps=steps, seed=0)

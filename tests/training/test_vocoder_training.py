@@ -568,7 +568,7 @@ def test_onnx_vocoder_files_load_into_torch(audio_cache: Path, tmp_path: Path, t
         tmp_path / "voc.pt",
     )
     clear_vocoder_cache()
-    out = export_vocoder_onnx(pt, tmp_path / "voc.onnx", fp16=False)
+    out = export_vocoder_onnx(pt, tmp_path / "voc.onnx", weights="fp32")
     meta = json.loads({p.key: p.value for p in onnx.load(str(out)).metadata_props}["fmtts_vocoder"])
     assert meta["kind"] == "istftnet" and meta["generator_config"] == recipe.generator.to_dict()
     assert meta["step"] == 7 and meta["aliases"]  # the zero biases were merged
@@ -586,6 +586,13 @@ def test_onnx_vocoder_files_load_into_torch(audio_cache: Path, tmp_path: Path, t
     half = export_vocoder_onnx(pt, tmp_path / "half.onnx")
     half_pt = export_vocoder(pt, tmp_path / "half.pt", dtype="fp16")
     assert torch.equal(load_vocoder(str(half))(mel), load_vocoder(str(half_pt))(mel))
+    # int8 weights: torch decodes them as ONNX Runtime does, smaller than fp16 (half its bytes but for this
+    # tiny generator's small tensors), close to fp32's audio
+    small = export_vocoder_onnx(pt, tmp_path / "small.onnx", weights="int8")
+    on_torch = load_vocoder(str(small))(mel).numpy()
+    assert float(np.abs(OnnxVocoderFile(small, threads=1)(mel.numpy()) - on_torch).max()) < 1e-5
+    assert 0 < float(np.abs(on_torch - ref.numpy()).max()) < 0.05 * float(np.abs(ref.numpy()).max())
+    assert small.stat().st_size < 0.7 * half.stat().st_size
     # a warm start from the .onnx file
     _, trainer = _train(audio_cache, tmp_path / "run", init_from=out, max_steps=0)
     assert all(torch.equal(trainer.generator.state_dict()[k].cpu(), v) for k, v in state.items())

@@ -208,7 +208,7 @@ def test_hifigan_exported_to_onnx_loads_back_into_torch(tmp_path: Path, monkeypa
     torch.manual_seed(0)
     torch.save({"generator": HiFiGANGenerator(V3).state_dict()}, path)
     (path.parent / "config.json").write_text(json.dumps(V3.to_dict()))
-    out = export_vocoder_onnx(path, tmp_path / "v3.onnx", fp16=False)
+    out = export_vocoder_onnx(path, tmp_path / "v3.onnx", weights="fp32")
     clear_vocoder_cache()
     try:
         voc, ref = load_vocoder(str(out), backend="torch"), load_vocoder(str(path), backend="torch")

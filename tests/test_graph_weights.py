@@ -1,0 +1,76 @@
+"""Weights stored in a graph as fp16 or int8 read back as the numbers ONNX Runtime computes with."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from fmtts.graph_weights import INT8_SUFFIX, quantize_int8, read_weights, store_weights
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+
+def test_int8_rounds_each_output_channel_to_its_own_scale() -> None:
+    w = np.random.default_rng(0).normal(size=(6, 5, 3)).astype(np.float32)
+    w[2] *= 100.0  # one loud channel must not cost the others their precision
+    w[4] = 0.0
+    q, scale = quantize_int8(w)
+    assert q.dtype == np.int8 and scale.shape == (6, 1, 1)
+    back = q.astype(np.float32) * scale
+    assert np.all(np.abs(back - w) <= scale / 2 + 1e-7)
+    assert np.array_equal(back[4], w[4])
+    assert np.abs(q).max() == 127
+
+
+def _graph() -> tuple[torch.nn.Module, bytes]:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv1d(8, 64, 5, padding=2), torch.nn.GELU(), torch.nn.Conv1d(64, 8, 3)
+    )
+    buf = io.BytesIO()
+    x = torch.randn(1, 8, 20)
+    torch.onnx.export(
+        net,
+        (x,),
+        buf,
+        input_names=["x"],
+        output_names=["y"],
+        dynamic_axes={"x": {0: "batch", 2: "frames"}},
+        do_constant_folding=False,
+        dynamo=False,
+    )
+    return net, buf.getvalue()
+
+
+@pytest.mark.parametrize("dtype", ["fp16", "int8"])
+def test_stored_weights_read_back_as_onnx_runtime_computes(dtype: str) -> None:
+    net, graph = _graph()
+    stored = store_weights(graph, dtype)
+    proto = onnx.load_from_string(stored)
+    names = {i.name for i in proto.graph.initializer}
+    assert ("0.weight" + INT8_SUFFIX in names) == (dtype == "int8")
+    weights = read_weights(proto)
+    assert set(net.state_dict()) <= set(weights)
+    rebuilt = torch.nn.Sequential(
+        torch.nn.Conv1d(8, 64, 5, padding=2), torch.nn.GELU(), torch.nn.Conv1d(64, 8, 3)
+    )
+    rebuilt.load_state_dict({k: torch.from_numpy(weights[k]) for k in net.state_dict()})
+    x = torch.randn(2, 8, 30)
+    session = ort.InferenceSession(stored, providers=["CPUExecutionProvider"])
+    (y_ort,) = session.run(None, {"x": x.numpy()})
+    with torch.no_grad():
+        y_torch = rebuilt(x).numpy()
+        y_fp32 = net(x).numpy()
+    assert np.allclose(y_ort, y_torch, atol=1e-5)
+    drift = np.abs(y_ort - y_fp32).max() / np.abs(y_fp32).max()
+    assert 0 < drift < (0.01 if dtype == "int8" else 0.002)
+    assert len(stored) < (0.35 if dtype == "int8" else 0.6) * len(graph)
+
+
+def test_unknown_storage_is_refused() -> None:
+    with pytest.raises(ValueError, match="int8"):
+        store_weights(b"", "int4")
