@@ -235,8 +235,8 @@ def export_vocoder_onnx(vocoder: str | Path, output: str | Path, weights: str = 
 
     Exported without constant folding, so that every weight is an initializer under its state-dict name
     (ONNX Runtime folds the graph's constants itself when it loads it: same speed); ``weights`` says how
-    they are stored (:mod:`fmtts.graph_weights`). The ISTFT head's inverse-DFT kernel (4 MB in fp32) is
-    computed in the graph from a few ops instead of stored."""
+    they are stored (:mod:`fmtts.graph_weights`). The ISTFT head's inverse DFT is exported in its factored
+    form (:func:`fmtts.vocoder.istft_net.factored_inverse_dft`), whose constants the graph computes."""
     import copy
 
     import onnx
@@ -264,8 +264,6 @@ def export_vocoder_onnx(vocoder: str | Path, output: str | Path, weights: str = 
     finally:
         tmp.unlink(missing_ok=True)
     aliases = _weight_aliases(data, voc.generator.state_dict(), str(vocoder))
-    if isinstance(voc, ISTFTVocoder):
-        data = _dft_kernel_in_graph(data, voc.generator.cfg.n_fft)
     data = store_weights(data, weights)
     proto = onnx.load_from_string(data)
     meta = {
@@ -327,80 +325,3 @@ def _weight_aliases(model_bytes: bytes, state: dict[str, torch.Tensor], source: 
             raise CheckpointError(f"{source}: the ONNX export lost the generator weight {key}")
         aliases[key] = match
     return aliases
-
-
-def _dft_kernel_in_graph(model_bytes: bytes, n_fft: int) -> bytes:
-    """The ISTFT head's inverse-DFT kernel, a constant of ``(n_fft + 2) * n_fft`` floats (4 MB), replaced by
-    the ops that compute it (the values of :func:`fmtts.vocoder.istft_net.inverse_dft_kernel` to ~1e-10);
-    they depend on no input, so ONNX Runtime folds them back into the constant when it loads the graph."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    from fmtts.vocoder.istft_net import inverse_dft_kernel
-
-    proto = onnx.load_from_string(model_bytes)
-    graph = proto.graph
-    target = inverse_dft_kernel(n_fft).numpy()
-    found = None
-    for i, node in enumerate(graph.node):
-        if node.op_type != "Constant" or len(node.attribute) != 1 or node.attribute[0].name != "value":
-            continue
-        t = node.attribute[0].t
-        if tuple(t.dims) == target.shape and np.array_equal(numpy_helper.to_array(t), target):
-            found = i
-            break
-    if found is None:
-        raise CheckpointError("the ISTFT head's inverse-DFT kernel is not a constant of the exported graph")
-    output = graph.node[found].output[0]
-    bins = n_fft // 2 + 1
-    p = "dft_kernel/"
-
-    def const(name: str, value, dtype) -> onnx.NodeProto:
-        tensor = numpy_helper.from_array(np.asarray(value, dtype=dtype), p + name)
-        return helper.make_node("Constant", [], [p + name], value=tensor)
-
-    def op(kind: str, inputs: list[str], out: str, **attrs) -> onnx.NodeProto:
-        name = output if out == output else p + out
-        return helper.make_node(kind, [p + i for i in inputs], [name], **attrs)
-
-    scale = np.full((bins, 1), 2.0 / n_fft)
-    scale[0] = scale[-1] = 1.0 / n_fft  # DC and Nyquist appear once in a real signal's spectrum
-    # The kernel's rows are cos and -sin of 2 pi k n / n_fft for each bin k, times the Hann window and
-    # the scale: the n_fft values of cos and sin (computed in float64) are gathered at k * n mod n_fft,
-    # with as few ops on the kernel-sized tensors as possible (each costs ONNX Runtime time at load).
-    nodes = [
-        const("zero", 0, np.int32),
-        const("one", 1, np.int32),
-        const("bins", bins, np.int32),
-        const("n_fft", n_fft, np.int32),
-        const("step", 2 * np.pi / n_fft, np.float64),
-        const("half", 0.5, np.float64),
-        const("scale", scale, np.float32),
-        const("axis1", [1], np.int64),
-        const("shape", [2 * bins, 1, n_fft], np.int64),
-        const("table_shape", [2, n_fft], np.int64),
-        op("Range", ["zero", "bins", "one"], "k_range"),
-        op("Unsqueeze", ["k_range", "axis1"], "k"),  # (bins, 1)
-        op("Range", ["zero", "n_fft", "one"], "n"),  # (n_fft,)
-        op("Cast", ["n"], "n64", to=TensorProto.DOUBLE),
-        op("Mul", ["n64", "step"], "phase"),
-        op("Cos", ["phase"], "cos"),
-        op("Sin", ["phase"], "sin"),
-        op("Neg", ["sin"], "minus_sin"),
-        op("Concat", ["cos", "minus_sin"], "table64", axis=0),
-        op("Reshape", ["table64", "table_shape"], "table_rows"),
-        op("Cast", ["table_rows"], "table", to=TensorProto.FLOAT),  # (2, n_fft): cos and -sin
-        op("Mul", ["cos", "half"], "half_cos"),
-        op("Sub", ["half", "half_cos"], "window64"),  # the periodic Hann window, (n_fft,)
-        op("Cast", ["window64"], "window", to=TensorProto.FLOAT),
-        op("Mul", ["k", "n"], "kn"),
-        op("Mod", ["kn", "n_fft"], "index"),  # (bins, n_fft)
-        op("Gather", ["table", "index"], "rows", axis=1),  # (2, bins, n_fft)
-        op("Mul", ["rows", "window"], "windowed"),
-        op("Mul", ["windowed", "scale"], "scaled"),
-        op("Reshape", ["scaled", "shape"], output),
-    ]
-    rest = list(graph.node)
-    del graph.node[:]
-    graph.node.extend(rest[:found] + nodes + rest[found + 1 :])
-    return proto.SerializeToString()

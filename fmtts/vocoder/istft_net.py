@@ -8,9 +8,12 @@ The head uses "same" framing: frame ``t`` is centred on sample ``t * hop + hop /
 HiFi-GAN log-mel (reflect padding of ``(n_fft - hop) / 2``, ``center=False``) centres its frame ``t``,
 so ``T`` mel frames give exactly ``T * hop`` samples aligned with the audio they came from.
 
-The inverse DFT is a transposed convolution with a fixed cosine/sine kernel (window included), not
-``torch.fft.irfft``: it exports to ONNX, runs on every backend, and on short CPU kernels costs about the
-same as an FFT followed by a separate overlap-add.
+In torch the inverse DFT is a transposed convolution with a fixed cosine/sine kernel (window included),
+not ``torch.fft.irfft``: it runs on every backend, under autocast, and costs about the same as an FFT
+followed by a separate overlap-add. In an ONNX export it is :func:`factored_inverse_dft`, the same numbers
+from two stages of small matrix products (a Cooley-Tukey split of the n_fft points), computed from a few
+constants the graph derives itself: about a fifth of the dense kernel's multiplications, where the dense
+form was the largest single cost of a narrow generator on ONNX Runtime.
 """
 
 from __future__ import annotations
@@ -83,6 +86,56 @@ def inverse_dft_kernel(n_fft: int) -> torch.Tensor:
     return torch.cat([re, im]).unsqueeze(1).float()
 
 
+def _split(n: int) -> tuple[int, int]:
+    """n = n1 · n2 with n1 the largest divisor of n not above √n."""
+    n1 = max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0)
+    return n1, n // n1
+
+
+def factored_inverse_dft(spec: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    """``F.conv_transpose1d(spec, inverse_dft_kernel(n_fft), stride=hop)`` computed as a two-stage
+    inverse DFT of the Hermitian spectrum followed by an overlap-add: (B, 2 bins, T) → (B, 1, (T - 1)·hop
+    + n_fft). Its constants come from ``arange`` (float64 cos and sin), so an exported graph holds no
+    weight-sized tensor for them and ONNX Runtime folds them when it loads the graph.
+
+    With n = n1 + N1·n2 and k = N2·k1 + k2 (n_fft = N1·N2), x[n] = Σ_k2 e^(2πi k2 n2 / N2) ·
+    e^(2πi k2 n1 / n_fft) · Σ_k1 X[k] e^(2πi k1 n1 / N1): an N1-point stage, a twiddle, an N2-point stage
+    of which only the real part is needed."""
+    b, _, frames = spec.shape
+    bins = n_fft // 2 + 1
+    n1s, n2s = _split(n_fft)
+
+    def angles(rows: int, cols: int, period: int) -> torch.Tensor:
+        r = torch.arange(rows, dtype=torch.float64, device=spec.device)
+        c = torch.arange(cols, dtype=torch.float64, device=spec.device)
+        return r[:, None] * c[None, :] * (2 * math.pi / period)
+
+    a1 = angles(n1s, n1s, n1s)  # (n1, k1)
+    c1, s1 = torch.cos(a1), torch.sin(a1)
+    stage1 = torch.cat([torch.cat([c1, -s1], 1), torch.cat([s1, c1], 1)], 0).float()  # [Xr; Xi] → [Yr; Yi]
+    tw = angles(n1s, n2s, n_fft)  # (n1, k2)
+    tw_cos, tw_sin = torch.cos(tw).float(), torch.sin(tw).float()
+    a3 = angles(n2s, n2s, n2s)  # (k2, n2)
+    stage3 = torch.cat([torch.cos(a3), -torch.sin(a3)], 0).float()  # [Zr, Zi] → Re x
+    n = torch.arange(n_fft, dtype=torch.float64, device=spec.device)
+    window = ((0.5 - 0.5 * torch.cos(n * (2 * math.pi / n_fft))) / n_fft).float()  # periodic Hann, 1/N
+    window = window.reshape(n2s, n1s).transpose(0, 1)  # (n1, n2), as the output is laid out
+
+    s = spec.transpose(1, 2)  # (B, T, 2 bins)
+    re, im = s[..., :bins], s[..., bins:]
+    re = torch.cat([re, re[..., 1:-1].flip(-1)], -1)  # the Hermitian spectrum: X[n_fft - k] = conj X[k]
+    im = torch.cat([im, -im[..., 1:-1].flip(-1)], -1)
+    x = torch.cat([re.reshape(b, frames, n1s, n2s), im.reshape(b, frames, n1s, n2s)], 2)
+    y = torch.matmul(stage1, x)  # (B, T, 2 n1, k2)
+    yr, yi = y[:, :, :n1s], y[:, :, n1s:]
+    z = torch.cat([yr * tw_cos - yi * tw_sin, yr * tw_sin + yi * tw_cos], -1)  # (B, T, n1, 2 k2)
+    out = torch.matmul(z, stage3) * window  # (B, T, n1, n2): windowed frame samples
+    parts = n_fft // hop
+    chunks = out.transpose(2, 3).reshape(b, frames, parts, hop)  # frame t's samples, hop by hop
+    wav = sum(F.pad(chunks[:, :, j], (0, 0, j, parts - 1 - j)) for j in range(parts))  # overlap-add
+    return wav.reshape(b, 1, -1)
+
+
 class ISTFTHead(nn.Module):
     """Per-frame log-magnitude and phase → waveform, by inverse DFT and windowed overlap-add."""
 
@@ -107,7 +160,10 @@ class ISTFTHead(nn.Module):
             mag = torch.exp(log_mag.clamp(max=self.max_log_magnitude))
             spec = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], dim=1)
             frames = x.shape[-1]
-            wav = F.conv_transpose1d(spec, self.kernel, stride=self.hop)
+            if torch.onnx.is_in_onnx_export():
+                wav = factored_inverse_dft(spec, self.n_fft, self.hop)
+            else:
+                wav = F.conv_transpose1d(spec, self.kernel, stride=self.hop)
             ones = torch.ones(1, 1, frames, dtype=wav.dtype, device=wav.device)
             envelope = F.conv_transpose1d(ones, self.window_sq, stride=self.hop)
         pad = (self.n_fft - self.hop) // 2
