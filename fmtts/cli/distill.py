@@ -21,6 +21,11 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    p.add_argument(
+        "--init-from",
+        default=None,
+        help="start the student from a voice or checkpoint distilled earlier from the same teacher",
+    )
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
     p.set_defaults(func=run)
 
@@ -42,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.out),
         DistillConfig(**settings),
         resume=args.resume,
+        init_from=args.init_from,
         max_minutes=args.max_minutes,
         progress=not args.no_progress,
     )

@@ -140,6 +140,29 @@ def student_from_teacher(
     return model, cfg
 
 
+def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
+    """Load into ``student`` the estimator of an earlier distillation of the same teacher (a ``.fmtts``
+    voice, ``.pt`` voice or checkpoint distilled for the same step counts), so a run can go on where a
+    finished one stopped. Everything but the estimator must be the teacher's (to fp16 rounding)."""
+    from fmtts.torch_backend import load_model
+
+    earlier, _ = load_model(path)
+    if sorted(earlier.cfg.cfm.shortcut_steps) != sorted(student.cfg.cfm.shortcut_steps):
+        raise TrainingError(
+            f"{path} was distilled for steps {earlier.cfg.cfm.shortcut_steps or 'none'}, this run distils "
+            f"{student.cfg.cfm.shortcut_steps}"
+        )
+    if earlier.cfg != student.cfg:  # dataclasses: field by field
+        raise TrainingError(f"{path} is another model than this teacher's: its config differs")
+    state = earlier.state_dict()
+    for key, value in teacher.state_dict().items():
+        if key.startswith("decoder.estimator.") or not value.is_floating_point():
+            continue
+        if not torch.allclose(state[key], value, rtol=1e-3, atol=1e-4):
+            raise TrainingError(f"{path} was not distilled from this teacher ({key} differs)")
+    student.load_state_dict(state)
+
+
 def load_teacher(path: Path) -> tuple[FlowTTS, dict[str, Any]]:
     """A voice (``.fmtts`` or ``.pt``) or checkpoint as a frozen teacher, with its checkpoint dict."""
     from fmtts.torch_backend import load_model
@@ -192,7 +215,8 @@ def distill_targets(
 
 class Distiller(TrainingLoop):
     """Runs a distillation: ``Distiller(voice, sentences, out, cfg).train()``; ``resume=True`` continues
-    from the newest readable checkpoint in ``out/checkpoints``. Single process, on the CPU."""
+    from the newest readable checkpoint in ``out/checkpoints``; ``init_from`` starts a new run from the
+    student of an earlier one (:func:`continue_student`). Single process, on the CPU."""
 
     run_name = "distill"
     log_mean_since_last = True
@@ -204,6 +228,7 @@ class Distiller(TrainingLoop):
         out: str | Path,
         cfg: DistillConfig | None = None,
         resume: bool = False,
+        init_from: str | Path | None = None,
         max_minutes: float | None = None,
         progress: bool = True,
     ):
@@ -222,6 +247,12 @@ class Distiller(TrainingLoop):
         }
         self.vocoder = ckpt.get("vocoder")
         self.model, self.model_cfg = student_from_teacher(self.teacher, ckpt, self.cfg.shortcut_steps)
+        if init_from is not None and not resume:
+            continue_student(self.model, self.teacher, Path(init_from))
+            self.teacher_source["student_from"] = {
+                "path": str(Path(init_from).resolve()),
+                "sha1": file_sha1(Path(init_from)).hexdigest(),
+            }
         self.model.eval()  # no dropout: the targets are deterministic
         self.model.requires_grad_(False)
         self.estimator = self.model.decoder.estimator.requires_grad_(True)
@@ -275,6 +306,8 @@ class Distiller(TrainingLoop):
         stored = ckpt.get("distill", {})
         if stored.get("teacher", {}).get("sha1") != self.teacher_source["sha1"]:
             raise TrainingError(f"{path} was distilled from another voice than {self.voice}")
+        if "student_from" in stored["teacher"]:  # the run began from an earlier student: keep saying so
+            self.teacher_source["student_from"] = stored["teacher"]["student_from"]
         run_fields = (
             "max_steps",
             "checkpoint_every",

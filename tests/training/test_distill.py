@@ -13,6 +13,7 @@ from fmtts.api import TTS
 from fmtts.cli import main
 from fmtts.config import ConfigError
 from fmtts.sampling import SamplerConfig, plan_steps
+from fmtts.training.common import TrainingError
 from fmtts.training.distill import DistillConfig, Distiller
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
@@ -73,6 +74,23 @@ def test_distillation_loss_falls_and_one_step_speaks(
         out = tts.synthesize("The cat sat on the mat.", steps=steps, seed=0)
         ref = teacher.synthesize("The cat sat on the mat.", steps=steps, seed=0)
         assert np.isfinite(out.audio).all() and out.mel.shape == ref.mel.shape  # the teacher's durations
+
+    # a new run goes on from the distilled voice (its student, not the teacher's zero start); a voice
+    # that was not distilled, or for other step counts, cannot be its start
+    again_cfg = DistillConfig(batch_size=4, val_sentences=2, max_steps=40, flow_fraction=0.0)
+    going_on = Distiller(
+        trained_run, sentences, tmp_path / "more", again_cfg, init_from=voice, progress=False
+    )
+    scores = going_on.validate()
+    assert scores["student_1step_mse"] == pytest.approx(after["student_1step_mse"], rel=0.05)
+    assert going_on.payload(with_training_state=False)["distill"]["teacher"]["student_from"]["path"] == str(
+        voice.resolve()
+    )
+    with pytest.raises(TrainingError, match="distilled for steps none"):
+        Distiller(trained_run, sentences, tmp_path / "x1", again_cfg, init_from=trained_run, progress=False)
+    other = DistillConfig(shortcut_steps=[1], batch_size=4, val_sentences=2, max_steps=40)
+    with pytest.raises(TrainingError, match=r"distilled for steps \[1, 2\]"):
+        Distiller(trained_run, sentences, tmp_path / "x2", other, init_from=voice, progress=False)
 
     # a distilled voice starts a fine-tuning run (its step-size embedding is left out)
     from conftest import make_trainer
