@@ -38,6 +38,7 @@ from fmtts.paths import file_sha1
 from fmtts.text import TextError, TextProcessor
 from fmtts.training.common import (
     TrainingError,
+    learning_part,
     mel_image,
     refuse_existing_run,
     rng_state,
@@ -308,17 +309,10 @@ class Distiller(TrainingLoop):
             raise TrainingError(f"{path} was distilled from another voice than {self.voice}")
         if "student_from" in stored["teacher"]:  # the run began from an earlier student: keep saying so
             self.teacher_source["student_from"] = stored["teacher"]["student_from"]
-        run_fields = (
-            "max_steps",
-            "checkpoint_every",
-            "keep_checkpoints",
-            "log_every",
-            "val_every",
-            "threads",
-        )
-        learned = {k: v for k, v in stored.get("config", {}).items() if k not in run_fields}
-        mine = {k: v for k, v in self.cfg.to_dict().items() if k not in run_fields}
-        if learned != mine:
+        # what a resumed run may change: the trainers' run controls and the validation cadence (not
+        # max_steps: the learning-rate cosine runs over it)
+        learned = learning_part({"train": stored.get("config", {})}, ("val_every",))
+        if learned != learning_part({"train": self.cfg.to_dict()}, ("val_every",)):
             raise TrainingError(
                 f"{path} was written with other distillation settings; resume with the same ones"
             )

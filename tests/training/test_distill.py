@@ -131,6 +131,23 @@ def test_distill_settings_are_checked(trained_run: Path, sentences: Path, tmp_pa
         Distiller(
             trained_run, sentences, tmp_path / "a", DistillConfig(batch_size=3, val_sentences=2), resume=True
         )
+    # the learning-rate cosine runs over max_steps: it is part of what the run learns
+    with pytest.raises(TrainingError, match="other distillation settings"):
+        Distiller(
+            trained_run,
+            sentences,
+            tmp_path / "a",
+            DistillConfig(batch_size=2, val_sentences=2, max_steps=10),
+            resume=True,
+        )
+    # the validation cadence and the run controls are not
+    Distiller(
+        trained_run,
+        sentences,
+        tmp_path / "a",
+        DistillConfig(batch_size=2, val_sentences=2, val_every=7, checkpoint_every=3, threads=1),
+        resume=True,
+    )
 
 
 def test_a_resumed_distillation_ends_as_the_uninterrupted_one(
