@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fmtts.errors import FmttsError
 
 if TYPE_CHECKING:
     from fmtts.sampling import SamplerConfig
 
-Subparsers = argparse._SubParsersAction
+
+class Subparsers(Protocol):
+    """What a command module's ``add_parser`` gets: the object ``add_subparsers()`` returns."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
+
 
 VOCODER_HELP = (
     "universal | ljspeech | griffinlim | an embedded fmtts vocoder's name | path to a vocoder trained by "
