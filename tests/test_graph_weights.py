@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -33,16 +34,18 @@ def _graph() -> tuple[torch.nn.Module, bytes]:
     )
     buf = io.BytesIO()
     x = torch.randn(1, 8, 20)
-    torch.onnx.export(
-        net,
-        (x,),
-        buf,
-        input_names=["x"],
-        output_names=["y"],
-        dynamic_axes={"x": {0: "batch", 2: "frames"}},
-        do_constant_folding=False,
-        dynamo=False,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter, as fmtts uses it
+        torch.onnx.export(
+            net,
+            (x,),
+            buf,
+            input_names=["x"],
+            output_names=["y"],
+            dynamic_axes={"x": {0: "batch", 2: "frames"}},
+            do_constant_folding=False,
+            dynamo=False,
+        )
     return net, buf.getvalue()
 
 
@@ -58,7 +61,7 @@ def test_stored_weights_read_back_as_onnx_runtime_computes(dtype: str) -> None:
     rebuilt = torch.nn.Sequential(
         torch.nn.Conv1d(8, 64, 5, padding=2), torch.nn.GELU(), torch.nn.Conv1d(64, 8, 3)
     )
-    rebuilt.load_state_dict({k: torch.from_numpy(weights[k]) for k in net.state_dict()})
+    rebuilt.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in net.state_dict()})
     x = torch.randn(2, 8, 30)
     session = ort.InferenceSession(stored, providers=["CPUExecutionProvider"])
     (y_ort,) = session.run(None, {"x": x.numpy()})
