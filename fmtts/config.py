@@ -295,7 +295,7 @@ def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> di
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = _parse_value(val)
+        node[parts[-1]] = parse_value(val)
     # MelConfig.from_dict skips unknown keys (checkpoints of older versions); a recipe's typo is an error
     mel = (
         raw.get("data", {}).get("mel")
@@ -311,7 +311,8 @@ def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> di
     return raw
 
 
-def _parse_value(text: str):
+def parse_value(text: str):
+    """A command-line value as YAML reads it (``[128, 128]`` a list, ``1e-4`` a number), else the text."""
     try:
         import yaml
 

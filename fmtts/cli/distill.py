@@ -22,6 +22,14 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
     p.add_argument(
+        "--student",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a student estimator unlike the teacher's, learned from scratch: a decoder setting that "
+        "differs, e.g. channels=[128,128] (repeatable)",
+    )
+    p.add_argument(
         "--init-from",
         default=None,
         help="start the student from a voice or checkpoint distilled earlier from the same teacher",
@@ -32,6 +40,7 @@ def add_parser(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fmtts.api import resolve_voice
+    from fmtts.config import parse_value
     from fmtts.training.distill import DistillConfig, Distiller
 
     try:
@@ -41,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     for key in ("batch_size", "lr", "max_steps", "teacher_steps", "threads"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
+    student = {}
+    for item in args.student:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"error: --student takes KEY=VALUE, got {item!r}")
+        student[key.strip()] = parse_value(value)
+    if student:
+        settings["student_decoder"] = student
     distiller = Distiller(
         resolve_voice(args.voice),
         args.sentences,

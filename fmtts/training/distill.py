@@ -1,7 +1,8 @@
 """Few-step distillation: teach a trained voice's decoder to sample in one or two steps.
 
 The teacher is the voice as it is; the student is the same voice whose estimator also takes the step size
-d (:class:`fmtts.models.layers.StepSizeEmbedding`, zero at the start, so the student starts as the teacher).
+d (:class:`fmtts.models.layers.StepSizeEmbedding`, zero at the start, so the student starts as the teacher),
+or, with ``student_decoder``, the voice with another (e.g. narrower, faster) estimator learned from scratch.
 No recordings are needed: for each batch of sentences the teacher's encoder gives μ, fresh noise x₀ is
 drawn, and the teacher integrates the flow in ``teacher_steps`` Euler steps, x₀ → x_{1/K} → … → x₁. That
 trajectory gives every target (a shortcut-model objective with the teacher's trajectory as the small-step
@@ -20,6 +21,8 @@ acoustic checkpoints (``fmtts export`` turns one into a voice) with the distilla
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import logging
 import math
@@ -31,7 +34,7 @@ from typing import Any, ClassVar
 import torch
 
 from fmtts import __version__
-from fmtts.config import Config, ConfigError, DictConvertible
+from fmtts.config import Config, ConfigError, DecoderConfig, DictConvertible
 from fmtts.data.padding import pad_tokens
 from fmtts.models.tts import FlowTTS
 from fmtts.paths import file_sha1
@@ -76,6 +79,10 @@ class DistillConfig(DictConvertible):
     val_sentences: int = 8
     max_bad_steps: int = 20
     threads: int | None = None
+    # A student estimator other than the teacher's: DecoderConfig fields that differ from it, e.g.
+    # {"channels": [128, 128]} for a narrower, faster one. Such a student starts from random weights (its
+    # flow, d = 0, is learned from the teacher's velocities too); empty: the teacher's own estimator.
+    student_decoder: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.teacher_steps, int) or self.teacher_steps < 1:
@@ -94,6 +101,12 @@ class DistillConfig(DictConvertible):
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
+        known = {f.name for f in dataclasses.fields(DecoderConfig)}
+        if not isinstance(self.student_decoder, dict) or set(self.student_decoder) - known:
+            raise ConfigError(
+                f"student_decoder takes decoder settings ({', '.join(sorted(known))}), got "
+                f"{self.student_decoder!r}"
+            )
 
 
 def read_sentences(path: str | Path) -> list[str]:
@@ -125,15 +138,31 @@ def encode_sentences(texts: list[str], processor: TextProcessor, max_tokens: int
 
 
 def student_from_teacher(
-    teacher: FlowTTS, ckpt: dict[str, Any], shortcut_steps: list[int]
+    teacher: FlowTTS,
+    ckpt: dict[str, Any],
+    shortcut_steps: list[int],
+    decoder: dict[str, Any] | None = None,
 ) -> tuple[FlowTTS, Config]:
-    """The teacher's weights in a model whose estimator also takes the step size."""
-    cfg = Config.from_dict(ckpt["config"])
+    """The teacher's weights in a model whose estimator also takes the step size; with ``decoder`` (settings
+    that differ from the teacher's decoder) the student's estimator is that one, from random weights, and
+    only the rest (encoder, durations, statistics) is the teacher's."""
+    raw = copy.deepcopy(ckpt["config"])
+    if decoder:
+        raw["model"]["decoder"].update(decoder)
+    try:
+        cfg = Config.from_dict(raw)
+    except (ConfigError, TypeError) as exc:
+        raise TrainingError(f"the student's decoder settings {decoder} do not make a model: {exc}") from exc
     cfg.model.cfm.shortcut_steps = sorted(set(shortcut_steps))
     stats = ckpt["mel_stats"]
     model = FlowTTS(cfg.model, teacher.n_vocab, stats["mean"], stats["std"])
-    missing, unexpected = model.load_state_dict(teacher.state_dict(), strict=False)
-    new = [k for k in missing if ".step_embed." not in k]
+    state = teacher.state_dict()
+    if decoder:
+        state = {k: v for k, v in state.items() if not k.startswith("decoder.estimator.")}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    new = [
+        k for k in missing if ".step_embed." not in k and not (decoder and k.startswith("decoder.estimator."))
+    ]
     if new or unexpected:
         raise TrainingError(
             f"the teacher does not fit its own config: missing {new[:5]}, unexpected {unexpected[:5]}"
@@ -247,7 +276,10 @@ class Distiller(TrainingLoop):
             "step": ckpt.get("step"),
         }
         self.vocoder = ckpt.get("vocoder")
-        self.model, self.model_cfg = student_from_teacher(self.teacher, ckpt, self.cfg.shortcut_steps)
+        torch.manual_seed(self.cfg.seed)  # a new student estimator's initial weights
+        self.model, self.model_cfg = student_from_teacher(
+            self.teacher, ckpt, self.cfg.shortcut_steps, self.cfg.student_decoder
+        )
         if init_from is not None and not resume:
             continue_student(self.model, self.teacher, Path(init_from))
             self.teacher_source["student_from"] = {

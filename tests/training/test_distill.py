@@ -192,3 +192,62 @@ def test_a_resumed_distillation_ends_as_the_uninterrupted_one(
     written = path.stat().st_mtime_ns
     finished = Distiller(trained_run, sentences, tmp_path / "straight", cfg, resume=True, progress=False)
     assert finished.train() == path and path.stat().st_mtime_ns == written
+
+
+def test_a_narrower_student_learns_from_scratch(trained_run: Path, sentences: Path, tmp_path: Path) -> None:
+    """``student_decoder``: a narrower estimator, from random weights, beside the teacher's encoder and
+    durations; it learns (loss falls), exports with its own width and speaks at the teacher's length."""
+    cfg = DistillConfig(
+        batch_size=4,
+        val_sentences=2,
+        lr=2e-3,
+        warmup_steps=1,
+        max_steps=40,
+        student_decoder={"channels": [24, 24], "heads": 1},
+    )
+    torch.manual_seed(0)
+    distiller = Distiller(trained_run, sentences, tmp_path / "narrow", cfg, progress=False)
+    student, teacher = distiller.model, distiller.teacher
+    assert student.cfg.decoder.channels == [24, 24] and teacher.cfg.decoder.channels == [48, 48]
+
+    def count(m: torch.nn.Module) -> int:
+        return sum(p.numel() for p in m.parameters())
+
+    assert count(student.decoder.estimator) < 0.5 * count(teacher.decoder.estimator)
+    assert torch.equal(student.encoder.embedding.weight, teacher.encoder.embedding.weight)
+    losses = [distiller.train_step() for _ in range(40)]
+    distiller.step = 40
+    assert all(np.isfinite(losses))
+    assert np.mean(losses[-8:]) < 0.5 * np.mean(losses[:8]), losses
+    voice = tmp_path / "narrow.fmtts"
+    assert main(["export", str(distiller.save()), str(voice)]) == 0
+    tts = TTS.load(voice, vocoder="griffinlim")
+    ref = TTS.load(trained_run, device="cpu", vocoder="griffinlim")
+    out = tts.synthesize("The cat sat on the mat.", steps=1, seed=0)
+    assert np.isfinite(out.audio).all()
+    assert out.mel.shape == ref.synthesize("The cat sat on the mat.", steps=1, seed=0).mel.shape
+
+    with pytest.raises(ConfigError, match="student_decoder takes decoder settings"):
+        DistillConfig(student_decoder={"width": 3})
+    with pytest.raises(TrainingError, match="do not make a model"):
+        Distiller(
+            trained_run,
+            sentences,
+            tmp_path / "bad",
+            DistillConfig(batch_size=4, val_sentences=2, student_decoder={"channels": "wide"}),
+            progress=False,
+        )
+
+
+def test_distill_command_line(trained_run: Path, sentences: Path, tmp_path: Path) -> None:
+    from fmtts.checkpoint import load_checkpoint
+
+    args = ["distill", "--voice", str(trained_run), "--sentences", str(sentences), "--no-progress"]
+    args += ["--max-steps", "2", "--batch-size", "2", "--threads", "1"]
+    narrow = ["--student", "channels=[24, 24]", "--student", "heads=1"]
+    assert main([*args, "--out", str(tmp_path / "run"), *narrow]) == 0
+    ckpt = load_checkpoint(tmp_path / "run" / "checkpoints" / "step_00000002.pt")
+    assert ckpt["config"]["model"]["decoder"]["channels"] == [24, 24]
+    assert ckpt["distill"]["config"]["student_decoder"] == {"channels": [24, 24], "heads": 1}
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        main([*args, "--out", str(tmp_path / "bad"), "--student", "channels"])
