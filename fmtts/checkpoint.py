@@ -164,6 +164,21 @@ def prune_checkpoints(folder: str | Path, keep: int) -> None:
         p.unlink(missing_ok=True)
 
 
+# what a voice keeps of a training checkpoint besides its weights (``distill``: how it was distilled)
+INFERENCE_KEYS = (
+    "fmtts_version",
+    "config",
+    "text",
+    "mel_config",
+    "mel_stats",
+    "step",
+    "vocoder",
+    "speakers",
+    "default_steps",
+    "distill",
+)
+
+
 def inference_state(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
     """The weights to speak with: the EMA weights when the checkpoint has them, else the raw weights."""
     return ckpt.get("ema") or ckpt["model"]

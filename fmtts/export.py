@@ -8,20 +8,7 @@ from pathlib import Path
 
 import torch
 
-from fmtts.checkpoint import CheckpointError, inference_state, save_checkpoint
-
-INFERENCE_KEYS = (
-    "fmtts_version",
-    "config",
-    "text",
-    "mel_config",
-    "mel_stats",
-    "step",
-    "vocoder",
-    "speakers",
-    "default_steps",
-    "distill",
-)
+from fmtts.checkpoint import INFERENCE_KEYS, CheckpointError, inference_state, save_checkpoint
 
 
 def export_voice(

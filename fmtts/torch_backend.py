@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fmtts.checkpoint import CheckpointError, inference_state, load_checkpoint
+from fmtts.checkpoint import INFERENCE_KEYS, CheckpointError, inference_state, load_checkpoint
 from fmtts.config import Config, ConfigError
 from fmtts.data.padding import pad_tokens
 from fmtts.devices import cpu_has_native_bf16
@@ -46,19 +46,8 @@ def voice_file_checkpoint(path: Path) -> dict:
     state["mel_mean"] = torch.tensor(float(m["mel_stats"]["mean"]))
     state["mel_std"] = torch.tensor(float(m["mel_stats"]["std"]))
     state["duration_scale"] = torch.tensor(float(m["duration_scale"]))
-    keys = (
-        "config",
-        "text",
-        "mel_config",
-        "mel_stats",
-        "step",
-        "vocoder",
-        "fmtts_version",
-        "speakers",
-        "default_steps",
-    )
-    ckpt = {**{k: m[k] for k in keys if k in m}, "model": state}
-    if m.get("distill"):
+    ckpt = {**{k: m[k] for k in INFERENCE_KEYS if k in m and k != "distill"}, "model": state}
+    if m.get("distill"):  # the manifest keeps the settings, a checkpoint {"config": settings, ...}
         ckpt["distill"] = {"config": m["distill"]}
     return ckpt
 
