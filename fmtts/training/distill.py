@@ -173,7 +173,8 @@ def student_from_teacher(
 def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     """Load into ``student`` the estimator of an earlier distillation of the same teacher (a ``.fmtts``
     voice, ``.pt`` voice or checkpoint distilled for the same step counts), so a run can go on where a
-    finished one stopped. Everything but the estimator must be the teacher's (to fp16 rounding)."""
+    finished one stopped. Everything but the estimator must be the teacher's, to the rounding of a voice
+    file's fp16 or int8 weights (a hundredth of each tensor's largest value)."""
     from fmtts.torch_backend import load_model
 
     earlier, _ = load_model(path)
@@ -188,7 +189,7 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     for key, value in teacher.state_dict().items():
         if key.startswith("decoder.estimator.") or not value.is_floating_point():
             continue
-        if not torch.allclose(state[key], value, rtol=1e-3, atol=1e-4):
+        if float((state[key] - value).abs().max()) > 0.01 * float(value.abs().max()) + 1e-6:
             raise TrainingError(f"{path} was not distilled from this teacher ({key} differs)")
     student.load_state_dict(state)
 

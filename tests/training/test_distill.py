@@ -83,6 +83,17 @@ def test_distillation_loss_falls_and_one_step_speaks(
     )
     scores = going_on.validate()
     assert scores["student_1step_mse"] == pytest.approx(after["student_1step_mse"], rel=0.05)
+    small = tmp_path / "distilled8.fmtts"  # an int8 voice file is an earlier student too
+    assert main(["export", str(voice), str(small), "--dtype", "int8"]) == 0
+    Distiller(trained_run, sentences, tmp_path / "more8", again_cfg, init_from=small, progress=False)
+    from fmtts.checkpoint import load_checkpoint, save_checkpoint
+
+    stranger = load_checkpoint(ckpt)  # the same student beside another encoder: another teacher's
+    for state in (stranger["model"], stranger["ema"]):
+        state["encoder.embedding.weight"] = state["encoder.embedding.weight"] * 2
+    stranger_pt = save_checkpoint(stranger, tmp_path / "stranger.pt")
+    with pytest.raises(TrainingError, match="not distilled from this teacher"):
+        Distiller(trained_run, sentences, tmp_path / "x0", again_cfg, init_from=stranger_pt, progress=False)
     assert going_on.payload(with_training_state=False)["distill"]["teacher"]["student_from"]["path"] == str(
         voice.resolve()
     )
