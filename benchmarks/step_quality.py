@@ -8,7 +8,8 @@ Needs fmtts[eval]. Writes ``benchmarks/results/step_quality.json``.
 
     python benchmarks/step_quality.py --voices joe,~/distilled.fmtts --steps 1,2,4 --seeds 0,1,2 --n 100
 
-``--vocoders auto,~/other.onnx`` scores each voice through each vocoder ("auto": the one the voice names).
+``--vocoders auto,~/other.onnx`` scores each voice through each vocoder ("auto": the one the voice names);
+``VOICE@1/2`` takes those step counts for that voice instead of ``--steps``.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ def main() -> None:
     asr = load_asr("whisper", device="cpu")
     rows = []
     combos = [(v, voc) for v in args.voices.split(",") for voc in args.vocoders.split(",")]
-    for voice, vocoder in combos:
+    for entry, vocoder in combos:
+        voice, _, own_steps = entry.partition("@")
         tts = TTS.load(voice, vocoder=vocoder, threads=args.threads)
         tts.synthesize(texts[0], seed=0)  # warm
-        for n in steps:
+        for n in [int(k) for k in own_steps.split("/")] if own_steps else steps:
             per_seed = []
             for seed in seeds:
                 errors = words = 0
