@@ -60,7 +60,9 @@ def train_acoustic(cfg: Any, args: argparse.Namespace, init_from: str | None, te
     if not args.resume:
         refuse_existing_run(out)  # before config.json is overwritten
     out.mkdir(parents=True, exist_ok=True)
-    data = resolve_training_data(cfg, args.data, args.prepared or out / "data", text)
+    data = resolve_training_data(
+        cfg, args.data, args.prepared or out / "data", text, progress=not args.no_progress
+    )
     cfg.save(out / "config.json")
     return _run_training(Trainer, cfg, data, out, args, init_from)
 

@@ -40,12 +40,16 @@ def wait_for(path: Path, timeout: float = 3600.0, content: str | None = None) ->
 
 
 def resolve_training_data(
-    cfg: Config, data: str | Path, prepared: str | Path, text: TextProcessor | None = None
+    cfg: Config,
+    data: str | Path,
+    prepared: str | Path,
+    text: TextProcessor | None = None,
+    progress: bool = True,
 ) -> Path:
     """``data``: a prepared folder (``fmtts prepare``), a packed cache file (``fmtts pack``, unpacked into
     ``prepared``) or an LJSpeech-format folder (prepared into ``prepared`` with ``text``, default the
-    standard frontend with the config's blanks; fine-tuning passes the voice's own). Returns the prepared
-    folder."""
+    standard frontend with the config's blanks; fine-tuning passes the voice's own; ``progress``: a bar
+    while it prepares). Returns the prepared folder."""
     data, prepared = Path(data), Path(prepared)
     if data.is_file():
         return _unpacked(data, prepared)
@@ -54,7 +58,7 @@ def resolve_training_data(
 
         tp = text or TextProcessor(intersperse_blank=cfg.data.intersperse_blank)
         if is_rank_zero():
-            prepare_dataset(data, prepared, cfg.data, tp)
+            prepare_dataset(data, prepared, cfg.data, tp, progress=progress)
         else:  # not the report alone: an older preparation's stays until rank 0 removes it
             wait_for_preparation(data, prepared, cfg.data, tp)
         return prepared

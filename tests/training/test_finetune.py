@@ -30,7 +30,7 @@ def recordings(speech_utterances: list[dict], tmp_path_factory: pytest.TempPathF
 
 
 def test_finetune_keeps_the_voice_and_trains_from_its_weights(
-    voice_file: Path, recordings: Path, tmp_path: Path, torch_single_thread
+    voice_file: Path, recordings: Path, tmp_path: Path, torch_single_thread, capsys
 ) -> None:
     from fmtts.checkpoint import load_checkpoint
     from fmtts.cli import main
@@ -49,6 +49,7 @@ def test_finetune_keeps_the_voice_and_trains_from_its_weights(
         "train.checkpoint_every=1",
     ]
     assert main([*args, *opts]) == 0
+    assert "features:" not in capsys.readouterr().err  # --no-progress: no bar while it prepares the data
 
     source = VoiceFile.read(voice_file).manifest
     first = load_checkpoint(out / "checkpoints" / "step_00000001.pt")
