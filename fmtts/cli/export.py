@@ -69,8 +69,9 @@ def run_export(args: argparse.Namespace) -> int:
         from fmtts.onnx_export import export_voice_file
 
         with tempfile.TemporaryDirectory() as tmp:
-            staged_dtype = "fp16" if args.dtype == "fp16" else "fp32"
-            staged = export_voice(args.checkpoint, Path(tmp) / "voice.pt", dtype=staged_dtype, **options)
+            staged = export_voice(
+                args.checkpoint, Path(tmp) / "voice.pt", dtype=_staged(args.dtype), **options
+            )
             vocoder = args.vocoder or _checkpoint_vocoder(Path(args.checkpoint))
             path = export_voice_file(
                 staged, out, weights=args.dtype, vocoder=vocoder, default_steps=args.default_steps
@@ -80,6 +81,12 @@ def run_export(args: argparse.Namespace) -> int:
         path = export_voice(args.checkpoint, out, dtype=args.dtype, **options)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+def _staged(dtype: str) -> str:
+    """The torch file a runtime export is made from: fp16 for an fp16 file, else fp32 (int8 is rounded
+    from the exact weights)."""
+    return "fp16" if dtype == "fp16" else "fp32"
 
 
 def _torch_dtype(dtype: str, out: Path) -> None:
@@ -108,8 +115,9 @@ def run_export_vocoder(args: argparse.Namespace) -> int:
             path = export_vocoder_onnx(args.checkpoint, out, weights=args.dtype)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                staged_dtype = "fp16" if args.dtype == "fp16" else "fp32"
-                staged = export_vocoder(args.checkpoint, Path(tmp) / f"{out.stem}.pt", dtype=staged_dtype)
+                staged = export_vocoder(
+                    args.checkpoint, Path(tmp) / f"{out.stem}.pt", dtype=_staged(args.dtype)
+                )
                 path = export_vocoder_onnx(staged, out, weights=args.dtype)
     else:
         _torch_dtype(args.dtype, out)
