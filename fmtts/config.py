@@ -118,6 +118,10 @@ class DataConfig:
     mel: MelConfig = field(default_factory=MelConfig)
 
 
+# the parts of an acoustic model that can learn or stay as they are (``train.trainable``)
+MODEL_PARTS = ("encoder", "duration", "decoder", "speakers")
+
+
 @dataclass
 class TrainConfig:
     batch_size: int = 16
@@ -143,6 +147,9 @@ class TrainConfig:
     num_workers: int = 0  # processes that collate batches ahead of the step (0: in the training process)
     bucket_size: int = 32  # batches per length bucket (sorting window)
     threads: int | None = None  # torch intra-op threads on CPU
+    # the parts that learn (of MODEL_PARTS); the others keep their weights, e.g. a fine-tuning run that
+    # adapts only the decoder. "speakers" is a multi-speaker model's speaker table.
+    trainable: list[str] = field(default_factory=lambda: list(MODEL_PARTS))
 
 
 def check_train_counts(train: Any) -> None:
@@ -155,6 +162,13 @@ def check_train_counts(train: Any) -> None:
             raise ConfigError(f"train.{key} must be at least {low}, got {value}")
     if not train.lr > 0:
         raise ConfigError(f"train.lr must be positive, got {train.lr}")
+    trainable = getattr(train, "trainable", None)
+    if trainable is not None:
+        unknown = [p for p in trainable if p not in MODEL_PARTS]
+        if unknown or not trainable:
+            raise ConfigError(
+                f"train.trainable lists parts of {', '.join(MODEL_PARTS)} (at least one), got {trainable}"
+            )
 
 
 @dataclass

@@ -188,6 +188,8 @@ def export_voice_file(
 
 
 def _check_weights(weights: str) -> None:
+    """Refuses an unknown storage dtype before the model loads and exports (store_weights would only
+    refuse it after both)."""
     if weights not in WEIGHT_DTYPES:
         raise CheckpointError(f"weights are stored as one of {', '.join(WEIGHT_DTYPES)}, not {weights!r}")
 

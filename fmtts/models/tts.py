@@ -41,6 +41,16 @@ class FlowTTS(nn.Module):
         # a voice speaks with; calibrate_duration_scale() measures the factor on training data.
         self.register_buffer("duration_scale", torch.tensor(1.0))
 
+    def parts(self) -> dict[str, nn.Module]:
+        """The model's parts by their ``train.trainable`` names (:data:`fmtts.config.MODEL_PARTS`)."""
+        named = {"encoder": self.encoder, "duration": self.duration_predictor, "decoder": self.decoder}
+        return named | ({"speakers": self.speaker_emb} if self.speaker_emb is not None else {})
+
+    def freeze_except(self, trainable: list[str]) -> None:
+        """Only the ``trainable`` parts' parameters get gradients; the rest keep their weights."""
+        for name, part in self.parts().items():
+            part.requires_grad_(name in trainable)
+
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # checkpoints from before the calibration have no factor: 1 reproduces how they spoke
         state_dict.setdefault(prefix + "duration_scale", torch.tensor(1.0))

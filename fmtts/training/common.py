@@ -139,8 +139,9 @@ class OptimizerSettings(Protocol):
 def build_optimizer(model: torch.nn.Module, t: OptimizerSettings) -> torch.optim.Optimizer:
     """AdamW, fused into one kernel over all parameters where torch has one for their device (CPU and
     CUDA): the per-parameter loop cost ~8 % of a training step on the CPU. Moments are stored alike
-    either way; resuming keeps this optimizer's kernel choice (:func:`with_kernel_choice`)."""
-    params = list(model.parameters())
+    either way; resuming keeps this optimizer's kernel choice (:func:`with_kernel_choice`). Frozen
+    parameters (``requires_grad`` off) are left out."""
+    params = [p for p in model.parameters() if p.requires_grad]
     fused = bool(params) and all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
     return torch.optim.AdamW(params, lr=t.lr, betas=tuple(t.betas), weight_decay=t.weight_decay, fused=fused)
 

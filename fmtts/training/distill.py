@@ -306,7 +306,7 @@ class Distiller(TrainingLoop):
         self.ema = {k: v.detach().clone() for k, v in self.estimator.state_dict().items()}
         self.step = 0
         self.rng = random.Random(self.cfg.seed)
-        torch.manual_seed(self.cfg.seed)
+        torch.manual_seed(self.cfg.seed)  # training noise: the same stream whether or not the student was new
         if resume:
             self._resume()
 

@@ -141,6 +141,9 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
         self.model = build_model(self.cfg, self.meta).to(self.device)
         if init_from is not None:
             self._init_weights(init_from)
+        self.model.freeze_except(t.trainable)
+        if not any(p.requires_grad for p in self.model.parameters()):
+            raise TrainingError(f"train.trainable {t.trainable}: this model has none of those parts")
         self.ema = EMA(self.model, t.ema_decay)
         self.optimizer = build_optimizer(self.model, t)
         schedule = (

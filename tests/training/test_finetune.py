@@ -91,3 +91,26 @@ def test_finetune_refuses_to_change_the_voices_mel(voice_file: Path, tmp_path: P
     cfg, text = finetune_setup(voice_file, "finetune", ["train.lr=1e-4"])
     assert cfg.train.lr == 1e-4 and cfg.model.cfm.shortcut_steps == []
     assert text.to_dict()["intersperse_blank"] == cfg.data.intersperse_blank
+
+
+def test_finetune_adapts_only_the_parts_it_is_told(
+    voice_file: Path, recordings: Path, tmp_path: Path, torch_single_thread
+) -> None:
+    from fmtts.checkpoint import load_checkpoint
+    from fmtts.cli import main
+    from fmtts.training.state import inference_state, init_checkpoint
+
+    out = tmp_path / "run"
+    args = ["finetune", "--voice", str(voice_file), "--data", str(recordings), "--out", str(out)]
+    opts = ["--train-steps", "2", "--no-progress", "--set", "train.batch_size=2"]
+    assert main([*args, *opts, "--set", "train.trainable=[decoder]"]) == 0
+    start = inference_state(init_checkpoint(voice_file))
+    end = inference_state(load_checkpoint(out / "checkpoints" / "step_00000002.pt"))
+    moved = {k.split(".")[0] for k in start if not np.array_equal(start[k].numpy(), end[k].numpy())}
+    moved -= {"mel_mean", "mel_std"}  # buffers: the new recordings' statistics, whatever learns
+    assert moved == {"decoder"}  # the text encoder and durations kept the voice's weights
+
+    with pytest.raises(ConfigError, match="train.trainable"):
+        from fmtts.training.finetune import finetune_setup
+
+        finetune_setup(voice_file, "finetune", ["train.trainable=[vocoder]"])
