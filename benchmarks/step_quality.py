@@ -95,9 +95,7 @@ def main() -> None:
                 }
             )
     base = [m for s in rows[0]["seeds"] for m in s["dnsmos_per_sentence"]]
-    print(
-        "\n| voice | vocoder | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | Δ DNSMOS, paired |"
-    )
+    print("\n| voice | vocoder | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | Δ DNSMOS, paired |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         s = r["seeds"]
