@@ -26,13 +26,15 @@ def add_parser(sub: Subparsers) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a student estimator unlike the teacher's, learned from scratch: a decoder setting that "
-        "differs, e.g. channels=[128,128] (repeatable)",
+        help="a student estimator unlike the teacher's: a decoder setting that differs (repeatable), e.g. "
+        "level_transformers=[0,1] (no attention at full resolution; the other weights start as the "
+        "teacher's) or channels=[128,128] (learned from scratch)",
     )
     p.add_argument(
         "--init-from",
         default=None,
-        help="start the student from a voice or checkpoint distilled earlier from the same teacher",
+        help="start the student from a voice or checkpoint distilled earlier from the same teacher "
+        "(with --student: the weights of it that fit)",
     )
     p.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
     p.set_defaults(func=run)

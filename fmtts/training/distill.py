@@ -2,7 +2,8 @@
 
 The teacher is the voice as it is; the student is the same voice whose estimator also takes the step size
 d (:class:`fmtts.models.layers.StepSizeEmbedding`, zero at the start, so the student starts as the teacher),
-or, with ``student_decoder``, the voice with another (e.g. narrower, faster) estimator learned from scratch.
+or, with ``student_decoder``, the voice with another (e.g. narrower, faster) estimator that starts from the
+teacher's tensors that fit it (all but the dropped blocks when it only drops some; next to none when narrower).
 No recordings are needed: for each batch of sentences the teacher's encoder gives μ, fresh noise x₀ is
 drawn, and the teacher integrates the flow in ``teacher_steps`` Euler steps, x₀ → x_{1/K} → … → x₁. That
 trajectory gives every target (a shortcut-model objective with the teacher's trajectory as the small-step
@@ -137,6 +138,22 @@ def encode_sentences(texts: list[str], processor: TextProcessor, max_tokens: int
     return encoded
 
 
+def inherit_fitting(estimator: torch.nn.Module, source: dict[str, torch.Tensor]) -> int:
+    """Copy into ``estimator`` every tensor of ``source`` (an estimator's state) with the same name and
+    shape; the rest keeps its initial weights. A student that drops blocks (e.g. ``level_transformers``
+    [0, 1]: no attention at full resolution) so starts as the teacher without them; a narrower one
+    inherits next to nothing. Returns how many tensors were copied."""
+    own = estimator.state_dict()
+    fitting = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    estimator.load_state_dict(fitting, strict=False)
+    return len(fitting)
+
+
+def _estimator_state(model: FlowTTS) -> dict[str, torch.Tensor]:
+    prefix = "decoder.estimator."
+    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
+
+
 def student_from_teacher(
     teacher: FlowTTS,
     ckpt: dict[str, Any],
@@ -144,8 +161,9 @@ def student_from_teacher(
     decoder: dict[str, Any] | None = None,
 ) -> tuple[FlowTTS, Config]:
     """The teacher's weights in a model whose estimator also takes the step size; with ``decoder`` (settings
-    that differ from the teacher's decoder) the student's estimator is that one, from random weights, and
-    only the rest (encoder, durations, statistics) is the teacher's."""
+    that differ from the teacher's decoder) the student's estimator is that one, with the teacher's
+    estimator tensors that fit it (:func:`inherit_fitting`) and random weights elsewhere; the rest
+    (encoder, durations, statistics) is the teacher's."""
     raw = copy.deepcopy(ckpt["config"])
     if decoder:
         raw["model"]["decoder"].update(decoder)
@@ -167,6 +185,10 @@ def student_from_teacher(
         raise TrainingError(
             f"the teacher does not fit its own config: missing {new[:5]}, unexpected {unexpected[:5]}"
         )
+    if decoder:
+        n = inherit_fitting(model.decoder.estimator, _estimator_state(teacher))
+        total = len(model.decoder.estimator.state_dict())
+        log.info("student estimator: %d of its %d tensors from the teacher, the rest new", n, total)
     return model, cfg
 
 
@@ -174,7 +196,9 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     """Load into ``student`` the estimator of an earlier distillation of the same teacher (a ``.fmtts``
     voice, ``.pt`` voice or checkpoint distilled for the same step counts), so a run can go on where a
     finished one stopped. Everything but the estimator must be the teacher's, to the rounding of a voice
-    file's fp16 or int8 weights (a hundredth of each tensor's largest value)."""
+    file's fp16 or int8 weights (a hundredth of each tensor's largest value). An earlier student with
+    other decoder settings (e.g. the shipped voice, for a student that drops blocks) gives the tensors
+    that fit (:func:`inherit_fitting`)."""
     from fmtts.torch_backend import load_model
 
     earlier, _ = load_model(path)
@@ -183,7 +207,8 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
             f"{path} was distilled for steps {earlier.cfg.cfm.shortcut_steps or 'none'}, this run distils "
             f"{student.cfg.cfm.shortcut_steps}"
         )
-    if earlier.cfg != student.cfg:  # dataclasses: field by field
+    same_but_decoder = dataclasses.replace(earlier.cfg, decoder=student.cfg.decoder)
+    if same_but_decoder != student.cfg:  # dataclasses: field by field
         raise TrainingError(f"{path} is another model than this teacher's: its config differs")
     state = earlier.state_dict()
     for key, value in teacher.state_dict().items():
@@ -191,7 +216,14 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
             continue
         if float((state[key] - value).abs().max()) > 0.01 * float(value.abs().max()) + 1e-6:
             raise TrainingError(f"{path} was not distilled from this teacher ({key} differs)")
-    student.load_state_dict(state)
+    if earlier.cfg.decoder == student.cfg.decoder:
+        student.load_state_dict(state)
+        return
+    student.load_state_dict(
+        {k: v for k, v in state.items() if not k.startswith("decoder.estimator.")}, strict=False
+    )
+    n = inherit_fitting(student.decoder.estimator, _estimator_state(earlier))
+    log.info("student estimator: %d of its tensors from %s", n, path)
 
 
 def load_teacher(path: Path) -> tuple[FlowTTS, dict[str, Any]]:

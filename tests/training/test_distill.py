@@ -250,6 +250,43 @@ def test_a_narrower_student_learns_from_scratch(trained_run: Path, sentences: Pa
         )
 
 
+def test_a_student_that_drops_blocks_starts_from_the_teachers_other_weights(
+    trained_run: Path, sentences: Path, tmp_path: Path
+) -> None:
+    """``student_decoder`` that removes the attention at full resolution: every other estimator tensor is
+    the teacher's (or, with ``init_from``, an earlier student's: its step-size embedding too)."""
+    from fmtts.checkpoint import load_checkpoint
+
+    def run(out: str, cfg: DistillConfig, **kw) -> Distiller:
+        return Distiller(trained_run, sentences, tmp_path / out, cfg, progress=False, **kw)
+
+    first = run("full", DistillConfig(batch_size=2, val_sentences=2, max_steps=2))
+    for _ in range(2):
+        first.train_step()
+    earlier = first.save()
+
+    cfg = DistillConfig(
+        batch_size=2, val_sentences=2, max_steps=2, student_decoder={"level_transformers": [0, 1]}
+    )
+    dropped = run("dropped", cfg)
+    own, teacher = (
+        dropped.model.decoder.estimator.state_dict(),
+        dropped.teacher.decoder.estimator.state_dict(),
+    )
+    full_res = ("down.0.transformers.", "up.1.transformers.")
+    assert any(k.startswith(full_res) for k in teacher) and not any(k.startswith(full_res) for k in own)
+    assert all(torch.equal(v, teacher[k]) for k, v in own.items() if not k.startswith("step_embed."))
+
+    went_on = run("went_on", cfg, init_from=earlier)
+    source = load_checkpoint(earlier)["ema"]
+    for key, value in went_on.model.decoder.estimator.state_dict().items():
+        assert torch.equal(value, source[f"decoder.estimator.{key}"]), key  # step_embed included
+    voice = tmp_path / "dropped.fmtts"
+    assert main(["export", str(went_on.save()), str(voice)]) == 0
+    out = TTS.load(voice, vocoder="griffinlim").synthesize("The cat sat.", steps=1, seed=0)
+    assert np.isfinite(out.audio).all()
+
+
 def test_distill_command_line(trained_run: Path, sentences: Path, tmp_path: Path) -> None:
     from fmtts.checkpoint import load_checkpoint
 
