@@ -3,7 +3,7 @@
 The teacher is the voice as it is; the student is the same voice whose estimator also takes the step size
 d (:class:`fmtts.models.layers.StepSizeEmbedding`, zero at the start, so the student starts as the teacher),
 or, with ``student_decoder``, the voice with another (e.g. narrower, faster) estimator that starts from the
-teacher's tensors that fit it (all but the dropped blocks when it only drops some; next to none when narrower).
+teacher's tensors that fit it (all but the dropped blocks when it drops some; next to none when narrower).
 No recordings are needed: for each batch of sentences the teacher's encoder gives μ, fresh noise x₀ is
 drawn, and the teacher integrates the flow in ``teacher_steps`` Euler steps, x₀ → x_{1/K} → … → x₁. That
 trajectory gives every target (a shortcut-model objective with the teacher's trajectory as the small-step
