@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_seconds as median_time  # noqa: E402
 from _worker import train_batch  # noqa: E402
 
 from fmtts.config import load_config  # noqa: E402
@@ -29,16 +29,6 @@ from fmtts.models.tts import FlowTTS  # noqa: E402
 from fmtts.sampling import SamplerConfig  # noqa: E402
 
 SECONDS_PER_FRAME = 256 / 22050
-
-
-def median_time(fn, reps: int) -> float:
-    fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def measure_config(name: str, reps: int) -> dict:

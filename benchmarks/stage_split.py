@@ -20,7 +20,6 @@ import datetime
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,19 +27,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import cpu_model  # noqa: E402
 from _sentences import unseen_sentences  # noqa: E402
+from _timing import median_seconds  # noqa: E402
 
 from fmtts import TTS  # noqa: E402
 from fmtts.pipeline import sampler_config  # noqa: E402
 from fmtts.text.plan import SpeechChunk, plan_speech  # noqa: E402
-
-
-def median_seconds(fn, reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -81,7 +72,7 @@ def main() -> None:
         names = list(stages)
         names = names[n % len(names) :] + names[: n % len(names)]  # rotate the order
         for name in names:
-            totals[name] += median_seconds(stages[name], args.reps)
+            totals[name] += median_seconds(stages[name], args.reps, warmup=False)
         totals["call_acoustic"] += statistics.median(r["acoustic_seconds"] for r in reported)
         totals["call_vocoder"] += statistics.median(r["vocoder_seconds"] for r in reported)
         totals["audio"] += sum(m.shape[1] for m in mels) * tts.mel_config.hop_length / tts.sample_rate
