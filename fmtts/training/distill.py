@@ -149,11 +149,6 @@ def inherit_fitting(estimator: torch.nn.Module, source: dict[str, torch.Tensor])
     return len(fitting)
 
 
-def _estimator_state(model: FlowTTS) -> dict[str, torch.Tensor]:
-    prefix = "decoder.estimator."
-    return {k[len(prefix) :]: v for k, v in model.state_dict().items() if k.startswith(prefix)}
-
-
 def student_from_teacher(
     teacher: FlowTTS,
     ckpt: dict[str, Any],
@@ -186,7 +181,7 @@ def student_from_teacher(
             f"the teacher does not fit its own config: missing {new[:5]}, unexpected {unexpected[:5]}"
         )
     if decoder:
-        n = inherit_fitting(model.decoder.estimator, _estimator_state(teacher))
+        n = inherit_fitting(model.decoder.estimator, teacher.decoder.estimator.state_dict())
         total = len(model.decoder.estimator.state_dict())
         log.info("student estimator: %d of its %d tensors from the teacher, the rest new", n, total)
     return model, cfg
@@ -216,13 +211,11 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
             continue
         if float((state[key] - value).abs().max()) > 0.01 * float(value.abs().max()) + 1e-6:
             raise TrainingError(f"{path} was not distilled from this teacher ({key} differs)")
-    if earlier.cfg.decoder == student.cfg.decoder:
-        student.load_state_dict(state)
-        return
     student.load_state_dict(
         {k: v for k, v in state.items() if not k.startswith("decoder.estimator.")}, strict=False
     )
-    n = inherit_fitting(student.decoder.estimator, _estimator_state(earlier))
+    # the same decoder settings: every tensor fits
+    n = inherit_fitting(student.decoder.estimator, earlier.decoder.estimator.state_dict())
     log.info("student estimator: %d of its tensors from %s", n, path)
 
 
