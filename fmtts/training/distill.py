@@ -48,6 +48,7 @@ from fmtts.training.common import (
     rng_state,
     set_rng_state,
 )
+from fmtts.training.ema import EMA, warmed_decay
 from fmtts.training.loop import Skipped, StepResult, TrainingLoop
 from fmtts.training.lr_schedule import cosine_from_start
 
@@ -70,7 +71,7 @@ class DistillConfig(DictConvertible):
     warmup_steps: int = 100
     max_steps: int = 4000
     grad_clip: float = 1.0
-    ema_decay: float = 0.998
+    ema_decay: float = 0.998  # reached after a warm-up (training.ema.warmed_decay)
     seed: int = 1234
     max_tokens: int = 400  # longer sentences are left out (memory)
     checkpoint_every: int = 250
@@ -328,7 +329,7 @@ class Distiller(TrainingLoop):
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, cosine_from_start(self.cfg.warmup_steps, self.cfg.max_steps, floor=0.0)
         )
-        self.ema = {k: v.detach().clone() for k, v in self.estimator.state_dict().items()}
+        self.ema = EMA(self.estimator, self.cfg.ema_decay)
         self.step = 0
         self.rng = random.Random(self.cfg.seed)
         torch.manual_seed(self.cfg.seed)  # training noise: the same stream whether or not the student was new
@@ -341,7 +342,7 @@ class Distiller(TrainingLoop):
     ) -> dict[str, Any]:
         model_state = self.model.state_dict()
         ema_state = dict(model_state)
-        ema_state.update({f"decoder.estimator.{k}": v for k, v in self.ema.items()})
+        ema_state.update({f"decoder.estimator.{k}": v for k, v in self.ema.state.items()})
         p: dict[str, Any] = {
             "fmtts_version": __version__,
             "config": self.model_cfg.to_dict(),
@@ -375,7 +376,7 @@ class Distiller(TrainingLoop):
                 f"{path} was written with other distillation settings; resume with the same ones"
             )
         self.model.load_state_dict(ckpt["model"])
-        self.ema = {
+        self.ema.state = {
             k[len("decoder.estimator.") :]: v
             for k, v in ckpt["ema"].items()
             if k.startswith("decoder.estimator.")
@@ -426,10 +427,7 @@ class Distiller(TrainingLoop):
         torch.nn.utils.clip_grad_norm_(self.estimator.parameters(), self.cfg.grad_clip)
         self.optimizer.step()
         self.scheduler.step()
-        with torch.no_grad():
-            for k, v in self.estimator.state_dict().items():
-                if v.dtype.is_floating_point:
-                    self.ema[k].lerp_(v, 1.0 - self.cfg.ema_decay)
+        self.ema.update(self.estimator, warmed_decay(self.step + 1, self.cfg.ema_decay))
         return float(loss.detach())
 
     @torch.no_grad()
@@ -438,7 +436,7 @@ class Distiller(TrainingLoop):
         ``teacher_steps``-step sample, same noise, on the held-out sentences; also the teacher itself at
         n steps (what the student must beat)."""
         live = {k: v.clone() for k, v in self.estimator.state_dict().items()}
-        self.estimator.load_state_dict(self.ema)
+        self.estimator.load_state_dict(self.ema.state)
         tokens, lengths = pad_tokens(self.val_ids)
         mu, mask, _, spk = self.teacher.prior(tokens, lengths)
         gen = torch.Generator().manual_seed(0)

@@ -17,29 +17,11 @@ from fmtts.config import Config, TrainConfig
 from fmtts.data.cache import FeatureCache
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
 from fmtts.training.common import TrainingError, build_optimizer, refuse_existing_run
+from fmtts.training.ema import EMA, warmed_decay
 from fmtts.training.loop import Skipped, StepResult, TrainingLoop
 from fmtts.training.lr_schedule import warmup_only, warmup_then_cosine
 from fmtts.training.state import CheckpointState, build_model
 from fmtts.training.validation import Validation
-
-
-class EMA:
-    """Exponential moving average of parameters and floating-point buffers (integer buffers are copied)."""
-
-    def __init__(self, model: torch.nn.Module, decay: float):
-        self.decay = decay
-        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-    @torch.no_grad()
-    def update(self, model: torch.nn.Module, decay: float | None = None) -> None:
-        d = self.decay if decay is None else decay
-        current = model.state_dict()
-        floats = [k for k, v in current.items() if v.dtype.is_floating_point]
-        # One multi-tensor lerp (e += (1 - d)·(v - e)) instead of two kernels per tensor.
-        torch._foreach_lerp_([self.state[k] for k in floats], [current[k].detach() for k in floats], 1.0 - d)
-        for k, v in current.items():
-            if not v.dtype.is_floating_point:
-                self.state[k].copy_(v)
 
 
 class EpochBatches(torch.utils.data.Dataset):
@@ -223,7 +205,7 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
         self.scaler.update()
         self.scheduler.step()
         t, step = self.cfg.train, self.step + 1
-        decay = 0.0 if step <= t.ema_start else min(t.ema_decay, (1 + step) / (10 + step))
+        decay = 0.0 if step <= t.ema_start else warmed_decay(step, t.ema_decay)
         self.ema.update(self.model, decay)
         attn = out["attn"][0].detach().clone()  # not a view: the batch's buffers go with the step
         self._alignment = (attn, batch["token_lengths"][0], batch["mel_lengths"][0])

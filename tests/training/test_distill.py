@@ -161,6 +161,20 @@ def test_distill_settings_are_checked(trained_run: Path, sentences: Path, tmp_pa
     )
 
 
+def test_the_ema_follows_a_young_run(trained_run: Path, sentences: Path, tmp_path: Path) -> None:
+    """Early in a run the EMA student (what validation scores and a checkpoint exports) follows the weights
+    instead of holding on to the start: after one step it sits much nearer the trained weights."""
+    cfg = DistillConfig(batch_size=2, val_sentences=2, lr=1e-3, warmup_steps=1, max_steps=10)
+    distiller = Distiller(trained_run, sentences, tmp_path / "run", cfg, progress=False)
+    start = {k: v.clone() for k, v in distiller.estimator.state_dict().items()}
+    distiller.train_step()
+    live = distiller.estimator.state_dict()
+    moved = sum(float((live[k] - start[k]).norm() ** 2) for k in start) ** 0.5
+    lag = sum(float((live[k] - distiller.ema.state[k]).norm() ** 2) for k in start) ** 0.5
+    assert moved > 0
+    assert lag < 0.5 * moved, (lag, moved)
+
+
 def test_a_resumed_distillation_ends_as_the_uninterrupted_one(
     trained_run: Path, sentences: Path, tmp_path: Path
 ) -> None:

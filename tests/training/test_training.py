@@ -19,7 +19,8 @@ from fmtts.checkpoint import list_checkpoints, load_checkpoint
 from fmtts.config import load_config
 from fmtts.models.tts import FlowTTS
 from fmtts.training.common import TrainingError, build_optimizer, with_kernel_choice
-from fmtts.training.trainer import EMA, Trainer
+from fmtts.training.ema import EMA
+from fmtts.training.trainer import Trainer
 
 pytestmark = pytest.mark.usefixtures("torch_single_thread")
 
