@@ -10,7 +10,8 @@ Source audio: piper ``en_US-joe-medium`` speaking ``--n`` sentences that neither
 ``--data``/``--filelist``, recordings (an LJSpeech-format folder and an ``id|text`` list, as ``fmtts
 evaluate`` reads them). The source itself is scored as the first row.
 
-Each vocoder runs on torch in fp32 (as ``fmtts evaluate``'s copy rows). The first vocoder is the reference
+Each vocoder runs on torch in fp32 (as ``fmtts evaluate``'s copy rows); ``ort:PATH`` runs an ONNX graph as
+it is on ONNX Runtime instead (e.g. one with int8 arithmetic, which torch cannot load). The first vocoder is the reference
 of the paired DNSMOS differences (mean ± standard error over utterances, and on how many it is higher).
 
 Whisper's beam search flips words on inaudible changes (the same vocoder on ONNX Runtime and on torch,
@@ -50,12 +51,32 @@ def source_audio(args: argparse.Namespace) -> tuple[str, list[str], list[str], l
     return "piper", ids, texts, [piper(t) for t in texts], piper.sample_rate
 
 
-def copy_synthesis(name: str, wavs: list[np.ndarray], sample_rate: int) -> tuple[str, list[np.ndarray], int]:
+def onnx_graph(path: str, threads: int):
+    """``ort:PATH``: an ONNX graph run as it is on ONNX Runtime (one torch cannot load, such as a graph with
+    int8 arithmetic), on the default 22,050 Hz HiFi-GAN mels."""
+    from fmtts.audio import MelConfig
+    from fmtts.runtime.sessions import make_session
+
+    session = make_session(Path(path).expanduser().read_bytes(), threads)
+
+    def vocode(mel: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, {"mel": mel.numpy()[None]})[0])
+
+    vocode.name, vocode.mel_config = path, MelConfig()
+    return vocode
+
+
+def copy_synthesis(
+    name: str, wavs: list[np.ndarray], sample_rate: int, threads: int
+) -> tuple[str, list[np.ndarray], int]:
     from fmtts.audio import resample
     from fmtts.mel import MelSpectrogram
     from fmtts.vocoder import load_vocoder
 
-    voc = load_vocoder(name, device="cpu", backend="torch", precision="fp32")
+    if name.startswith("ort:"):
+        voc = onnx_graph(name[len("ort:") :], threads)
+    else:
+        voc = load_vocoder(name, device="cpu", backend="torch", precision="fp32")
     cfg = voc.mel_config
     mel = MelSpectrogram(cfg)
     out = []
@@ -120,7 +141,7 @@ def main() -> None:
     asr = load_asr("whisper", device="cpu")
     rows = {source: {"name": source, **score(texts, wavs, sr, asr, args.draws)}}
     for v in [v for v in args.vocoders.split(",") if v]:
-        name, out, rate = copy_synthesis(v, wavs, sr)
+        name, out, rate = copy_synthesis(v, wavs, sr, args.threads)
         rows[v] = {"name": name, **score(texts, out, rate, asr, args.draws)}
         print(f"scored {v}", flush=True)
 

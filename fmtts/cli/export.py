@@ -14,8 +14,8 @@ from fmtts.errors import FmttsError
 from fmtts.graph_weights import WEIGHT_DTYPES
 
 DTYPE_HELP = (
-    "how weights are stored (default fp16); int8 (one scale per output channel, computed in fp32) is for "
-    "the runtime's .fmtts and .onnx files only"
+    "how weights are stored (default fp16); int8 (one scale per output channel) and int4 (one scale per 32 "
+    "values), both computed in fp32, are for the runtime's .fmtts and .onnx files only"
 )
 
 
@@ -84,14 +84,16 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _staged(dtype: str) -> str:
-    """The torch file a runtime export is made from: fp16 for an fp16 file, else fp32 (int8 is rounded
-    from the exact weights)."""
+    """The torch file a runtime export is made from: fp16 for an fp16 file, else fp32 (int8 and int4 are
+    rounded from the exact weights)."""
     return "fp16" if dtype == "fp16" else "fp32"
 
 
 def _torch_dtype(dtype: str, out: Path) -> None:
-    if dtype == "int8":
-        raise FmttsError(f"{out}: int8 weights are for the runtime's forms (.fmtts voices, .onnx vocoders)")
+    if dtype in ("int8", "int4"):
+        raise FmttsError(
+            f"{out}: {dtype} weights are for the runtime's forms (.fmtts voices, .onnx vocoders)"
+        )
 
 
 def _checkpoint_vocoder(checkpoint: Path) -> str:

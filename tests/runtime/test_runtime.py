@@ -26,17 +26,18 @@ pytestmark = pytest.mark.usefixtures("torch_single_thread")
 # model on this 20-step tiny voice (whose log-mels are far noisier than a trained voice's).
 MEL_BOUND_FP32 = 2e-3
 MEL_BOUND_FP16 = 0.1
-# int8 weights (one scale per output channel) move this tiny voice's mean log-mel by a few hundredths
-MEL_BOUND_INT8 = 0.2
+# int8 weights (one scale per output channel) move this tiny voice's mean log-mel by a few hundredths,
+# int4 (one scale per 32 values) by a little more
+MEL_BOUND_QUANTIZED = {"int8": 0.2, "int4": 0.3}
 
 
 @pytest.fixture(scope="module")
 def voice_files(trained_run: Path, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("runtime")
-    files = {"fp32": out / "tiny32.fmtts", "fp16": out / "tiny16.fmtts", "int8": out / "tiny8.fmtts"}
-    assert main(["export", str(trained_run), str(files["fp32"]), "--dtype", "fp32"]) == 0
-    assert main(["export", str(trained_run), str(files["fp16"])]) == 0
-    assert main(["export", str(trained_run), str(files["int8"]), "--dtype", "int8"]) == 0
+    files = {dtype: out / f"tiny_{dtype}.fmtts" for dtype in ("fp32", "fp16", "int8", "int4")}
+    for dtype, path in files.items():
+        options = [] if dtype == "fp16" else ["--dtype", dtype]  # fp16: the default
+        assert main(["export", str(trained_run), str(path), *options]) == 0
     return files
 
 
@@ -63,25 +64,30 @@ def test_onnx_and_torch_backends_agree(trained_run: Path, voice_files: dict[str,
     assert float(np.abs(c.mel - b.mel).max()) > 10 * MEL_BOUND_FP32
 
 
-def test_int8_voice_file(voice_files: dict[str, Path], tmp_path: Path, trained_run: Path) -> None:
-    """int8 weights: a quarter of fp32's bytes, close to fp32's output, and torch computes with the very
-    numbers ONNX Runtime does (it decodes them as the graph does)."""
+@pytest.mark.parametrize("dtype", ["int8", "int4"])
+def test_quantized_voice_file(
+    dtype: str, voice_files: dict[str, Path], tmp_path: Path, trained_run: Path
+) -> None:
+    """int8 and int4 weights: fewer bytes than fp16, close to fp32's output, and torch computes with the
+    very numbers ONNX Runtime does (it decodes them as the graph does)."""
     text = TEXT + " And a second sentence, to batch."
     exact = TTS.load(voice_files["fp32"], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
-    small = TTS.load(voice_files["int8"], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
-    # this barely trained voice's durations sit near rounding edges: int8 may move a frame or two
+    small = TTS.load(voice_files[dtype], vocoder="griffinlim").synthesize(text, steps=3, seed=3)
+    # this barely trained voice's durations sit near rounding edges: rounding may move a frame or two
     assert abs(small.mel.shape[1] - exact.mel.shape[1]) <= 0.05 * exact.mel.shape[1]
     n = min(small.mel.shape[1], exact.mel.shape[1])
-    assert abs(float(small.mel[:, :n].mean()) - float(exact.mel[:, :n].mean())) < MEL_BOUND_INT8
-    on_torch = TTS.load(voice_files["int8"], backend="torch", vocoder="griffinlim").synthesize(
+    assert abs(float(small.mel[:, :n].mean()) - float(exact.mel[:, :n].mean())) < MEL_BOUND_QUANTIZED[dtype]
+    on_torch = TTS.load(voice_files[dtype], backend="torch", vocoder="griffinlim").synthesize(
         text, steps=3, seed=3
     )
     assert float(np.abs(on_torch.mel - small.mel).max()) < MEL_BOUND_FP32
-    assert VoiceFile.read(voice_files["int8"]).manifest["weights"] == "int8"
-    # (the tiny voice keeps many tensors too small to store otherwise; the default voice: 0.52)
-    assert voice_files["int8"].stat().st_size < 0.8 * voice_files["fp16"].stat().st_size
-    # a torch voice (.pt) has no int8 form: a clear error, no file
-    assert main(["export", str(trained_run), str(tmp_path / "v.pt"), "--dtype", "int8"]) == 2
+    assert VoiceFile.read(voice_files[dtype]).manifest["weights"] == dtype
+    # (the tiny voice keeps many tensors too small to store otherwise; the default voice: 0.52 at int8)
+    assert voice_files[dtype].stat().st_size < 0.8 * voice_files["fp16"].stat().st_size
+    if dtype == "int4":
+        assert voice_files["int4"].stat().st_size < voice_files["int8"].stat().st_size
+    # a torch voice (.pt) has no int8 or int4 form: a clear error, no file
+    assert main(["export", str(trained_run), str(tmp_path / "v.pt"), "--dtype", dtype]) == 2
     assert not (tmp_path / "v.pt").exists()
 
 
