@@ -9,7 +9,10 @@ Needs fmtts[eval]. Writes ``benchmarks/results/step_quality.json``.
     python benchmarks/step_quality.py --voices joe,~/distilled.fmtts --steps 1,2,4 --seeds 0,1,2 --n 100
 
 ``--vocoders auto,~/other.onnx`` scores each voice through each vocoder ("auto": the one the voice names);
-``VOICE@1/2`` takes those step counts for that voice instead of ``--steps``.
+``VOICE@1/2`` takes those step counts for that voice instead of ``--steps``. The voice ``hibari`` is
+hibari-tts's ``heart`` as its users get it (``Hibari(threads=N)(text, seed=s)``, 24 kHz), scored the same
+way. ``--similarity-to hibari`` adds each row's Resemblyzer speaker similarity to the mean embedding of
+hibari's renderings of the same sentences (the heart voice's reference; needs hibari-tts).
 """
 
 from __future__ import annotations
@@ -22,9 +25,25 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _sentences import unseen_sentences  # noqa: E402
+
+
+def load_hibari(threads: int):
+    from hibari import Hibari
+
+    return Hibari(threads=threads)
+
+
+def speak(speaker, text: str, steps: int | None, seed: int) -> tuple[np.ndarray, int]:
+    """(audio, sample rate) of one sentence from an fmtts voice at ``steps`` or from hibari."""
+    if steps is None and not hasattr(speaker, "synthesize"):
+        return np.asarray(speaker(text, seed=seed), dtype=np.float32), int(speaker.sample_rate)
+    out = speaker.synthesize(text, steps=steps, seed=seed)
+    return out.audio, out.sample_rate
 
 
 def main() -> None:
@@ -35,6 +54,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--n", type=int, default=100, help="number of sentences")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--similarity-to", choices=["hibari"], default=None, help="speaker similarity reference")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "step_quality.json"))
     args = ap.parse_args()
 
@@ -47,30 +67,48 @@ def main() -> None:
     steps = [int(s) for s in args.steps.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     asr = load_asr("whisper", device="cpu")
+    similarity = None
+    if args.similarity_to == "hibari":
+        from fmtts.evaluate.speaker import SpeakerSimilarity
+
+        hibari = load_hibari(args.threads)
+        renders = [hibari(text, seed=0) for text in texts]
+        similarity = SpeakerSimilarity(renders, hibari.sample_rate, description="hibari heart's renderings")
     rows = []
     combos = [(v, voc) for v in args.voices.split(",") for voc in args.vocoders.split(",")]
     for entry, vocoder in combos:
         voice, _, own_steps = entry.partition("@")
-        tts = TTS.load(voice, vocoder=vocoder, threads=args.threads)
-        tts.synthesize(texts[0], seed=0)  # warm
-        for n in [int(k) for k in own_steps.split("/")] if own_steps else steps:
+        if voice == "hibari":
+            if vocoder != args.vocoders.split(",")[0]:
+                continue  # one row: hibari has its own output stage
+            vocoder = "—"
+            speaker, source, shortcut, counts = load_hibari(args.threads), "hibari-tts heart", (), [None]
+        else:
+            speaker = TTS.load(voice, vocoder=vocoder, threads=args.threads)
+            source, shortcut = speaker.source, speaker.shortcut_steps
+            counts = [int(k) for k in own_steps.split("/")] if own_steps else steps
+        speak(speaker, texts[0], None, 0)  # warm
+        for n in counts:
             per_seed = []
             for seed in seeds:
                 errors = words = 0
-                mos, ovrl, hnr, compute, audio = [], [], [], 0.0, 0.0
+                mos, ovrl, hnr, sims, compute, audio = [], [], [], [], 0.0, 0.0
                 for i, text in enumerate(texts):
                     t0 = time.perf_counter()
-                    out = tts.synthesize(text, steps=n, seed=seed * 10_000 + i)
+                    wav, rate = speak(speaker, text, n, seed * 10_000 + i)
                     compute += time.perf_counter() - t0
-                    audio += out.seconds
-                    c = word_counts(text, asr.transcribe(out.audio, out.sample_rate))
+                    audio += len(wav) / rate
+                    c = word_counts(text, asr.transcribe(wav, rate))
                     errors, words = errors + c.errors, words + c.ref_length
-                    d = dnsmos(out.audio, out.sample_rate)
+                    d = dnsmos(wav, rate)
                     mos.append(d["p808_mos"])
                     ovrl.append(d["ovrl_mos"])
-                    h = harmonics_to_noise_db(out.audio, out.sample_rate)
+                    h = harmonics_to_noise_db(wav, rate)
                     if h is not None:
                         hnr.append(h)
+                    sim = similarity(wav, rate) if similarity is not None else None
+                    if sim is not None:
+                        sims.append(sim)
                 per_seed.append(
                     {
                         "seed": seed,
@@ -79,6 +117,7 @@ def main() -> None:
                         "ovrl": statistics.mean(ovrl),
                         "hnr_db": statistics.mean(hnr),
                         "rtf": compute / audio,
+                        **({"similarity": statistics.mean(sims)} if sims else {}),
                         "dnsmos_per_sentence": mos,
                     }
                 )
@@ -88,15 +127,18 @@ def main() -> None:
                 {
                     "voice": voice,
                     "vocoder": vocoder,
-                    "source": tts.source,
+                    "source": source,
                     "steps": n,
-                    "shortcut": n in tts.shortcut_steps,
+                    "shortcut": n in shortcut,
                     "seeds": per_seed,
                 }
             )
     base = [m for s in rows[0]["seeds"] for m in s["dnsmos_per_sentence"]]
-    print("\n| voice | vocoder | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | RTF | Δ DNSMOS, paired |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| voice | vocoder | steps | WER % | DNSMOS P.808 | OVRL | HNR dB | similarity | RTF "
+        "| Δ DNSMOS, paired |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         s = r["seeds"]
         mine = [m for x in s for m in x["dnsmos_per_sentence"]]
@@ -106,15 +148,18 @@ def main() -> None:
             "sem": statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0,
             "better": sum(d > 0 for d in diffs) / len(diffs),
         }
-        for key in ("wer", "dnsmos", "ovrl", "hnr_db", "rtf"):
-            vals = [x[key] for x in s]
-            r[key] = {"mean": statistics.mean(vals), "min": min(vals), "max": max(vals)}
+        for key in ("wer", "dnsmos", "ovrl", "hnr_db", "rtf", "similarity"):
+            vals = [x[key] for x in s if key in x]
+            if vals:
+                r[key] = {"mean": statistics.mean(vals), "min": min(vals), "max": max(vals)}
         p = r["paired_dnsmos_vs_first"]
+        sim = f"{r['similarity']['mean']:.3f}" if "similarity" in r else "—"
         print(
             f"| {Path(r['voice']).name} | {Path(r['vocoder']).name} | "
-            f"{r['steps']}{' (distilled)' if r['shortcut'] else ''} | "
+            f"{r['steps'] or '—'}{' (distilled)' if r['shortcut'] else ''} | "
             f"{100 * r['wer']['mean']:.2f} | {r['dnsmos']['mean']:.3f} | {r['ovrl']['mean']:.3f} | "
-            f"{r['hnr_db']['mean']:.2f} | {r['rtf']['mean']:.4f} | {p['mean']:+.3f} ± {p['sem']:.3f} |"
+            f"{r['hnr_db']['mean']:.2f} | {sim} | {r['rtf']['mean']:.4f} | "
+            f"{p['mean']:+.3f} ± {p['sem']:.3f} |"
         )
     result = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),

@@ -11,8 +11,9 @@ Source audio: piper ``en_US-joe-medium`` speaking ``--n`` sentences that neither
 evaluate`` reads them). The source itself is scored as the first row.
 
 Each vocoder runs on torch in fp32 (as ``fmtts evaluate``'s copy rows); ``ort:PATH`` runs an ONNX graph as
-it is on ONNX Runtime instead (e.g. one with int8 arithmetic, which torch cannot load). The first vocoder is the reference
-of the paired DNSMOS differences (mean ± standard error over utterances, and on how many it is higher).
+it is on ONNX Runtime instead (e.g. one with int8 arithmetic, which torch cannot load). The first vocoder is
+the reference of the paired DNSMOS differences (mean ± standard error over utterances, and on how many it
+is higher).
 
 Whisper's beam search flips words on inaudible changes (the same vocoder on ONNX Runtime and on torch,
 audio equal to ~1e-5, gave 6 different transcripts of 33), so word errors of a few words are not a
