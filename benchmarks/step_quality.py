@@ -31,19 +31,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _sentences import unseen_sentences  # noqa: E402
 
-
-def load_hibari(threads: int):
-    from hibari import Hibari
-
-    return Hibari(threads=threads)
+REFERENCE_SEED = 1_000_000  # hibari's reference renderings: a seed no scored row uses (rows: seed·10,000 + i)
 
 
-def speak(speaker, text: str, steps: int | None, seed: int) -> tuple[np.ndarray, int]:
-    """(audio, sample rate) of one sentence from an fmtts voice at ``steps`` or from hibari."""
-    if steps is None and not hasattr(speaker, "synthesize"):
-        return np.asarray(speaker(text, seed=seed), dtype=np.float32), int(speaker.sample_rate)
-    out = speaker.synthesize(text, steps=steps, seed=seed)
-    return out.audio, out.sample_rate
+def hibari_speaker(model):
+    """(text, steps, seed) → (audio, sample rate) from hibari's heart (no step count: ``steps`` is None)."""
+    return lambda text, steps, seed: (np.asarray(model(text, seed=seed), np.float32), int(model.sample_rate))
+
+
+def fmtts_speaker(tts):
+    """(text, steps, seed) → (audio, sample rate) from an fmtts voice as ``TTS.synthesize`` gives it."""
+
+    def speak(text: str, steps: int | None, seed: int) -> tuple[np.ndarray, int]:
+        out = tts.synthesize(text, steps=steps, seed=seed)
+        return out.audio, out.sample_rate
+
+    return speak
 
 
 def main() -> None:
@@ -67,27 +70,33 @@ def main() -> None:
     steps = [int(s) for s in args.steps.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     asr = load_asr("whisper", device="cpu")
+    hibari = None
+    if "hibari" in [v.partition("@")[0] for v in args.voices.split(",")] or args.similarity_to == "hibari":
+        from hibari import Hibari
+
+        hibari = Hibari(threads=args.threads)
     similarity = None
     if args.similarity_to == "hibari":
         from fmtts.evaluate.speaker import SpeakerSimilarity
 
-        hibari = load_hibari(args.threads)
-        renders = [hibari(text, seed=0) for text in texts]
+        renders = [hibari(text, seed=REFERENCE_SEED + i) for i, text in enumerate(texts)]
         similarity = SpeakerSimilarity(renders, hibari.sample_rate, description="hibari heart's renderings")
     rows = []
     combos = [(v, voc) for v in args.voices.split(",") for voc in args.vocoders.split(",")]
     for entry, vocoder in combos:
         voice, _, own_steps = entry.partition("@")
         if voice == "hibari":
+            if own_steps:
+                ap.error("hibari has no step count: give it as 'hibari'")
             if vocoder != args.vocoders.split(",")[0]:
                 continue  # one row: hibari has its own output stage
             vocoder = "—"
-            speaker, source, shortcut, counts = load_hibari(args.threads), "hibari-tts heart", (), [None]
+            speak, source, shortcut, counts = hibari_speaker(hibari), "hibari-tts heart", (), [None]
         else:
-            speaker = TTS.load(voice, vocoder=vocoder, threads=args.threads)
-            source, shortcut = speaker.source, speaker.shortcut_steps
+            tts = TTS.load(voice, vocoder=vocoder, threads=args.threads)
+            speak, source, shortcut = fmtts_speaker(tts), tts.source, tts.shortcut_steps
             counts = [int(k) for k in own_steps.split("/")] if own_steps else steps
-        speak(speaker, texts[0], None, 0)  # warm
+        speak(texts[0], None, 0)  # warm
         for n in counts:
             per_seed = []
             for seed in seeds:
@@ -95,7 +104,7 @@ def main() -> None:
                 mos, ovrl, hnr, sims, compute, audio = [], [], [], [], 0.0, 0.0
                 for i, text in enumerate(texts):
                     t0 = time.perf_counter()
-                    wav, rate = speak(speaker, text, n, seed * 10_000 + i)
+                    wav, rate = speak(text, n, seed * 10_000 + i)
                     compute += time.perf_counter() - t0
                     audio += len(wav) / rate
                     c = word_counts(text, asr.transcribe(wav, rate))

@@ -53,17 +53,16 @@ def source_audio(args: argparse.Namespace) -> tuple[str, list[str], list[str], l
 
 
 def onnx_graph(path: str, threads: int):
-    """``ort:PATH``: an ONNX graph run as it is on ONNX Runtime (one torch cannot load, such as a graph with
-    int8 arithmetic), on the default 22,050 Hz HiFi-GAN mels."""
-    from fmtts.audio import MelConfig
-    from fmtts.runtime.sessions import make_session
+    """``ort:PATH``: an ONNX vocoder run as it is on ONNX Runtime (one torch cannot load, such as a graph
+    with int8 arithmetic), through the runtime's loader (its mel settings, output clamped to [-1, 1])."""
+    from fmtts.runtime.vocoder import OnnxVocoderFile
 
-    session = make_session(Path(path).expanduser().read_bytes(), threads)
+    voc = OnnxVocoderFile(Path(path).expanduser(), threads)
 
     def vocode(mel: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(session.run(None, {"mel": mel.numpy()[None]})[0])
+        return torch.from_numpy(voc(mel.numpy()))
 
-    vocode.name, vocode.mel_config = path, MelConfig()
+    vocode.name, vocode.mel_config = voc.name, voc.mel_config
     return vocode
 
 

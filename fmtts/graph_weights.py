@@ -6,13 +6,14 @@
           one fp32 scale per output channel (``<name>__scale``, symmetric, the first axis: torch's output
           axis for linear, convolution and embedding weights) feeding a Cast and a Mul; the other large
           tensors (biases, norms) as in ``fp16``.
-``int4``  the same matrices and kernels in groups of 32 consecutive values of one output channel, each
-          group with its own fp16 scale (symmetric, levels −7..7): two values a byte as ``<name>__int4``
-          (uint8, the even value in the low half), ``<name>__scale`` (output channels × groups × 1) and
-          ``<name>__shape``, feeding nodes of plain arithmetic (Floor, Mul, Sub, Concat, Reshape, Slice)
-          that unpack them; the other large tensors as in ``fp16``.
+``int4``  the same matrices and kernels in groups of 32 consecutive values of one output channel (the
+          last group zero-padded), each group with its own fp16 scale (symmetric, levels −7..7): two
+          values a byte as ``<name>__int4`` (uint8, the even value in the low half), ``<name>__scale``
+          (output channels × groups × 1) and the shapes ``<name>__shape[_groups|_rows|_cols]``, feeding
+          nodes of plain arithmetic (Cast, Div, Floor, Mul, Sub, Unsqueeze, Concat, Reshape, Slice) that
+          unpack them; the other large tensors as in ``fp16``.
 
-Either way ONNX Runtime folds the decoding nodes when it loads the graph, so it computes in fp32 with the
+Every way, ONNX Runtime folds the decoding nodes when it loads the graph, so it computes in fp32 with the
 stored numbers; :func:`read_weights` gives torch the very same numbers (decoded in fp32 as the graph does).
 Writing and reading need the ``onnx`` package (imported when called).
 """
@@ -27,6 +28,7 @@ INT8_SUFFIX = "__int8"
 INT4_SUFFIX = "__int4"
 SHAPE_SUFFIX = "__shape"
 INT4_GROUP = 32  # values per int4 scale
+SHAPES = tuple(SHAPE_SUFFIX + part for part in ("", "_groups", "_rows", "_cols"))  # int4 decoding's shapes
 SCALE_SUFFIX = "__scale"
 MIN_ELEMENTS = 1024
 
@@ -50,7 +52,8 @@ def quantize_int4(weight: np.ndarray, group: int = INT4_GROUP) -> tuple[np.ndarr
     pad = -w.shape[1] % group
     g = np.pad(w, ((0, 0), (0, pad))).reshape(w.shape[0], -1, group)
     peak = np.abs(g).max(axis=2, keepdims=True)
-    scale = np.where(peak > 0, peak / 7.0, 1.0).astype(np.float16)
+    # fp16 scales: the smallest normal one for quiet groups (a zero or subnormal scale loses them)
+    scale = np.maximum(peak / 7.0, np.finfo(np.float16).tiny).astype(np.float16)
     levels = np.clip(np.rint(g / scale.astype(np.float32)), -7, 7).astype(np.int16) + 8
     flat = levels.reshape(-1).astype(np.uint8)
     return (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8), scale
@@ -72,12 +75,7 @@ def _int4_parts(name: str, value: np.ndarray) -> tuple[list, list]:
 
     packed, scale = quantize_int4(value)
     rows, cols = value.shape[0], int(np.prod(value.shape[1:]))
-    shapes = {
-        SHAPE_SUFFIX: value.shape,
-        SHAPE_SUFFIX + "_groups": (rows, scale.shape[1], -1),
-        SHAPE_SUFFIX + "_rows": (rows, -1),
-        SHAPE_SUFFIX + "_cols": (cols,),
-    }
+    shapes = dict(zip(SHAPES, (value.shape, (rows, scale.shape[1], -1), (rows, -1), (cols,)), strict=True))
     initializers = [
         numpy_helper.from_array(packed, name + INT4_SUFFIX),
         numpy_helper.from_array(scale, name + SCALE_SUFFIX),
@@ -166,13 +164,13 @@ def store_weights(model_bytes: bytes, dtype: str, min_elements: int = MIN_ELEMEN
 
 def read_weights(proto) -> dict[str, np.ndarray]:
     """Every initializer of a loaded graph under its own name, as the numbers the graph computes with
-    (fp16 and int8 ones decoded to fp32)."""
+    (fp16, int8 and int4 ones decoded to fp32)."""
     from onnx import numpy_helper
 
     raw = {init.name: numpy_helper.to_array(init) for init in proto.graph.initializer}
     weights: dict[str, np.ndarray] = {}
     for name, value in raw.items():
-        if name.endswith(SCALE_SUFFIX) or SHAPE_SUFFIX in name or name.startswith("__int4_"):
+        if name.endswith(SCALE_SUFFIX) or name.endswith(SHAPES) or name in INT4_CONSTANTS:
             continue
         if name.endswith(INT4_SUFFIX):
             base = name.removesuffix(INT4_SUFFIX)

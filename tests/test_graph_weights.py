@@ -51,12 +51,13 @@ def test_int4_rounds_each_group_of_a_channel_to_its_own_scale() -> None:
 
 
 def _graph() -> tuple[torch.nn.Module, bytes]:
+    # 90 values per output channel in the first kernel: int4's last group of each channel is padded
     torch.manual_seed(0)
     net = torch.nn.Sequential(
-        torch.nn.Conv1d(32, 128, 5, padding=2), torch.nn.GELU(), torch.nn.Conv1d(128, 32, 3)
+        torch.nn.Conv1d(30, 128, 3, padding=1), torch.nn.GELU(), torch.nn.Conv1d(128, 30, 3)
     )
     buf = io.BytesIO()
-    x = torch.randn(1, 32, 20)
+    x = torch.randn(1, 30, 20)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter, as fmtts uses it
         torch.onnx.export(
@@ -83,10 +84,10 @@ def test_stored_weights_read_back_as_onnx_runtime_computes(dtype: str) -> None:
     weights = read_weights(proto)
     assert set(net.state_dict()) <= set(weights)
     rebuilt = torch.nn.Sequential(
-        torch.nn.Conv1d(32, 128, 5, padding=2), torch.nn.GELU(), torch.nn.Conv1d(128, 32, 3)
+        torch.nn.Conv1d(30, 128, 3, padding=1), torch.nn.GELU(), torch.nn.Conv1d(128, 30, 3)
     )
     rebuilt.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in net.state_dict()})
-    x = torch.randn(2, 32, 30)
+    x = torch.randn(2, 30, 30)
     session = ort.InferenceSession(stored, providers=["CPUExecutionProvider"])
     (y_ort,) = session.run(None, {"x": x.numpy()})
     with torch.no_grad():

@@ -6,9 +6,17 @@ import torch
 
 
 def warmed_decay(step: int, decay: float) -> float:
-    """The EMA's decay at a step (1-based), rising to ``decay``: early averages follow the weights instead of
-    holding on to where training started (at 0.998 the start would weigh 1/e after 500 steps)."""
+    """The acoustic trainer's EMA decay at a step (1-based): ``(1 + step) / (10 + step)`` up to ``decay``,
+    so early averages follow the weights instead of holding on to where training started (it reaches
+    0.999 only after about 9,000 steps: a run of tens of thousands)."""
     return min(decay, (1 + step) / (10 + step))
+
+
+def running_mean_decay(step: int, decay: float) -> float:
+    """The decay at a step (1-based) that makes the average the plain mean of the weights so far (the
+    start's included) until that mean spans the ``1 / (1 - decay)`` steps the EMA weighs, then ``decay``:
+    for runs of a few thousand steps, where :func:`warmed_decay` would never reach ``decay``."""
+    return min(decay, step / (step + 1))
 
 
 class EMA:
