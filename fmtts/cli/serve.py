@@ -16,7 +16,10 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     p.add_argument("--wyoming", default=None, metavar="URI", help="also serve Wyoming on tcp://HOST:PORT")
     p.add_argument(
-        "--voice", action="append", help="embedded voice name (repeat for more; the first is the default)"
+        "--voice",
+        action="append",
+        help="embedded voice name (repeat for more; the first is the default); without --voice and "
+        "--checkpoint: every embedded voice, the default voice first",
     )
     p.add_argument(
         "--checkpoint", action="append", help="voice or checkpoint file (repeatable; named by its stem)"
@@ -56,6 +59,15 @@ def add_parser(sub: Subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def voice_sources(voices: list[str] | None, checkpoints: list[str] | None) -> list[str]:
+    """What the server speaks with: the voices and checkpoints named, else every embedded voice (the
+    default voice first)."""
+    from fmtts.api import DEFAULT_VOICE, embedded_voices
+
+    named = [*(voices or []), *(checkpoints or [])]
+    return named or [DEFAULT_VOICE, *(v for v in embedded_voices() if v != DEFAULT_VOICE)]
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import signal
@@ -73,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("error: --queue and --queue-timeout must be at least 0 (the timeout finite)")
     if args.first_chunk_chars is not None and args.first_chunk_chars < 1:
         raise SystemExit("error: --first-chunk-chars must be at least 1")
-    sources = [*(args.voice or []), *(args.checkpoint or [])] or [None]
+    sources = voice_sources(args.voice, args.checkpoint)
     voices = {}
     for source in sources:
         path = resolve_voice(source)

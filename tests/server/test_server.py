@@ -560,6 +560,17 @@ def test_missing_extra_is_a_clear_error(monkeypatch):
         main(["serve"])
 
 
+def test_serve_without_voices_serves_every_embedded_voice_default_first(monkeypatch, tmp_path):
+    import fmtts.api
+    from fmtts.cli.serve import voice_sources
+
+    for name in ("amy.fmtts", "joe.fmtts", "zed.pt", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(fmtts.api, "VOICES_DIR", tmp_path)
+    assert voice_sources(None, None) == ["joe", "amy", "zed"]
+    assert voice_sources(["amy"], ["run.pt"]) == ["amy", "run.pt"]  # what is named, in its order
+
+
 @pytest.mark.parametrize(
     "argv", [["--slots", "0"], ["--queue", "-1"], ["--queue-timeout", "-5"], ["--queue-timeout", "inf"]]
 )
