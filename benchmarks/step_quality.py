@@ -12,7 +12,7 @@ Needs fmtts[eval]. Writes ``benchmarks/results/step_quality.json``.
 ``VOICE@1/2`` takes those step counts for that voice instead of ``--steps``. The voice ``hibari`` is
 hibari-tts's ``heart`` as its users get it (``Hibari(threads=N)(text, seed=s)``, 24 kHz), scored the same
 way. ``--similarity-to hibari`` adds each row's Resemblyzer speaker similarity to the mean embedding of
-hibari's renderings of the same sentences (the heart voice's reference; needs hibari-tts).
+hibari's renderings of ``--n`` other unseen sentences (the heart voice's reference; needs hibari-tts).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _sentences import unseen_sentences  # noqa: E402
 
-REFERENCE_SEED = 1_000_000  # hibari's reference renderings: a seed no scored row uses (rows: seed·10,000 + i)
+REFERENCE_SEED = 1_000_000  # hibari's reference renderings: seeds no scored row uses (rows: seed·10,000 + i)
 
 
 def hibari_speaker(model):
@@ -79,7 +79,9 @@ def main() -> None:
     if args.similarity_to == "hibari":
         from fmtts.evaluate.speaker import SpeakerSimilarity
 
-        renders = [hibari(text, seed=REFERENCE_SEED + i) for i, text in enumerate(texts)]
+        # other sentences than the scored ones: hibari's own row would otherwise meet its sentence again
+        others = unseen_sentences(2 * args.n)[: args.n]
+        renders = [hibari(text, seed=REFERENCE_SEED + i) for i, text in enumerate(others)]
         similarity = SpeakerSimilarity(renders, hibari.sample_rate, description="hibari heart's renderings")
     rows = []
     combos = [(v, voc) for v in args.voices.split(",") for voc in args.vocoders.split(",")]
