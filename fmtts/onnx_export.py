@@ -1,7 +1,7 @@
 """Torch → the runtime's ONNX forms: a ``.fmtts`` voice file and an ``.onnx`` vocoder (needs torch and
 ``onnx``: ``pip install 'fmtts[train]'``).
 
-Weights are stored as fp32, fp16 (the default: half the size), int8 (a quarter) or int4 (about a seventh),
+Weights are stored as fp32, fp16 (the default: half the size), int8 (a quarter) or int4 (about a sixth),
 each behind the nodes that turn it back into fp32 (:mod:`fmtts.graph_weights`): ONNX Runtime folds those
 when it loads the graph, so it computes in fp32 with the stored numbers, and torch rebuilds the model from
 the same numbers.

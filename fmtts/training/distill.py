@@ -192,9 +192,8 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     """Load into ``student`` the estimator of an earlier distillation of the same teacher (a ``.fmtts``
     voice, ``.pt`` voice or checkpoint distilled for the same step counts), so a run can go on where a
     finished one stopped. Everything but the estimator must be the teacher's, to the rounding of a voice
-    file's stored weights (:func:`_rounding`). An earlier student with
-    other decoder settings (e.g. the shipped voice, for a student that drops blocks) gives the tensors
-    that fit (:func:`inherit_fitting`)."""
+    file's stored weights (:func:`_rounding`). An earlier student with other decoder settings (e.g. the
+    shipped voice, for a student that drops blocks) gives the tensors that fit (:func:`inherit_fitting`)."""
     from fmtts.torch_backend import load_model
 
     earlier, _ = load_model(path)
