@@ -63,6 +63,8 @@ def _vocoder_reference(vocoder: str, output: Path) -> str:
 def duration_scale_on(ckpt: dict, state: dict, prepared: Path) -> float:
     """:func:`fmtts.models.duration.calibrate_duration_scale` of this checkpoint's weights over the train
     split of ``prepared``."""
+    from tqdm import tqdm
+
     from fmtts.config import Config
     from fmtts.data.cache import FeatureCache
     from fmtts.data.dataset import CachedDataset, collate
@@ -79,7 +81,9 @@ def duration_scale_on(ckpt: dict, state: dict, prepared: Path) -> float:
     ds = CachedDataset(cache)
 
     def batches():
-        for s in range(0, len(ds), 16):
+        starts = range(0, len(ds), 16)
+        # minutes on a CPU for a few thousand clips: a bar on a terminal (tqdm stays quiet elsewhere)
+        for s in tqdm(starts, desc="measuring the voice's pace", unit="batch", disable=None):
             b = collate([ds[i] for i in range(s, min(len(ds), s + 16))])
             yield b["tokens"], b["token_lengths"], b["mels"], b["mel_lengths"]
 

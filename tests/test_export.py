@@ -57,3 +57,17 @@ def test_a_voice_names_its_vocoder_file_from_its_own_folder(trained_run: Path, t
     )
     with pytest.raises(CheckpointError, match="neither"):
         export_voice(trained_run, tmp_path / "bad.pt", vocoder="no-such-vocoder")
+
+
+def test_export_calibrates_the_pace_on_the_training_data(
+    trained_run: Path, prepared_data: Path, tmp_path: Path
+) -> None:
+    """``--calibrate-on`` sets the duration scale that makes the voice speak as long as its training data:
+    total aligned frames over total predicted frames on the train split (a number, not the default 1)."""
+    out = tmp_path / "calibrated.pt"
+    assert main(["export", str(trained_run), str(out), "--calibrate-on", str(prepared_data)]) == 0
+    scale = float(load_checkpoint(out)["model"]["duration_scale"])
+    assert np.isfinite(scale) and scale > 0 and scale != 1.0
+    plain = tmp_path / "plain.pt"
+    assert main(["export", str(trained_run), str(plain)]) == 0
+    assert float(load_checkpoint(plain)["model"]["duration_scale"]) != scale
