@@ -49,6 +49,8 @@ def voice_file_checkpoint(path: Path) -> dict:
     ckpt = {**{k: m[k] for k in INFERENCE_KEYS if k in m and k != "distill"}, "model": state}
     if m.get("distill"):  # the manifest keeps the settings, a checkpoint {"config": settings, ...}
         ckpt["distill"] = {"config": m["distill"]}
+    if m.get("weights"):  # how the graphs store them (fp16, int8, int4): how far they are rounded
+        ckpt["weights"] = m["weights"]
     return ckpt
 
 

@@ -196,7 +196,7 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     shipped voice, for a student that drops blocks) gives the tensors that fit (:func:`inherit_fitting`)."""
     from fmtts.torch_backend import load_model
 
-    earlier, _ = load_model(path)
+    earlier, stored = load_model(path)
     if sorted(earlier.cfg.cfm.shortcut_steps) != sorted(student.cfg.cfm.shortcut_steps):
         raise TrainingError(
             f"{path} was distilled for steps {earlier.cfg.cfm.shortcut_steps or 'none'}, this run distils "
@@ -205,7 +205,7 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     same_but_decoder = dataclasses.replace(earlier.cfg, decoder=student.cfg.decoder)
     if same_but_decoder != student.cfg:  # dataclasses: field by field
         raise TrainingError(f"{path} is another model than this teacher's: its config differs")
-    state, tolerance = earlier.state_dict(), _rounding(path)
+    state, tolerance = earlier.state_dict(), _rounding(stored.get("weights"))
     for key, value in teacher.state_dict().items():
         if key.startswith("decoder.estimator.") or not value.is_floating_point():
             continue
@@ -219,15 +219,11 @@ def continue_student(student: FlowTTS, teacher: FlowTTS, path: Path) -> None:
     log.info("student estimator: %d of its tensors from %s", n, path)
 
 
-def _rounding(path: Path) -> float:
-    """How far a file's stored weights may lie from the exact ones, as a share of each tensor's largest
-    value: fp16 and int8 within a hundredth; int4 within half a level of its loudest group (1/14)."""
-    if path.suffix == ".fmtts":
-        from fmtts.runtime.voice_file import VoiceFile
-
-        if VoiceFile.read(path).manifest.get("weights") == "int4":
-            return 0.08
-    return 0.01
+def _rounding(weights: str | None) -> float:
+    """How far weights stored as ``weights`` (a voice file's storage; None: a torch file) may lie from the
+    exact ones, as a share of each tensor's largest value: fp16 and int8 within a hundredth; int4 within
+    half a level of its loudest group (1/14)."""
+    return 0.08 if weights == "int4" else 0.01
 
 
 def load_teacher(path: Path) -> tuple[FlowTTS, dict[str, Any]]:
