@@ -1,11 +1,15 @@
 """Speaker similarity: does the output sound like the speaker of the reference recordings?
 
 Resemblyzer's GE2E speaker encoder (its weights ship inside the ``resemblyzer`` wheel) embeds each
-utterance (resampled to 16 kHz with soxr, then Resemblyzer's own volume normalisation and long-silence
-trimming) as a unit vector. The reference is the mean embedding of the reference recordings, renormalised;
-an utterance's score is the cosine similarity of its embedding to that mean (1 = the same voice as the
-references' average; different speakers of the same sex and accent typically land around 0.6–0.8, of the
-other sex lower still). Where the references are of several named speakers, each speaker has a mean of
+utterance (resampled to 16 kHz with soxr, levelled to one loudness, then Resemblyzer's long-silence
+trimming) as a unit vector. The levelling is ours: Resemblyzer's encoder reads power (not log) mel
+frames and its own normalisation only ever raises the level, so the same recording scored 0.94 against
+its references at full scale and 0.86 at a fifth of it; levelling both ways makes loudness not count.
+
+The reference is the mean embedding of the reference recordings, renormalised; an utterance's score is
+the cosine similarity of its embedding to that mean (1 = the same voice as the references' average;
+different speakers of the same sex and accent typically land around 0.6–0.8, of the other sex lower
+still). Where the references are of several named speakers, each speaker has a mean of
 their own, and an utterance is scored against its speaker's.
 
 Resemblyzer's VAD dependency ``webrtcvad`` imports ``pkg_resources``: install ``setuptools<81`` beside it.
@@ -24,6 +28,7 @@ from fmtts.audio import resample
 
 log = logging.getLogger(__name__)
 ENCODER_RATE = 16000  # what Resemblyzer's encoder and VAD read
+LEVEL_DBFS = -30.0  # every utterance's RMS before embedding (Resemblyzer's own target)
 MAX_REFERENCES = 100  # a reference folder larger than this is sampled evenly (sorted file names)
 REFERENCE_SUFFIXES = (".wav", ".flac")
 
@@ -53,6 +58,12 @@ def reference_files(folder: str | Path, limit: int = MAX_REFERENCES) -> list[Pat
     if len(files) > limit:
         files = [files[round(i * (len(files) - 1) / (limit - 1))] for i in range(limit)]
     return files
+
+
+def level(wav: np.ndarray, dbfs: float) -> np.ndarray:
+    """``wav`` scaled so that its RMS is ``dbfs`` decibels below full scale (up or down)."""
+    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64))))
+    return (wav * np.float32(10.0 ** (dbfs / 20.0) / rms)).astype(np.float32)
 
 
 def _unit_mean(embeddings: Sequence[np.ndarray]) -> np.ndarray:
@@ -104,7 +115,8 @@ class SpeakerSimilarity:
         x = resample(np.asarray(wav, dtype=np.float32), sample_rate, ENCODER_RATE)
         if x.size == 0 or float(np.sqrt(np.mean(np.square(x)))) < 1e-5:  # silence: nothing to normalise
             return None
-        x = self._preprocess(x)  # at 16 kHz already: volume normalisation and long-silence trimming only
+        x = level(x, LEVEL_DBFS)
+        x = self._preprocess(x)  # at 16 kHz and at its target level already: long-silence trimming only
         if x.size < ENCODER_RATE // 10:
             return None
         return np.asarray(self.encoder.embed_utterance(x), dtype=np.float64)

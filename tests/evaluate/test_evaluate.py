@@ -493,6 +493,24 @@ def test_speaker_similarity_is_one_for_the_reference_itself_and_lower_for_anothe
     assert judge(np.zeros(16000, np.float32), 16000) is None  # no speech left after trimming: no score
 
 
+def test_speaker_similarity_does_not_hear_loudness(speech_utterances):
+    """The same utterance, loud or quiet, is the same speaker: Resemblyzer alone scored a clip at −15 dBFS
+    about 0.06 above the same clip at −45 (its encoder reads power mels, its normalisation only raises)."""
+    pytest.importorskip("resemblyzer", reason="pip install resemblyzer 'setuptools<81' (fmtts[eval])")
+    from fmtts.evaluate.speaker import SpeakerSimilarity
+
+    wavs = [u["wav"] for u in speech_utterances]
+
+    def at(wav: np.ndarray, dbfs: float) -> np.ndarray:
+        return (wav * (10 ** (dbfs / 20) / np.sqrt(np.mean(wav.astype(np.float64) ** 2)))).astype(np.float32)
+
+    judge = SpeakerSimilarity(wavs[1:], 22050)
+    loud, quiet = judge(at(wavs[0], -15.0), 22050), judge(at(wavs[0], -45.0), 22050)
+    assert loud == pytest.approx(quiet, abs=2e-3)
+    louder_references = SpeakerSimilarity([at(w, -12.0) for w in wavs[1:]], 22050)
+    np.testing.assert_allclose(louder_references.reference, judge.reference, atol=2e-3)
+
+
 def test_speaker_similarity_has_a_reference_per_named_speaker(speech_utterances):
     """References of several named speakers: a mean each, which their utterances are compared to; one
     named speaker (or none): the one mean over all references, as before."""
