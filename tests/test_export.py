@@ -71,3 +71,10 @@ def test_export_calibrates_the_pace_on_the_training_data(
     plain = tmp_path / "plain.pt"
     assert main(["export", str(trained_run), str(plain)]) == 0
     assert float(load_checkpoint(plain)["model"]["duration_scale"]) != scale
+
+
+def test_export_to_an_onnx_file_points_to_export_vocoder(trained_run: Path, tmp_path: Path, capsys) -> None:
+    """`fmtts export` writes voices; asked for an .onnx file it names the command that writes vocoders."""
+    out = tmp_path / "vocoder.onnx"
+    assert main(["export", str(trained_run), str(out), "--dtype", "int8"]) == 2
+    assert "fmtts export-vocoder" in capsys.readouterr().err and not out.exists()

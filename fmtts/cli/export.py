@@ -64,6 +64,8 @@ def run_export(args: argparse.Namespace) -> int:
     from fmtts.runtime.voice_file import SUFFIX
 
     out = Path(args.output)
+    if out.suffix.lower() == ".onnx":
+        raise FmttsError(f"{out}: .onnx is a vocoder's runtime form: `fmtts export-vocoder` writes it")
     options = dict(vocoder=args.vocoder, calibrate_on=args.calibrate_on)
     if out.suffix == SUFFIX:  # the runtime's form: the torch voice first, then its ONNX graphs
         from fmtts.onnx_export import export_voice_file
