@@ -38,14 +38,16 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 def add_synthesis_options(p: argparse.ArgumentParser) -> None:
     """The voice, sampler, vocoder and runtime options of ``synthesize``."""
+    from fmtts.api import BACKENDS, DEFAULT_VOICE, embedded_voices
+
     p.add_argument(
         "--voice",
         "--checkpoint",
         dest="checkpoint",
         default=None,
-        help="an embedded voice's name, a .fmtts voice file or a torch checkpoint (default: joe)",
+        help=f"an embedded voice's name ({', '.join(embedded_voices())}), a .fmtts voice file or a torch "
+        f"checkpoint (default: {DEFAULT_VOICE})",
     )
-    from fmtts.api import BACKENDS
     from fmtts.sampling import SCHEDULES, SOLVERS, SamplerConfig
 
     d = SamplerConfig()
