@@ -283,7 +283,7 @@ def find_recipe(name: str) -> Path | None:
 def load_recipe_dict(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
     """A recipe file (YAML or JSON) by path, or by bare name from :func:`recipe_dirs`, with overrides."""
     p = Path(path)
-    if not p.suffix and not p.exists():
+    if not p.suffix and not p.is_file():  # a folder of that name (a run, a corpus) does not hide the recipe
         p = find_recipe(str(path)) or p
     if not p.is_file():
         raise ConfigError(

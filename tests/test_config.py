@@ -64,3 +64,13 @@ def test_recipe_typos_and_zero_counts_are_errors() -> None:
     for bad in ("train.log_every=0", "train.checkpoint_every=0", "train.batch_size=0", "train.lr=-1"):
         with pytest.raises(ConfigError, match=bad.split("=")[0]):
             load_config("tiny", [bad])
+
+
+def test_a_folder_named_like_a_recipe_does_not_hide_it(tmp_path: Path, monkeypatch) -> None:
+    """`fmtts train --config tiny` from a directory holding a folder called `tiny` (a run, a corpus) is the
+    shipped recipe, not 'config file not found: tiny'."""
+    (tmp_path / "tiny").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_config("tiny").name == "tiny"
+    with pytest.raises(ConfigError, match="config file not found: nonesuch"):
+        load_config("nonesuch")
