@@ -60,12 +60,6 @@ def reference_files(folder: str | Path, limit: int = MAX_REFERENCES) -> list[Pat
     return files
 
 
-def level(wav: np.ndarray, dbfs: float) -> np.ndarray:
-    """``wav`` scaled so that its RMS is ``dbfs`` decibels below full scale (up or down)."""
-    rms = float(np.sqrt(np.mean(np.square(wav, dtype=np.float64))))
-    return (wav * np.float32(10.0 ** (dbfs / 20.0) / rms)).astype(np.float32)
-
-
 def _unit_mean(embeddings: Sequence[np.ndarray]) -> np.ndarray:
     mean = np.mean(embeddings, axis=0)
     return mean / np.linalg.norm(mean)
@@ -113,9 +107,10 @@ class SpeakerSimilarity:
     def embed(self, wav: np.ndarray, sample_rate: int) -> np.ndarray | None:
         """The unit-length GE2E embedding of one utterance; None when too little speech is left."""
         x = resample(np.asarray(wav, dtype=np.float32), sample_rate, ENCODER_RATE)
-        if x.size == 0 or float(np.sqrt(np.mean(np.square(x)))) < 1e-5:  # silence: nothing to normalise
+        rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+        if rms < 1e-5:  # silence: nothing to level
             return None
-        x = level(x, LEVEL_DBFS)
+        x = x * np.float32(10.0 ** (LEVEL_DBFS / 20.0) / rms)  # up or down to LEVEL_DBFS
         x = self._preprocess(x)  # at 16 kHz and at its target level already: long-silence trimming only
         if x.size < ENCODER_RATE // 10:
             return None
