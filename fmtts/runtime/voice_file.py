@@ -1,6 +1,6 @@
 """The runtime voice file (``.fmtts``): what a voice is to an install without torch.
 
-A zip archive (stored, not compressed: the graphs are mostly weights) holding
+A zip archive (deflated: int8 weights still shrink by about a tenth, for ~30 ms more at load) holding
 
     voice.json       the manifest: format and version, the text frontend (normaliser, phonemizer, symbol
                      table), the mel settings and statistics, the duration scale, the step counts the
@@ -83,7 +83,7 @@ class VoiceFile:
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, **self.manifest}
         try:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
                 z.writestr("voice.json", json.dumps(manifest, indent=1, sort_keys=True))
                 for name in GRAPHS:
                     z.writestr(name, self.graphs[name])
