@@ -1,6 +1,6 @@
 """The runtime voice file (``.fmtts``): what a voice is to an install without torch.
 
-A zip archive (deflated: int8 weights still shrink by about a tenth, for ~30 ms more at load) holding
+A zip archive (deflated: int8 weights still shrink by a tenth; loading measured no slower) holding
 
     voice.json       the manifest: format and version, the text frontend (normaliser, phonemizer, symbol
                      table), the mel settings and statistics, the duration scale, the step counts the
