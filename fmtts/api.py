@@ -289,9 +289,10 @@ class TTS:
         )
         text = TextProcessor.from_dict(ckpt["text"])
         load_vocoder = _vocoder_loader(path, name, str(dev), threads, denoise, vocoder_backend)
-        return cls(
-            acoustic, text, mel_config, load_vocoder, source, list(ckpt.get("speakers", [])), path.stem
-        )
+        # a one-speaker model lists no speakers, as its voice file does (a fine-tuned voice's table row
+        # keeps its name in the checkpoint for the next fine-tuning)
+        speakers = list(ckpt.get("speakers", [])) if model.cfg.n_speakers > 1 else []
+        return cls(acoustic, text, mel_config, load_vocoder, source, speakers, path.stem)
 
     # ---------------------------------------------------------------------------------------------- parts
     @property

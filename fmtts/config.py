@@ -96,6 +96,9 @@ class ModelConfig:
     n_feats: int = 80
     n_speakers: int = 1
     speaker_dim: int = 64
+    # a speaker table even for one speaker: a voice fine-tuned from a multi-speaker model on one new speaker
+    # keeps the speaker-conditioned layers it starts from, with its own row (fmtts finetune sets it)
+    speaker_table: bool = False
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     duration: DurationConfig = field(default_factory=DurationConfig)
     decoder: DecoderConfig = field(default_factory=DecoderConfig)

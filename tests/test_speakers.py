@@ -391,8 +391,54 @@ def test_init_from_a_multi_speaker_model_matches_speakers_by_name(
     for i, u in enumerate(speech_utterances):
         write_one.add(f"u{i}", u["text"], u["ids"], np.asarray(u["mel"]))
     write_one.write(one / "cache" / "train", {k: v for k, v in meta.items() if k != "speakers"})
-    with pytest.raises(TrainingError, match="2-speaker model and this one has one speaker"):
+    with pytest.raises(TrainingError, match="2-speaker model and this one has no speaker table"):
         make_trainer(make_tiny_config(), one, tmp_path / "one_run", max_steps=1, init_from=two_speaker_run)
+
+
+def test_finetune_a_multi_speaker_model_on_one_new_speaker(
+    two_speaker_run: Path, prepared_data: Path, speech_utterances, tmp_path: Path
+) -> None:
+    """Minutes of one new speaker from a multi-speaker model: the fine-tuned model keeps the speaker-
+    conditioned layers with a one-row table, the new speaker starting as the mean of the source's (or as
+    the source's own row where the data names one of its speakers); the voice lists no speakers and speaks
+    without one."""
+    from conftest import write_ljspeech
+
+    from fmtts.training.finetune import finetune_setup, fit_speakers
+
+    source = load_checkpoint(two_speaker_run)["ema"]["speaker_emb.weight"]
+    cfg, _ = finetune_setup(two_speaker_run, None, ["train.batch_size=2"])
+    assert cfg.model.speaker_table and cfg.model.n_speakers == 2  # the source's count until the data says
+    fit_speakers(cfg, prepared_data)  # one unnamed speaker
+    assert cfg.model.n_speakers == 1
+    trainer = make_trainer(cfg, prepared_data, tmp_path / "direct", max_steps=1, init_from=two_speaker_run)
+    try:
+        table = trainer.model.speaker_emb.weight.detach()
+        assert table.shape == (1, source.shape[1])
+        torch.testing.assert_close(table[0], source.mean(0))
+    finally:
+        trainer.close()
+
+    named = write_ljspeech(tmp_path / "high_only", speech_utterances, prefix="h")
+    lines = (named / "metadata.csv").read_text(encoding="utf-8").splitlines()
+    (named / "metadata.csv").write_text("".join(f"{ln}|high\n" for ln in lines), encoding="utf-8")
+    out = tmp_path / "run"
+    args = ["finetune", "--voice", str(two_speaker_run), "--data", str(named), "--out", str(out)]
+    assert main([*args, "--max-steps", "1", "--no-progress", "--set", "train.batch_size=2"]) == 0
+    ckpt = load_checkpoint(list_checkpoints(out / "checkpoints")[-1])
+    assert ckpt["config"]["model"]["n_speakers"] == 1 and ckpt["speakers"] == ["high"]
+    row = ckpt["model"]["speaker_emb.weight"]
+    assert row.shape == (1, source.shape[1])
+    # one step at the fine-tuning rate from the source's "high" row, far from "low" and from the mean
+    near = float((row[0] - source[1]).abs().max())
+    assert near < 0.05 < float((source[0] - source[1]).abs().max())
+
+    voice, last = tmp_path / "high.fmtts", list_checkpoints(out / "checkpoints")[-1]
+    assert main(["export", str(last), str(voice), "--dtype", "fp32"]) == 0
+    for loaded in (TTS.load(voice, vocoder="griffinlim"), TTS.load(last, vocoder="griffinlim", device="cpu")):
+        assert loaded.speakers == []
+        result = loaded.synthesize("A new voice.", seed=0)
+        assert np.isfinite(result.audio).all() and result.audio.size > 0
 
 
 def test_joe_heart_recipe_commands(tmp_path: Path) -> None:

@@ -30,11 +30,11 @@ def add_parser(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fmtts.cli.train import train_acoustic
-    from fmtts.training.finetune import finetune_setup
+    from fmtts.training.finetune import finetune_setup, fit_speakers
 
     overrides = list(args.set)
     if args.train_steps is not None:
         overrides.append(f"train.max_steps={args.train_steps}")
     cfg, text = finetune_setup(args.voice, args.recipe, overrides)
     # the voice's weights start the run; a --resume with a checkpoint replaces them with its own
-    return train_acoustic(cfg, args, init_from=args.voice, text=text)
+    return train_acoustic(cfg, args, init_from=args.voice, text=text, fit=fit_speakers)

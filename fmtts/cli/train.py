@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,16 @@ def run_train(args: argparse.Namespace) -> int:
     return train_acoustic(load_config(args.config, args.set), args, init_from=args.init_from)
 
 
-def train_acoustic(cfg: Any, args: argparse.Namespace, init_from: str | None, text: Any = None) -> int:
+def train_acoustic(
+    cfg: Any,
+    args: argparse.Namespace,
+    init_from: str | None,
+    text: Any = None,
+    fit: Callable[[Any, Path], None] | None = None,
+) -> int:
     """An acoustic run in ``args.out`` on ``args.data`` (prepared there when raw, with ``text`` if given:
-    the frontend of the voice being fine-tuned)."""
+    the frontend of the voice being fine-tuned); ``fit(cfg, data)`` adjusts the config to the prepared
+    data before it is saved (fine-tuning: the speaker table's rows)."""
     from fmtts.training.common import refuse_existing_run
     from fmtts.training.data import resolve_training_data
     from fmtts.training.trainer import Trainer
@@ -63,6 +71,8 @@ def train_acoustic(cfg: Any, args: argparse.Namespace, init_from: str | None, te
     data = resolve_training_data(
         cfg, args.data, args.prepared or out / "data", text, progress=not args.no_progress
     )
+    if fit is not None:
+        fit(cfg, data)
     cfg.save(out / "config.json")
     return _run_training(Trainer, cfg, data, out, args, init_from)
 

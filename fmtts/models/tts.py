@@ -30,7 +30,7 @@ class FlowTTS(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.n_vocab = n_vocab
-        spk_dim = cfg.speaker_dim if cfg.n_speakers > 1 else 0
+        spk_dim = cfg.speaker_dim if cfg.n_speakers > 1 or cfg.speaker_table else 0
         self.speaker_emb = nn.Embedding(cfg.n_speakers, spk_dim) if spk_dim else None
         self.encoder = TextEncoder(n_vocab, cfg.n_feats, cfg.encoder, spk_dim)
         self.duration_predictor = DurationPredictor(cfg.encoder.channels, cfg.duration)

@@ -50,8 +50,23 @@ def finetune_setup(
     base = {"model": source["model"], "data": source["data"], "name": source.get("name", "voice")}
     # the source's step-size embedding is not trained further (fmtts distill the result again)
     base["model"] = _merge(base["model"], {"cfm": {"shortcut_steps": []}})
+    if int(source["model"].get("n_speakers", 1)) > 1 or source["model"].get("speaker_table"):
+        # a multi-speaker source keeps its speaker-conditioned layers: the table takes the data's
+        # speakers (fit_speakers), one row for a single new speaker
+        base["model"] = _merge(base["model"], {"speaker_table": True})
     merged = _merge(base, schedule)
     merged["name"] = f"{base['name']}-{schedule.get('name', 'finetune')}"
     cfg = Config.from_dict(merged)
     check_train_counts(cfg.train)
     return cfg, TextProcessor.from_dict(ckpt["text"])
+
+
+def fit_speakers(cfg: Config, data: Path) -> None:
+    """A fine-tuning config whose model keeps a speaker table (from a multi-speaker source) takes as many
+    rows as the prepared ``data`` names speakers: one for a single new speaker. Others are left alone."""
+    from fmtts.data.cache import FeatureCache
+
+    if not cfg.model.speaker_table:
+        return
+    root = data / "cache" if (data / "cache" / "train").is_dir() else data
+    cfg.model.n_speakers = FeatureCache(root / "train").n_speakers

@@ -47,13 +47,16 @@ def _speaker_rows(
     source: torch.Tensor, src_names: list[str], dst_names: list[str], fresh: torch.Tensor
 ) -> tuple[torch.Tensor, list[str]]:
     """The speaker table of a multi-speaker source re-indexed for this data's speakers: a speaker the
-    source has (by name; by index where either side has no names) keeps its row, a new one starts as
-    the mean of the source's rows. Returns the table and the names of the new speakers."""
+    source has (by name; by index where either side has no names, except that a lone unnamed speaker
+    is new) keeps its row, a new one starts as the mean of the source's rows. Returns the table and the
+    names of the new speakers."""
     rows, new = fresh.clone(), []
     for k in range(rows.shape[0]):
         name = dst_names[k] if k < len(dst_names) else str(k)
         if src_names and dst_names:
             j = src_names.index(name) if name in src_names else None
+        elif rows.shape[0] == 1 < source.shape[0]:
+            j = None  # one unnamed speaker fine-tuned from several: a new voice, not the first of them
         else:
             j = k if k < source.shape[0] else None
         if j is None:
@@ -85,8 +88,9 @@ class CheckpointState:
         dst_names = list(getattr(self, "speakers", []))
         if src_speakers > 1 and self.model.speaker_emb is None:
             raise TrainingError(
-                f"{path} is a {src_speakers}-speaker model and this one has one speaker: fine-tune a "
-                "multi-speaker model on data that names its speakers (field 4 of metadata.csv)"
+                f"{path} is a {src_speakers}-speaker model and this one has no speaker table: fine-tune it "
+                "with `fmtts finetune` (which keeps one, a row per speaker of the data), or set "
+                "model.speaker_table=true"
             )
         spk_dim = self.cfg.model.speaker_dim
         merged: dict[str, torch.Tensor] = {}

@@ -101,7 +101,8 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
         )
 
     def _check_speakers(self, cache_root: Path) -> list[str]:
-        """The data's speaker names (empty for one speaker), which must be as many as the model has."""
+        """The data's speaker names (empty for one speaker, unless the model keeps a speaker table for
+        it), which must be as many as the model has."""
         names = self.train_cache.speakers
         n_model, n_data = self.cfg.model.n_speakers, self.train_cache.n_speakers
         if n_model != n_data:
@@ -112,7 +113,7 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
             )
         if self.val_cache is not None and self.val_cache.speakers != names:
             raise TrainingError(f"the val and train caches in {cache_root} name other speakers")
-        return list(names) if n_data > 1 else []
+        return list(names) if n_data > 1 or self.cfg.model.speaker_table else []
 
     def _build_model(self, init_from: str | Path | None) -> None:
         """Seeded model, EMA, optimizer, schedule and (fp16 on CUDA) gradient scaler."""
