@@ -93,6 +93,12 @@ class CacheWriter:
         os.replace(tmp, folder)
 
 
+def prepared_cache_root(data: Path) -> Path:
+    """The folder holding a prepared folder's ``train``/``val`` caches: ``data/cache`` as ``fmtts prepare``
+    writes it, or ``data`` itself when given that folder."""
+    return data / "cache" if (data / "cache" / "train").is_dir() else data
+
+
 class FeatureCache:
     """Read side of the cache: random access to (tokens, mel, durations) by index."""
 

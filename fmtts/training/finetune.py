@@ -64,9 +64,7 @@ def finetune_setup(
 def fit_speakers(cfg: Config, data: Path) -> None:
     """A fine-tuning config whose model keeps a speaker table (from a multi-speaker source) takes as many
     rows as the prepared ``data`` names speakers: one for a single new speaker. Others are left alone."""
-    from fmtts.data.cache import FeatureCache
+    from fmtts.data.cache import FeatureCache, prepared_cache_root
 
-    if not cfg.model.speaker_table:
-        return
-    root = data / "cache" if (data / "cache" / "train").is_dir() else data
-    cfg.model.n_speakers = FeatureCache(root / "train").n_speakers
+    if cfg.model.speaker_table:
+        cfg.model.n_speakers = FeatureCache(prepared_cache_root(data) / "train").n_speakers

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from fmtts.config import Config, TrainConfig
-from fmtts.data.cache import FeatureCache
+from fmtts.data.cache import FeatureCache, prepared_cache_root
 from fmtts.data.dataset import BucketBatchSampler, CachedDataset, collate
 from fmtts.training.common import TrainingError, build_optimizer, refuse_existing_run
 from fmtts.training.ema import EMA, warmed_decay
@@ -78,7 +78,7 @@ class Trainer(CheckpointState, Validation, TrainingLoop):
     # ------------------------------------------------------------------------------------------ setup
     def _open_data(self, data_dir: Path) -> None:
         """The prepared feature caches and the batch order over them."""
-        cache_root = data_dir / "cache" if (data_dir / "cache" / "train").is_dir() else data_dir
+        cache_root = prepared_cache_root(data_dir)
         self.train_cache = FeatureCache(cache_root / "train")
         self.val_cache = (
             FeatureCache(cache_root / "val") if (cache_root / "val" / "meta.json").is_file() else None
