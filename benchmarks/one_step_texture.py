@@ -28,9 +28,14 @@ from _sentences import unseen_sentences  # noqa: E402
 
 from fmtts.api import resolve_voice  # noqa: E402
 from fmtts.data.padding import pad_tokens  # noqa: E402
+from fmtts.sampling import SamplerConfig  # noqa: E402
 from fmtts.text import TextProcessor  # noqa: E402
 from fmtts.torch_backend import load_model  # noqa: E402
-from fmtts.training.distill import encode_sentences, teacher_trajectory  # noqa: E402
+from fmtts.training.distill import (  # noqa: E402
+    encode_sentences,
+    shortcut_sample,
+    teacher_trajectory,
+)
 
 CROP = 64  # frames per window (~0.75 s)
 
@@ -78,32 +83,19 @@ def samples(teacher, student, ids: list[list[int]], temperature: float, seed: in
     """Teacher 4-step references and every candidate's samples (normalised mels, valid frames only)."""
     torch.manual_seed(seed)
     refs: list[torch.Tensor] = []
-    cands: dict[str, list[torch.Tensor]] = {
-        "student_1step": [],
-        "student_2step": [],
-        "teacher_1step": [],
-        "teacher_2step": [],
-    }
+    names = ("student_1step", "student_2step", "teacher_1step", "teacher_2step")
+    cands: dict[str, list[torch.Tensor]] = {k: [] for k in names}
+    teacher_est, student_est = teacher.decoder.estimator, student.decoder.estimator
     for b in range(0, len(ids), 16):
         tokens, lengths = pad_tokens(ids[b : b + 16])
         mu, mask, _, spk = teacher.prior(tokens, lengths)
         x0 = torch.randn_like(mu) * temperature * mask
-        refs_b = teacher_trajectory(teacher.decoder.estimator, x0, mask, mu, spk, 4)[0][-1]
-        n = mu.shape[0]
+        refs_b = teacher_trajectory(teacher_est, x0, mask, mu, spk, 4)[0][-1]
         out = {}
-        for steps in (1, 2):
-            s, t = x0, x0
-            for j in range(steps):
-                tt = torch.full((n,), j / steps)
-                s = (
-                    s
-                    + student.decoder.estimator(s, mask, mu, tt, spk, torch.full((n,), 1 / steps))
-                    * mask
-                    / steps
-                )
-                t = t + teacher.decoder.estimator(t, mask, mu, tt, spk) * mask / steps
-            out[f"student_{steps}step"], out[f"teacher_{steps}step"] = s, t
-        for i in range(n):
+        for n in (1, 2):
+            out[f"student_{n}step"] = shortcut_sample(student_est, x0, mask, mu, spk, n)
+            out[f"teacher_{n}step"] = teacher_trajectory(teacher_est, x0, mask, mu, spk, n)[0][-1]
+        for i in range(mu.shape[0]):
             frames = int(mask[i].sum())
             if frames < CROP:
                 continue
@@ -129,16 +121,14 @@ def main() -> None:
     teacher.eval()
     student.eval()
     ids = encode_sentences(unseen_sentences(args.n), TextProcessor.from_dict(ckpt["text"]), 400)
-    refs, cands = samples(teacher, student, ids, 0.667, seed=0)
+    refs, cands = samples(teacher, student, ids, SamplerConfig().temperature, seed=0)
     print(f"{len(refs)} samples of at least {CROP} frames", flush=True)
     rows = {}
     for name, fakes in cands.items():
         losses = probe(fakes, refs, args.iters, args.lr, seed=1)
         rows[name] = {"final_loss": sum(losses[-100:]) / 100, "curve": [round(x, 4) for x in losses[::50]]}
-        print(
-            f"{name:14s} discriminator loss over the last 100 iterations {rows[name]['final_loss']:.3f}",
-            flush=True,
-        )
+        final = rows[name]["final_loss"]
+        print(f"{name:14s} discriminator loss over the last 100 iterations {final:.3f}", flush=True)
     if args.out:
         result = {"machine": cpu_model(), "args": vars(args), "samples": len(refs), "rows": rows}
         Path(args.out).write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -251,6 +251,18 @@ def teacher_trajectory(
     return xs, vs
 
 
+@torch.no_grad()
+def shortcut_sample(
+    estimator: torch.nn.Module, x0: torch.Tensor, mask: torch.Tensor, mu: torch.Tensor, spk, steps: int
+) -> torch.Tensor:
+    """A distilled (step-conditioned) estimator's sample in ``steps`` jumps of 1/steps from x0."""
+    b, x = x0.shape[0], x0
+    d = torch.full((b,), 1.0 / steps)
+    for j in range(steps):
+        x = x + estimator(x, mask, mu, torch.full((b,), j / steps), spk, d) * mask / steps
+    return x
+
+
 def distill_targets(
     xs: list[torch.Tensor], vs: list[torch.Tensor], cfg: DistillConfig, rng: random.Random
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -454,13 +466,8 @@ class Distiller(TrainingLoop):
         frames = mask.sum() * c
         scores, images = {}, {}
         for n in self.cfg.shortcut_steps:
-            student, teacher = x0, x0
-            for j in range(n):
-                tt = torch.full((b,), j / n)
-                student = (
-                    student + self.estimator(student, mask, mu, tt, spk, torch.full((b,), 1.0 / n)) * mask / n
-                )
-                teacher = teacher + self.teacher.decoder.estimator(teacher, mask, mu, tt, spk) * mask / n
+            student = shortcut_sample(self.estimator, x0, mask, mu, spk, n)
+            teacher = teacher_trajectory(self.teacher.decoder.estimator, x0, mask, mu, spk, n)[0][-1]
             scores[f"student_{n}step_mse"] = float(((student - ref) ** 2 * mask).sum() / frames)
             scores[f"teacher_{n}step_mse"] = float(((teacher - ref) ** 2 * mask).sum() / frames)
             n0 = int(mask[0].sum())
